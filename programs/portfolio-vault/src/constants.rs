@@ -1,0 +1,54 @@
+//! Seeds, hard bounds and fixed limits. Every PDA seed is a named constant here.
+
+use anchor_lang::prelude::*;
+
+pub const VAULT_SEED: &[u8] = b"vault";
+pub const AUTHORITY_SEED: &[u8] = b"authority";
+pub const SHARE_MINT_SEED: &[u8] = b"shares";
+pub const VAULT_TOKEN_SEED: &[u8] = b"vault_token";
+pub const DEAD_SHARES_SEED: &[u8] = b"dead_shares";
+/// Owner of the dead-share token account. No instruction ever signs with these seeds.
+pub const DEAD_OWNER_SEED: &[u8] = b"dead_owner";
+
+/// Layout version of [`crate::state::Vault`]; bumped by any migration.
+pub const VAULT_VERSION: u8 = 1;
+
+/// Most assets a vault can hold besides its base token.
+pub const MAX_ASSETS: usize = 16;
+
+pub const BPS_DENOMINATOR: u64 = 10_000;
+pub const SECONDS_PER_YEAR: u64 = 365 * 24 * 60 * 60;
+
+/// Hard caps on fees; governance can never set more.
+pub const MAX_MANAGEMENT_FEE_BPS: u16 = 500;
+pub const MAX_PERFORMANCE_FEE_BPS: u16 = 5_000;
+
+/// The creator's first deposit is locked as dead shares; it must be at least this many base
+/// units (and at least `min_deposit`) so the first real depositor meets a non-trivial supply.
+pub const MIN_INITIAL_DEPOSIT: u64 = 1_000;
+
+/// Oracle limits an asset may be configured with.
+pub const MIN_ORACLE_MAX_AGE_S: u32 = 1;
+pub const MAX_ORACLE_MAX_AGE_S: u32 = 3_600;
+pub const MIN_ORACLE_MAX_CONF_BPS: u16 = 1;
+/// At most 10 %: keeps the low side of the band strictly positive.
+pub const MAX_ORACLE_MAX_CONF_BPS: u16 = 1_000;
+pub const MIN_ORACLE_MAX_EMA_DEV_BPS: u16 = 1;
+pub const MAX_ORACLE_MAX_EMA_DEV_BPS: u16 = 5_000;
+
+/// Base-10 exponent range a normalised price may span: Pyth's exponent plus the difference
+/// of the two mints' decimals. Outside it a price is refused rather than truncated.
+pub const MIN_PRICE_EXPONENT: i32 = -30;
+pub const MAX_PRICE_EXPONENT: i32 = 30;
+
+/// Smallest normalised price accepted, as raw I80F48 bits: 2^20 ulps = 2^-28 base units per
+/// asset unit. Below it the fixed-point value would carry fewer than 20 significant bits.
+pub const MIN_PRICE_BITS: i128 = 1 << 20;
+
+/// Pause flags (bit set = paused). Pausing never blocks `withdraw` or `redeem_in_kind`.
+pub const PAUSE_DEPOSITS: u8 = 1 << 0;
+pub const PAUSE_ALL_FLAGS: u8 = PAUSE_DEPOSITS;
+
+/// Pyth programs whose accounts the vault accepts.
+pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pyth_solana_receiver_sdk::ID;
+pub const PYTH_LEGACY_PROGRAM_ID: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");

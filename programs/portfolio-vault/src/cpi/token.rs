@@ -1,0 +1,137 @@
+//! Token CPIs and the mint checks that decide which mints the vault accepts.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_2022::spl_token_2022::{
+    extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
+    state::Mint as MintState,
+};
+use anchor_spl::token_interface;
+
+use crate::error::VaultError;
+
+/// Token-2022 mint extensions that leave a transfer's amount, destination and authority
+/// exactly as requested and keep raw units 1:1 with the units an oracle prices. Everything
+/// else (transfer fee, hook, permanent delegate, default-frozen accounts, non-transferable,
+/// confidential transfers, interest-bearing and scaled UI amounts, pausable) is refused.
+const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 7] = [
+    ExtensionType::MintCloseAuthority,
+    ExtensionType::MetadataPointer,
+    ExtensionType::TokenMetadata,
+    ExtensionType::GroupPointer,
+    ExtensionType::TokenGroup,
+    ExtensionType::GroupMemberPointer,
+    ExtensionType::TokenGroupMember,
+];
+
+/// Refuses a mint whose Token-2022 extensions would change what a transfer does.
+/// SPL Token mints have no extensions and always pass.
+pub fn check_mint_extensions(mint: &AccountInfo) -> Result<()> {
+    if *mint.owner != anchor_spl::token_2022::ID {
+        return Ok(());
+    }
+    let data = mint.try_borrow_data()?;
+    let state = StateWithExtensions::<MintState>::unpack(&data)
+        .map_err(|_| error!(VaultError::MintExtensionNotAllowed))?;
+    let types = state
+        .get_extension_types()
+        .map_err(|_| error!(VaultError::MintExtensionNotAllowed))?;
+    require!(
+        types.iter().all(|t| ALLOWED_MINT_EXTENSIONS.contains(t)),
+        VaultError::MintExtensionNotAllowed
+    );
+    Ok(())
+}
+
+/// `transfer_checked` of `amount` from `from` to `to`, signed by `authority` (with
+/// `signer_seeds` when the authority is a PDA).
+#[allow(clippy::too_many_arguments)]
+pub fn transfer<'info>(
+    token_program: &AccountInfo<'info>,
+    from: &AccountInfo<'info>,
+    to: &AccountInfo<'info>,
+    mint: &AccountInfo<'info>,
+    authority: &AccountInfo<'info>,
+    signer_seeds: &[&[&[u8]]],
+    amount: u64,
+    decimals: u8,
+) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    token_interface::transfer_checked(
+        CpiContext::new_with_signer(
+            token_program.key(),
+            token_interface::TransferChecked {
+                from: from.clone(),
+                mint: mint.clone(),
+                to: to.clone(),
+                authority: authority.clone(),
+            },
+            signer_seeds,
+        ),
+        amount,
+        decimals,
+    )
+}
+
+pub fn mint_shares<'info>(
+    token_program: &AccountInfo<'info>,
+    share_mint: &AccountInfo<'info>,
+    to: &AccountInfo<'info>,
+    vault_authority: &AccountInfo<'info>,
+    signer_seeds: &[&[&[u8]]],
+    amount: u64,
+) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    token_interface::mint_to(
+        CpiContext::new_with_signer(
+            token_program.key(),
+            token_interface::MintTo {
+                mint: share_mint.clone(),
+                to: to.clone(),
+                authority: vault_authority.clone(),
+            },
+            signer_seeds,
+        ),
+        amount,
+    )
+}
+
+pub fn burn_shares<'info>(
+    token_program: &AccountInfo<'info>,
+    share_mint: &AccountInfo<'info>,
+    from: &AccountInfo<'info>,
+    owner: &AccountInfo<'info>,
+    amount: u64,
+) -> Result<()> {
+    token_interface::burn(
+        CpiContext::new(
+            token_program.key(),
+            token_interface::Burn {
+                mint: share_mint.clone(),
+                from: from.clone(),
+                authority: owner.clone(),
+            },
+        ),
+        amount,
+    )
+}
+
+/// Amount held by a token account, read from its current data (so it reflects any CPI that
+/// ran before this call).
+pub fn token_balance(account: &AccountInfo) -> Result<u64> {
+    let data = account.try_borrow_data()?;
+    let state =
+        StateWithExtensions::<anchor_spl::token_2022::spl_token_2022::state::Account>::unpack(
+            &data,
+        )?;
+    Ok(state.base.amount)
+}
+
+/// Supply of a mint, read from its current data.
+pub fn mint_supply(mint: &AccountInfo) -> Result<u64> {
+    let data = mint.try_borrow_data()?;
+    Ok(StateWithExtensions::<MintState>::unpack(&data)?.base.supply)
+}

@@ -1,0 +1,148 @@
+//! The program's one error enum, grouped by prefix. Every message names what was wrong.
+
+use anchor_lang::prelude::*;
+
+#[error_code]
+pub enum VaultError {
+    // --- Auth ---
+    #[msg("Signer is not the vault admin")]
+    AuthNotAdmin,
+
+    // --- Param ---
+    #[msg("management_fee_bps exceeds the hard cap of 500")]
+    ParamManagementFeeTooHigh,
+    #[msg("performance_fee_bps exceeds the hard cap of 5000")]
+    ParamPerformanceFeeTooHigh,
+    #[msg("min_deposit must be at least 1")]
+    ParamMinDepositZero,
+    #[msg("deposit_cap must be at least min_deposit")]
+    ParamDepositCapBelowMinDeposit,
+    #[msg("initial_deposit must be at least max(1000, min_deposit) base units")]
+    ParamInitialDepositTooSmall,
+    #[msg("oracle max_age_s must be within 1..=3600")]
+    ParamOracleMaxAgeOutOfBounds,
+    #[msg("oracle max_conf_bps must be within 1..=1000")]
+    ParamOracleMaxConfOutOfBounds,
+    #[msg("oracle max_ema_dev_bps must be within 1..=5000")]
+    ParamOracleMaxEmaDevOutOfBounds,
+    #[msg("oracle kind must be 0 (PriceUpdateV2) or 1 (legacy price account)")]
+    ParamOracleKindUnknown,
+    #[msg("weight bounds need min_weight_bps <= max_weight_bps <= 10000")]
+    ParamWeightBoundsInvalid,
+    #[msg("the assets' min_weight_bps add up to more than 10000")]
+    ParamMinWeightsExceedOne,
+    #[msg("pause flags contain an unknown bit")]
+    ParamUnknownPauseFlag,
+
+    // --- Asset ---
+    #[msg("the vault already holds the maximum of 16 assets")]
+    AssetLimitReached,
+    #[msg("this mint is already an asset of the vault")]
+    AssetDuplicateMint,
+    #[msg("the base mint cannot also be an asset")]
+    AssetIsBaseMint,
+    #[msg("this oracle is already used by another asset")]
+    AssetDuplicateOracle,
+    #[msg("asset mints with a freeze authority are refused")]
+    AssetMintHasFreezeAuthority,
+    #[msg("the mint has a Token-2022 extension that changes transfers or units")]
+    MintExtensionNotAllowed,
+    #[msg("asset index is out of range")]
+    AssetIndexOutOfRange,
+
+    // --- Oracle ---
+    #[msg("expected exactly one oracle account per asset, in asset order")]
+    OracleAccountCountMismatch,
+    #[msg("oracle account is not owned by the expected Pyth program")]
+    OracleWrongOwner,
+    #[msg("oracle account is not the one configured for this asset")]
+    OracleWrongAccount,
+    #[msg("oracle feed id differs from the one configured for this asset")]
+    OracleWrongFeedId,
+    #[msg("oracle account data cannot be decoded")]
+    OracleInvalidAccountData,
+    #[msg("price update is not fully verified")]
+    OracleNotFullyVerified,
+    #[msg("legacy price account status is not Trading")]
+    OracleNotTrading,
+    #[msg("oracle price is older than the asset's max age")]
+    OracleStale,
+    #[msg("oracle publish time is in the future")]
+    OracleFutureTimestamp,
+    #[msg("oracle confidence is wider than the asset's max_conf_bps")]
+    OracleConfidenceTooWide,
+    #[msg("oracle price is zero or negative")]
+    OracleNonPositivePrice,
+    #[msg("oracle exponent, normalised by the mints' decimals, is out of range")]
+    OracleExponentOutOfRange,
+    #[msg("normalised oracle price is too small or too large for the fixed-point type")]
+    OraclePriceOutOfRange,
+    #[msg("oracle price deviates from its EMA by more than max_ema_dev_bps")]
+    OracleEmaDeviationTooLarge,
+    #[msg("oracle price is older than the last one the vault used")]
+    OraclePriceOlderThanLastUsed,
+
+    // --- Deposit ---
+    #[msg("deposits are paused")]
+    DepositPaused,
+    #[msg("deposit is below the vault's minimum deposit")]
+    DepositBelowMinimum,
+    #[msg("deposit would take NAV above the deposit cap")]
+    DepositCapExceeded,
+    #[msg("deposit would mint zero shares")]
+    DepositZeroShares,
+    #[msg("deposit would mint fewer shares than min_shares_out")]
+    DepositSlippageExceeded,
+
+    // --- Withdraw / redeem ---
+    #[msg("shares must be greater than zero")]
+    WithdrawZeroShares,
+    #[msg("share account holds fewer shares than requested")]
+    WithdrawInsufficientShares,
+    #[msg("withdrawal would pay zero base tokens")]
+    WithdrawZeroAssets,
+    #[msg("idle base buffer is short for this withdrawal; use redeem_in_kind")]
+    WithdrawInsufficientIdle,
+    #[msg("withdrawal would pay less than min_assets_out")]
+    WithdrawSlippageExceeded,
+    #[msg("redemption would pay nothing in any asset")]
+    RedeemNothingToPay,
+
+    // --- Token accounts ---
+    #[msg("wrong number of per-asset token accounts")]
+    TokenAccountCountMismatch,
+    #[msg("token account is not the vault's account for this asset")]
+    TokenAccountNotVaultAccount,
+    #[msg("token account holds a different mint")]
+    TokenAccountWrongMint,
+    #[msg("token account belongs to a different owner")]
+    TokenAccountWrongOwner,
+    #[msg("account is not owned by the asset's token program")]
+    TokenAccountWrongProgram,
+    #[msg("vault token account address is not the canonical PDA for this mint")]
+    TokenAccountNotCanonical,
+    #[msg("mint account is not the asset's mint")]
+    TokenWrongMint,
+    #[msg("token program is not the one this mint uses")]
+    TokenWrongProgram,
+
+    // --- Vault ---
+    #[msg("vault NAV is zero; shares cannot be priced")]
+    VaultNavZero,
+    #[msg("vault state invariant violated")]
+    VaultInvariantViolated,
+    #[msg("internal accounting exceeds the real token balance")]
+    VaultAccountingExceedsBalance,
+    #[msg("token balance or supply changed by a different amount than intended")]
+    VaultUnexpectedBalanceChange,
+    #[msg("vault account has an unknown layout version")]
+    VaultVersionMismatch,
+    #[msg("there is no surplus above accounted holdings to sweep")]
+    VaultNoSurplus,
+
+    // --- Math ---
+    #[msg("arithmetic overflow")]
+    MathOverflow,
+    #[msg("division by zero")]
+    MathDivideByZero,
+}

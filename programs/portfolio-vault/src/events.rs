@@ -1,0 +1,118 @@
+//! One event per state change, with the before/after values and prices a reader needs to
+//! audit it. Prices are raw I80F48 bits in base units per asset unit, in asset order.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::MAX_ASSETS;
+
+#[event]
+pub struct VaultInitialized {
+    pub vault: Pubkey,
+    pub admin: Pubkey,
+    pub base_mint: Pubkey,
+    pub share_mint: Pubkey,
+    pub fee_recipient: Pubkey,
+    pub deposit_cap: u64,
+    pub min_deposit: u64,
+    pub management_fee_bps: u16,
+    pub performance_fee_bps: u16,
+    pub initial_deposit: u64,
+    pub dead_shares: u64,
+}
+
+#[event]
+pub struct AssetAdded {
+    pub vault: Pubkey,
+    pub index: u8,
+    pub mint: Pubkey,
+    pub token_account: Pubkey,
+    pub oracle_kind: u8,
+    pub oracle_id: [u8; 32],
+    pub max_age_s: u32,
+    pub max_conf_bps: u16,
+    pub max_ema_dev_bps: u16,
+    pub min_weight_bps: u16,
+    pub max_weight_bps: u16,
+}
+
+#[event]
+pub struct Deposited {
+    pub vault: Pubkey,
+    pub user: Pubkey,
+    pub amount: u64,
+    pub shares_minted: u64,
+    /// NAV at the high side of every band, before the deposit.
+    pub nav_before: u64,
+    pub nav_after: u64,
+    pub supply_before: u64,
+    pub supply_after: u64,
+    pub idle_before: u64,
+    pub idle_after: u64,
+    pub management_fee_shares_accrued: u64,
+    pub prices_high: [i128; MAX_ASSETS],
+}
+
+#[event]
+pub struct Withdrawn {
+    pub vault: Pubkey,
+    pub user: Pubkey,
+    pub shares_burned: u64,
+    pub amount: u64,
+    /// NAV at the low side of every band, before the withdrawal.
+    pub nav_before: u64,
+    pub nav_after: u64,
+    pub supply_before: u64,
+    pub supply_after: u64,
+    pub idle_before: u64,
+    pub idle_after: u64,
+    pub management_fee_shares_accrued: u64,
+    pub prices_low: [i128; MAX_ASSETS],
+}
+
+#[event]
+pub struct RedeemedInKind {
+    pub vault: Pubkey,
+    pub user: Pubkey,
+    pub shares_burned: u64,
+    pub supply_before: u64,
+    pub supply_after: u64,
+    pub base_paid: u64,
+    /// Units paid per asset, in asset order.
+    pub assets_paid: [u64; MAX_ASSETS],
+    pub management_fee_shares_accrued: u64,
+}
+
+#[event]
+pub struct FeesAccrued {
+    pub vault: Pubkey,
+    pub fee_recipient_shares: Pubkey,
+    pub management_fee_shares: u64,
+    pub performance_fee_shares: u64,
+    pub shares_minted: u64,
+    pub nav_low: u64,
+    pub supply_before: u64,
+    pub supply_after: u64,
+    pub hwm_before: i128,
+    pub hwm_after: i128,
+    pub elapsed_s: u64,
+    pub prices_low: [i128; MAX_ASSETS],
+}
+
+#[event]
+pub struct PauseFlagsSet {
+    pub vault: Pubkey,
+    pub by: Pubkey,
+    pub flags_before: u8,
+    pub flags_after: u8,
+}
+
+#[event]
+pub struct SurplusSwept {
+    pub vault: Pubkey,
+    pub mint: Pubkey,
+    pub from: Pubkey,
+    pub to: Pubkey,
+    pub accounted: u64,
+    pub balance_before: u64,
+    pub amount: u64,
+}

@@ -1,0 +1,3 @@
+pub mod accrue_fees;
+
+pub use accrue_fees::*;

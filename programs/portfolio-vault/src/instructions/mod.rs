@@ -1,0 +1,9 @@
+//! One file per instruction, grouped by who calls it.
+
+pub mod admin;
+pub mod keeper;
+pub mod user;
+
+pub use admin::*;
+pub use keeper::*;
+pub use user::*;

@@ -1,0 +1,82 @@
+//! Portfolio vault: pooled deposits valued with Pyth prices, rebalanced by permissionless
+//! keepers under on-chain checks. See `README.md` and `DESIGN.md` for the architecture.
+#![deny(arithmetic_overflow)]
+#![allow(clippy::result_large_err)]
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod cpi;
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod math;
+pub mod operations;
+pub mod oracle;
+pub mod state;
+
+pub use instructions::*;
+
+declare_id!("CgSZwiZQ4jxSTocqcYFCNDTwbtuTcQyFk6UJrCLKy6TQ");
+
+#[program]
+pub mod portfolio_vault {
+    use super::*;
+
+    /// Creates a vault, its share mint and base account, and locks the creator's first deposit as dead shares.
+    pub fn initialize_vault<'info>(
+        ctx: Context<'info, InitializeVault<'info>>,
+        args: InitializeVaultArgs,
+    ) -> Result<()> {
+        instructions::handle_initialize_vault(ctx, args)
+    }
+
+    /// Adds an asset (mint, vault token account, oracle and its limits, weight bounds); admin only.
+    pub fn add_asset<'info>(
+        ctx: Context<'info, AddAsset<'info>>,
+        args: AddAssetArgs,
+    ) -> Result<()> {
+        instructions::handle_add_asset(ctx, args)
+    }
+
+    /// Sets the pause flags; admin only. Exits are never paused.
+    pub fn set_pause<'info>(ctx: Context<'info, SetPause<'info>>, flags: u8) -> Result<()> {
+        instructions::handle_set_pause(ctx, flags)
+    }
+
+    /// Sends unaccounted tokens (donations) in a vault token account to the fee recipient; admin only.
+    pub fn sweep_surplus<'info>(ctx: Context<'info, SweepSurplus<'info>>) -> Result<()> {
+        instructions::handle_sweep_surplus(ctx)
+    }
+
+    /// Deposits base tokens for shares priced at NAV with every asset at the high side of its band.
+    pub fn deposit<'info>(
+        ctx: Context<'info, Deposit<'info>>,
+        amount: u64,
+        min_shares_out: u64,
+    ) -> Result<()> {
+        instructions::handle_deposit(ctx, amount, min_shares_out)
+    }
+
+    /// Burns shares for base tokens from the idle buffer at NAV with every asset at the low side of its band.
+    pub fn withdraw<'info>(
+        ctx: Context<'info, Withdraw<'info>>,
+        shares: u64,
+        min_assets_out: u64,
+    ) -> Result<()> {
+        instructions::handle_withdraw(ctx, shares, min_assets_out)
+    }
+
+    /// Burns shares for a pro-rata slice of every holding; needs no oracle and works while paused.
+    pub fn redeem_in_kind<'info>(
+        ctx: Context<'info, RedeemInKind<'info>>,
+        shares: u64,
+    ) -> Result<()> {
+        instructions::handle_redeem_in_kind(ctx, shares)
+    }
+
+    /// Mints accrued management and performance fees to the fee recipient; permissionless.
+    pub fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Result<()> {
+        instructions::handle_accrue_fees(ctx)
+    }
+}

@@ -1,0 +1,21 @@
+//! State transitions on plain values. Each returns an effects struct (shares to mint, tokens to
+//! move) for the handler to carry out; none calls another program.
+
+pub mod deposit;
+pub mod fees;
+pub mod redeem;
+pub mod withdraw;
+
+use anchor_lang::prelude::*;
+
+use crate::error::VaultError;
+use crate::math::MathError;
+
+impl From<MathError> for anchor_lang::error::Error {
+    fn from(e: MathError) -> Self {
+        match e {
+            MathError::Overflow => error!(VaultError::MathOverflow),
+            MathError::DivideByZero => error!(VaultError::MathDivideByZero),
+        }
+    }
+}

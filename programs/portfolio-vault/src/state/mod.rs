@@ -1,0 +1,5 @@
+//! Account types. Each has an `invariant()` that every mutating instruction calls last.
+
+pub mod vault;
+
+pub use vault::*;

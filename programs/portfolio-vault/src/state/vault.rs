@@ -1,0 +1,281 @@
+//! The vault account: zero-copy, `#[repr(C)]`, no implicit padding, versioned, with a reserved
+//! tail for upgrades. Amounts are in the token's smallest units; `*_ts` are unix seconds.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::error::VaultError;
+use crate::math::Fx;
+
+/// A fixed-point value stored as its little-endian bits (alignment 1, so the account layout is
+/// the same on every target).
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct FxBits {
+    pub bits: [u8; 16],
+}
+
+impl FxBits {
+    pub fn get(&self) -> Fx {
+        Fx::from_bits(i128::from_le_bytes(self.bits))
+    }
+    pub fn set(&mut self, value: Fx) {
+        self.bits = value.to_bits().to_le_bytes();
+    }
+    pub fn from_fx(value: Fx) -> Self {
+        Self {
+            bits: value.to_bits().to_le_bytes(),
+        }
+    }
+}
+
+/// How an asset is priced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum OracleKind {
+    /// Pyth pull oracle: a `PriceUpdateV2` account owned by the Pyth receiver; `oracle_id` is
+    /// the feed id, and any fully verified update account for that feed is accepted.
+    PullV2 = 0,
+    /// Legacy Pyth push price account; `oracle_id` is the account's address.
+    Legacy = 1,
+}
+
+impl OracleKind {
+    pub fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(Self::PullV2),
+            1 => Some(Self::Legacy),
+            _ => None,
+        }
+    }
+}
+
+/// Limits an asset's oracle price must meet.
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct OracleConfig {
+    /// Feed id (`PullV2`) or price account address (`Legacy`).
+    pub oracle_id: [u8; 32],
+    /// Oldest acceptable publish time, in seconds before now.
+    pub max_age_s: u32,
+    /// Largest acceptable confidence / price, in bps.
+    pub max_conf_bps: u16,
+    /// Largest acceptable |price - ema| / ema, in bps.
+    pub max_ema_dev_bps: u16,
+    /// [`OracleKind`] as a byte.
+    pub kind: u8,
+    pub _pad: [u8; 7],
+}
+
+impl OracleConfig {
+    pub fn validate(&self) -> Result<()> {
+        require!(
+            OracleKind::from_u8(self.kind).is_some(),
+            VaultError::ParamOracleKindUnknown
+        );
+        require!(
+            (MIN_ORACLE_MAX_AGE_S..=MAX_ORACLE_MAX_AGE_S).contains(&self.max_age_s),
+            VaultError::ParamOracleMaxAgeOutOfBounds
+        );
+        require!(
+            (MIN_ORACLE_MAX_CONF_BPS..=MAX_ORACLE_MAX_CONF_BPS).contains(&self.max_conf_bps),
+            VaultError::ParamOracleMaxConfOutOfBounds
+        );
+        require!(
+            (MIN_ORACLE_MAX_EMA_DEV_BPS..=MAX_ORACLE_MAX_EMA_DEV_BPS)
+                .contains(&self.max_ema_dev_bps),
+            VaultError::ParamOracleMaxEmaDevOutOfBounds
+        );
+        Ok(())
+    }
+}
+
+/// One asset the vault may hold besides its base token.
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct AssetSlot {
+    pub mint: Pubkey,
+    /// The vault's token account for this mint (PDA `[VAULT_TOKEN_SEED, vault, mint]`).
+    pub token_account: Pubkey,
+    /// SPL Token or Token-2022: the program that owns `mint`.
+    pub token_program: Pubkey,
+    pub oracle: OracleConfig,
+    /// Units the vault accounts for; the token account may hold more (donations).
+    pub holdings: u64,
+    /// Publish time of the newest price the vault has used for this asset.
+    pub last_price_ts: i64,
+    pub min_weight_bps: u16,
+    pub max_weight_bps: u16,
+    pub decimals: u8,
+    pub token_account_bump: u8,
+    pub _pad: [u8; 2],
+    pub _reserved: [u8; 64],
+}
+
+/// Parameters governance sets, each within hard bounds checked by [`VaultParams::validate`].
+#[zero_copy]
+#[derive(Debug, PartialEq, Eq)]
+pub struct VaultParams {
+    /// Largest NAV (base units) a deposit may take the vault to.
+    pub deposit_cap: u64,
+    /// Smallest deposit, in base units.
+    pub min_deposit: u64,
+    pub management_fee_bps: u16,
+    pub performance_fee_bps: u16,
+    pub _pad: [u8; 4],
+}
+
+impl VaultParams {
+    pub fn validate(&self) -> Result<()> {
+        require!(
+            self.management_fee_bps <= MAX_MANAGEMENT_FEE_BPS,
+            VaultError::ParamManagementFeeTooHigh
+        );
+        require!(
+            self.performance_fee_bps <= MAX_PERFORMANCE_FEE_BPS,
+            VaultError::ParamPerformanceFeeTooHigh
+        );
+        require!(self.min_deposit >= 1, VaultError::ParamMinDepositZero);
+        require!(
+            self.deposit_cap >= self.min_deposit,
+            VaultError::ParamDepositCapBelowMinDeposit
+        );
+        Ok(())
+    }
+}
+
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct Vault {
+    pub version: u8,
+    pub bump: u8,
+    pub authority_bump: u8,
+    pub share_mint_bump: u8,
+    pub base_vault_bump: u8,
+    pub dead_shares_bump: u8,
+    pub num_assets: u8,
+    /// `PAUSE_*` bits.
+    pub pause_flags: u8,
+    pub base_decimals: u8,
+    pub _pad0: [u8; 7],
+    /// Lets one creator open several vaults on the same base mint.
+    pub seed_id: u64,
+    pub creator: Pubkey,
+    /// Holds every governance power; a multisig in production.
+    pub admin: Pubkey,
+    /// Receives management and performance fee shares.
+    pub fee_recipient: Pubkey,
+    pub base_mint: Pubkey,
+    pub base_token_program: Pubkey,
+    pub base_vault: Pubkey,
+    pub share_mint: Pubkey,
+    pub params: VaultParams,
+    /// Base units the vault accounts for (the idle buffer).
+    pub idle_base: u64,
+    /// Management-fee shares accrued but not yet minted; counted in the share supply for
+    /// pricing so every entry and exit pays its share of the fee.
+    pub pending_fee_shares: u64,
+    /// Last time management fees were accrued (every share-changing instruction does).
+    pub last_fee_ts: i64,
+    /// Last time `accrue_fees` crystallised fees; it is a no-op again within the same second.
+    pub last_crystallize_ts: i64,
+    /// Highest NAV per share (base units per share) on which a performance fee was paid.
+    pub hwm_pps: FxBits,
+    pub assets: [AssetSlot; MAX_ASSETS],
+    pub _reserved: [u8; 1024],
+}
+
+impl Vault {
+    /// Account size without the 8-byte discriminator.
+    pub const SIZE: usize = core::mem::size_of::<Vault>();
+
+    pub fn active_assets(&self) -> &[AssetSlot] {
+        &self.assets[..self.num_assets as usize]
+    }
+
+    pub fn active_assets_mut(&mut self) -> &mut [AssetSlot] {
+        let n = self.num_assets as usize;
+        &mut self.assets[..n]
+    }
+
+    pub fn check_admin(&self, signer: &Pubkey) -> Result<()> {
+        require_keys_eq!(*signer, self.admin, VaultError::AuthNotAdmin);
+        Ok(())
+    }
+
+    pub fn check_version(&self) -> Result<()> {
+        require!(
+            self.version == VAULT_VERSION,
+            VaultError::VaultVersionMismatch
+        );
+        Ok(())
+    }
+
+    pub fn deposits_paused(&self) -> bool {
+        self.pause_flags & PAUSE_DEPOSITS != 0
+    }
+
+    /// Share supply used for pricing: minted shares plus accrued fee shares.
+    pub fn pricing_supply(&self, minted_supply: u64) -> Result<u64> {
+        minted_supply
+            .checked_add(self.pending_fee_shares)
+            .ok_or_else(|| error!(VaultError::MathOverflow))
+    }
+
+    /// Structural invariants of the account. Balance invariants (accounting <= token
+    /// balances, supply changes) are checked by the handlers that move tokens.
+    pub fn invariant(&self) -> Result<()> {
+        let ok = self.version == VAULT_VERSION
+            && self.num_assets as usize <= MAX_ASSETS
+            && self.pause_flags & !PAUSE_ALL_FLAGS == 0
+            && self.params.validate().is_ok()
+            && self.hwm_pps.get() > Fx::ZERO
+            && self.assets[self.num_assets as usize..]
+                .iter()
+                .all(|a| bytemuck::bytes_of(a).iter().all(|b| *b == 0));
+        require!(ok, VaultError::VaultInvariantViolated);
+        let mut min_weight_sum = 0u32;
+        for (i, a) in self.active_assets().iter().enumerate() {
+            let slot_ok = a.oracle.validate().is_ok()
+                && a.min_weight_bps <= a.max_weight_bps
+                && a.max_weight_bps as u64 <= BPS_DENOMINATOR
+                && a.mint != self.base_mint
+                && self.active_assets()[..i].iter().all(|b| b.mint != a.mint);
+            require!(slot_ok, VaultError::VaultInvariantViolated);
+            min_weight_sum += a.min_weight_bps as u32;
+        }
+        require!(
+            min_weight_sum as u64 <= BPS_DENOMINATOR,
+            VaultError::VaultInvariantViolated
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_has_no_implicit_padding() {
+        // Sum of field sizes equals the struct size: any implicit padding would break this.
+        assert_eq!(core::mem::size_of::<OracleConfig>(), 32 + 4 + 2 + 2 + 1 + 7);
+        assert_eq!(
+            core::mem::size_of::<AssetSlot>(),
+            32 * 3 + core::mem::size_of::<OracleConfig>() + 8 + 8 + 2 + 2 + 1 + 1 + 2 + 64
+        );
+        assert_eq!(core::mem::size_of::<VaultParams>(), 8 + 8 + 2 + 2 + 4);
+        assert_eq!(
+            Vault::SIZE,
+            16 + 8
+                + 32 * 7
+                + core::mem::size_of::<VaultParams>()
+                + 8 * 4
+                + 16
+                + MAX_ASSETS * core::mem::size_of::<AssetSlot>()
+                + 1024
+        );
+        assert_eq!(core::mem::align_of::<Vault>(), 8);
+        assert_eq!(Vault::SIZE % 8, 0);
+    }
+}
