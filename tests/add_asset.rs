@@ -1,0 +1,257 @@
+//! `add_asset`: bounds, duplicates, mint checks, admin only, canonical token account.
+
+use anchor_lang::error::ErrorCode;
+use anchor_spl::token_2022::spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config;
+use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
+use anchor_spl::token_2022::spl_token_2022::instruction::initialize_permanent_delegate;
+use portfolio_vault::error::VaultError;
+use portfolio_vault::instructions::AddAssetArgs;
+use solana_signer::Signer;
+use vault_tests::*;
+
+/// A fresh SPL asset with its oracle written, not yet added.
+async fn prepared(h: &mut Harness, format: OracleFormat) -> (TestAsset, AddAssetArgs) {
+    let decimals = h.cfg.asset_decimals;
+    let mint = h.create_mint(decimals, SPL_TOKEN, None).await;
+    let salt = 100 + h.assets.len();
+    let asset = h.new_test_asset(mint, SPL_TOKEN, format, salt).await;
+    let args = default_asset_args(format, asset.oracle_id());
+    (asset, args)
+}
+
+async fn add_fails(h: &mut Harness, asset: TestAsset, args: AddAssetArgs, e: VaultError) {
+    let before = h.snapshot(&[asset.vault_ta]).await;
+    let res = h.add_prepared_asset(asset, args).await;
+    assert_vault_error(res, e);
+    h.assert_unchanged(&before).await;
+}
+
+#[tokio::test]
+async fn add_asset_ok_both_oracle_formats() {
+    let mut h = Harness::new(2).await;
+    let v = h.vault_state().await;
+    assert_eq!(v.num_assets, 2);
+    for (i, a) in h.assets.clone().iter().enumerate() {
+        assert_eq!(v.assets[i].mint, a.mint);
+        assert_eq!(v.assets[i].token_account, a.vault_ta);
+        assert_eq!(v.assets[i].oracle.oracle_id, a.oracle_id());
+        let acc = h.account(&a.vault_ta).await.unwrap();
+        assert_eq!(acc.owner, SPL_TOKEN);
+        assert_eq!(h.balance(&a.vault_ta).await, 0);
+    }
+    // A deposit prices both formats.
+    let u = h.new_user(10_000_000).await;
+    h.deposit(&u, 1_000_000, 1).await.unwrap();
+}
+
+#[tokio::test]
+async fn add_asset_ok_sixteen_assets_and_token_2022() {
+    let mut h = Harness::new(15).await;
+    let mint = h.create_mint(6, TOKEN_2022, None).await;
+    let asset = h
+        .new_test_asset(mint, TOKEN_2022, OracleFormat::PullV2, 99)
+        .await;
+    let args = default_asset_args(OracleFormat::PullV2, asset.oracle_id());
+    h.add_prepared_asset(asset, args).await.unwrap();
+    assert_eq!(h.vault_state().await.num_assets, 16);
+    let (asset, args) = prepared(&mut h, OracleFormat::PullV2).await;
+    add_fails(&mut h, asset, args, VaultError::AssetLimitReached).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_not_admin() {
+    let mut h = Harness::new(0).await;
+    let (asset, args) = prepared(&mut h, OracleFormat::PullV2).await;
+    let stranger = solana_keypair::Keypair::new();
+    let mut ix = h.ix_add_asset(&asset, args);
+    ix.accounts[0].pubkey = stranger.pubkey();
+    let before = h.snapshot(&[asset.vault_ta]).await;
+    let res = h.process(&[ix], &[&stranger]).await;
+    assert_vault_error(res, VaultError::AuthNotAdmin);
+    h.assert_unchanged(&before).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_duplicate_mint() {
+    let mut h = Harness::new(1).await;
+    let first = h.assets[0].clone();
+    let (mut asset, mut args) = prepared(&mut h, OracleFormat::PullV2).await;
+    asset.mint = first.mint;
+    asset.vault_ta = first.vault_ta;
+    args.oracle_id[0] ^= 0xff;
+    add_fails(&mut h, asset, args, VaultError::AssetDuplicateMint).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_base_mint() {
+    let mut h = Harness::new(0).await;
+    let (mut asset, args) = prepared(&mut h, OracleFormat::PullV2).await;
+    asset.mint = h.base_mint;
+    asset.vault_ta = vault_token_account(&h.vault, &h.base_mint);
+    add_fails(&mut h, asset, args, VaultError::AssetIsBaseMint).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_duplicate_oracle() {
+    let mut h = Harness::new(1).await;
+    let (asset, mut args) = prepared(&mut h, OracleFormat::PullV2).await;
+    args.oracle_id = h.assets[0].oracle_id();
+    add_fails(&mut h, asset, args, VaultError::AssetDuplicateOracle).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_freeze_authority() {
+    let mut h = Harness::new(0).await;
+    let payer = h.ctx.payer.pubkey();
+    let mint = h.create_mint(9, SPL_TOKEN, Some(payer)).await;
+    let asset = h
+        .new_test_asset(mint, SPL_TOKEN, OracleFormat::PullV2, 7)
+        .await;
+    let args = default_asset_args(OracleFormat::PullV2, asset.oracle_id());
+    add_fails(&mut h, asset, args, VaultError::AssetMintHasFreezeAuthority).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_transfer_fee_extension() {
+    let mut h = Harness::new(0).await;
+    let payer = h.ctx.payer.pubkey();
+    let mint = h
+        .create_mint_2022_with(9, &[ExtensionType::TransferFeeConfig], |m| {
+            vec![initialize_transfer_fee_config(
+                &TOKEN_2022,
+                m,
+                Some(&payer),
+                Some(&payer),
+                50,
+                1_000,
+            )
+            .unwrap()]
+        })
+        .await;
+    let asset = h
+        .new_test_asset(mint, TOKEN_2022, OracleFormat::PullV2, 8)
+        .await;
+    let args = default_asset_args(OracleFormat::PullV2, asset.oracle_id());
+    add_fails(&mut h, asset, args, VaultError::MintExtensionNotAllowed).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_permanent_delegate_extension() {
+    let mut h = Harness::new(0).await;
+    let payer = h.ctx.payer.pubkey();
+    let mint = h
+        .create_mint_2022_with(9, &[ExtensionType::PermanentDelegate], |m| {
+            vec![initialize_permanent_delegate(&TOKEN_2022, m, &payer).unwrap()]
+        })
+        .await;
+    let asset = h
+        .new_test_asset(mint, TOKEN_2022, OracleFormat::PullV2, 9)
+        .await;
+    let args = default_asset_args(OracleFormat::PullV2, asset.oracle_id());
+    add_fails(&mut h, asset, args, VaultError::MintExtensionNotAllowed).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_out_of_bound_parameters() {
+    let cases: [(fn(&mut AddAssetArgs), VaultError); 10] = [
+        (
+            |a| a.max_age_s = 0,
+            VaultError::ParamOracleMaxAgeOutOfBounds,
+        ),
+        (
+            |a| a.max_age_s = 3_601,
+            VaultError::ParamOracleMaxAgeOutOfBounds,
+        ),
+        (
+            |a| a.max_conf_bps = 0,
+            VaultError::ParamOracleMaxConfOutOfBounds,
+        ),
+        (
+            |a| a.max_conf_bps = 1_001,
+            VaultError::ParamOracleMaxConfOutOfBounds,
+        ),
+        (
+            |a| a.max_ema_dev_bps = 0,
+            VaultError::ParamOracleMaxEmaDevOutOfBounds,
+        ),
+        (
+            |a| a.max_ema_dev_bps = 5_001,
+            VaultError::ParamOracleMaxEmaDevOutOfBounds,
+        ),
+        (|a| a.oracle_kind = 2, VaultError::ParamOracleKindUnknown),
+        (
+            |a| a.min_weight_bps = 6_000,
+            VaultError::ParamWeightBoundsInvalid,
+        ), // min > max below
+        (
+            |a| a.max_weight_bps = 10_001,
+            VaultError::ParamWeightBoundsInvalid,
+        ),
+        (
+            |a| a.min_weight_bps = 0,
+            VaultError::ParamMinWeightsExceedOne,
+        ), // set up below
+    ];
+    let mut h = Harness::new(0).await;
+    for (i, (mutate, e)) in cases.iter().enumerate() {
+        let (asset, mut args) = prepared(&mut h, OracleFormat::PullV2).await;
+        mutate(&mut args);
+        if i == 7 {
+            args.max_weight_bps = 5_000;
+        }
+        if i == 9 {
+            // An existing asset already claims 60 %; this one asks for 50 % more.
+            if h.assets.is_empty() {
+                let (a0, mut args0) = prepared(&mut h, OracleFormat::PullV2).await;
+                args0.min_weight_bps = 6_000;
+                h.add_prepared_asset(a0, args0).await.unwrap();
+            }
+            args.min_weight_bps = 5_000;
+        }
+        add_fails(&mut h, asset, args, *e).await;
+    }
+}
+
+#[tokio::test]
+async fn add_asset_fails_non_canonical_token_account() {
+    let mut h = Harness::new(0).await;
+    let (mut asset, args) = prepared(&mut h, OracleFormat::PullV2).await;
+    asset.vault_ta = anchor_lang::prelude::Pubkey::new_unique();
+    add_fails(&mut h, asset, args, VaultError::TokenAccountNotCanonical).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_look_alike_vault() {
+    let mut h = Harness::new(0).await;
+    let (asset, args) = prepared(&mut h, OracleFormat::PullV2).await;
+    // Same bytes as the real vault, but owned by another program.
+    let real = h.account(&h.vault.clone()).await.unwrap();
+    let fake = anchor_lang::prelude::Pubkey::new_unique();
+    let mut acc = real.clone();
+    acc.owner = anchor_lang::prelude::Pubkey::new_unique();
+    h.ctx
+        .set_account(&fake, &solana_account::AccountSharedData::from(acc));
+    let mut ix = h.ix_add_asset(&asset, args);
+    ix.accounts[2].pubkey = fake;
+    let admin = h.admin.insecure_clone();
+    let before = h.snapshot(&[fake]).await;
+    let res = h.process(&[ix], &[&admin]).await;
+    assert_anchor_error(res, ErrorCode::AccountOwnedByWrongProgram);
+    h.assert_unchanged(&before).await;
+}
+
+#[tokio::test]
+async fn add_asset_ok_prefunded_token_account_address() {
+    // Someone sends lamports to the future token-account address; creation still works.
+    let mut h = Harness::new(0).await;
+    let (asset, args) = prepared(&mut h, OracleFormat::Legacy).await;
+    let payer = h.ctx.payer.insecure_clone();
+    let ix = anchor_lang::solana_program::system_instruction::transfer(
+        &payer.pubkey(),
+        &asset.vault_ta,
+        1_000_000,
+    );
+    h.process(&[ix], &[]).await.unwrap();
+    h.add_prepared_asset(asset, args).await.unwrap();
+    h.check_invariants().await;
+}
