@@ -1,0 +1,145 @@
+//! `accrue_fees`: management fee streamed as shares, performance fee over the high-water mark,
+//! idempotent within a second.
+
+use portfolio_vault::constants::SECONDS_PER_YEAR;
+use portfolio_vault::error::VaultError;
+use vault_tests::*;
+
+async fn fee_vault(mgmt_bps: u16, perf_bps: u16) -> (Harness, User) {
+    let mut cfg = VaultConfig {
+        n_assets: 2,
+        ..Default::default()
+    };
+    cfg.init.management_fee_bps = mgmt_bps;
+    cfg.init.performance_fee_bps = perf_bps;
+    let mut h = Harness::with_config(cfg).await;
+    let u = h.new_user(99_000_000).await;
+    h.deposit(&u, 99_000_000, 1).await.unwrap(); // supply 1e8
+    (h, u)
+}
+
+#[tokio::test]
+async fn accrue_fees_ok_management_fee_over_a_year() {
+    let (mut h, _u) = fee_vault(200, 0).await;
+    h.warp_seconds(SECONDS_PER_YEAR as i64).await;
+    h.refresh_prices().await;
+    h.accrue_fees().await.unwrap();
+    let fee_shares = h.fee_shares;
+    // 2 % of NAV: s / (1e8 + s) = 0.02 => s = 1e8 * 200 / 9800, rounded up.
+    let expected = (100_000_000u128 * 200).div_ceil(9_800) as u64;
+    assert_eq!(h.balance(&fee_shares).await, expected);
+    let v = h.vault_state().await;
+    assert_eq!(v.pending_fee_shares, 0);
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn accrue_fees_ok_management_fee_accrues_on_deposits_too() {
+    let (mut h, u) = fee_vault(200, 0).await;
+    h.warp_seconds(SECONDS_PER_YEAR as i64 / 2).await;
+    h.refresh_prices().await;
+    let other = h.new_user(1_000_000).await;
+    h.deposit(&other, 1_000_000, 1).await.unwrap();
+    let pending = h.vault_state().await.pending_fee_shares;
+    assert!(
+        pending > 0,
+        "the deposit accrued the fee up to its own time"
+    );
+    // The newcomer paid the price including those pending shares, so the fee is not theirs.
+    h.warp_seconds(SECONDS_PER_YEAR as i64 / 2).await;
+    h.refresh_prices().await;
+    h.accrue_fees().await.unwrap();
+    let fs = h.fee_shares;
+    let minted = h.balance(&fs).await;
+    assert!(minted > pending);
+    let _ = u;
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn accrue_fees_ok_performance_fee_above_high_water_mark() {
+    let (mut h, _u) = fee_vault(0, 2_000).await;
+    h.give_holdings(0, 1_000_000_000).await; // +$100 of asset 0 behind the same shares
+    h.warp_seconds(1).await;
+    h.refresh_prices().await;
+    let hwm_before = h.vault_state().await.hwm_pps.get();
+    h.accrue_fees().await.unwrap();
+    let v = h.vault_state().await;
+    let fs = h.fee_shares;
+    let fee_shares = h.balance(&fs).await as u128;
+    // NAV (low side) = 1e8 + 99_950_000; gain = 99_950_000; fee value 20 % = 19_990_000.
+    let nav: u128 = 100_000_000 + 99_950_000;
+    let fee_value = 19_990_000u128;
+    let expected = (fee_value * 100_000_000).div_ceil(nav - fee_value);
+    assert!(
+        fee_shares >= expected && fee_shares <= expected + 1,
+        "{fee_shares} vs {expected}"
+    );
+    assert!(v.hwm_pps.get() > hwm_before);
+    h.check_invariants().await;
+
+    // No new gain, no new fee.
+    h.warp_seconds(1).await;
+    h.refresh_prices().await;
+    h.accrue_fees().await.unwrap();
+    assert_eq!(h.balance(&fs).await as u128, fee_shares);
+}
+
+#[tokio::test]
+async fn accrue_fees_ok_no_performance_fee_below_high_water_mark() {
+    let (mut h, _u) = fee_vault(0, 2_000).await;
+    h.give_holdings(0, 1_000_000_000).await;
+    h.warp_seconds(1).await;
+    h.refresh_prices().await;
+    h.accrue_fees().await.unwrap();
+    let fs = h.fee_shares;
+    let after_first = h.balance(&fs).await;
+    // Price falls 4 %, then recovers only part way: still below the mark.
+    h.warp_seconds(1).await;
+    h.move_price(0, 96_00000000).await;
+    h.move_price(1, 100_00000000).await;
+    h.accrue_fees().await.unwrap();
+    h.warp_seconds(1).await;
+    h.move_price(0, 98_00000000).await;
+    h.move_price(1, 100_00000000).await;
+    h.accrue_fees().await.unwrap();
+    assert_eq!(h.balance(&fs).await, after_first);
+    h.check_invariants().await;
+}
+
+#[tokio::test]
+async fn accrue_fees_ok_idempotent_within_a_second() {
+    let (mut h, _u) = fee_vault(500, 5_000).await;
+    h.give_holdings(0, 1_000_000_000).await;
+    h.warp_seconds(3_600).await;
+    h.refresh_prices().await;
+    h.accrue_fees().await.unwrap();
+    let before = h.snapshot(&[]).await;
+    // Same second, even with a higher price: nothing changes.
+    h.move_price(0, 101_00000000).await;
+    h.accrue_fees().await.unwrap();
+    h.assert_unchanged(&before).await;
+}
+
+#[tokio::test]
+async fn accrue_fees_fails_recipient_account_of_another_owner() {
+    let (mut h, u) = fee_vault(200, 0).await;
+    h.warp_seconds(100).await;
+    h.refresh_prices().await;
+    let mut ix = h.ix_accrue_fees();
+    ix.accounts[3].pubkey = u.shares;
+    let before = h.snapshot(&[]).await;
+    let res = h.process(&[ix], &[]).await;
+    assert_vault_error(res, VaultError::TokenAccountWrongOwner);
+    h.assert_unchanged(&before).await;
+}
+
+#[tokio::test]
+async fn accrue_fees_fails_stale_oracle() {
+    let (mut h, _u) = fee_vault(200, 1_000).await;
+    h.warp_seconds(100).await;
+    let before = h.snapshot(&[]).await;
+    let res = h.accrue_fees().await;
+    assert_vault_error(res, VaultError::OracleStale);
+    h.assert_unchanged(&before).await;
+}
