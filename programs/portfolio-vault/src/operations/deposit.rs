@@ -48,6 +48,9 @@ pub fn deposit(
     );
     let shares_to_mint = shares_for_deposit_floor(amount, nav_before, supply_before)?;
     require!(shares_to_mint > 0, VaultError::DepositZeroShares);
+    supply_before
+        .checked_add(shares_to_mint)
+        .ok_or(MathError::Overflow)?;
     require!(
         shares_to_mint >= min_shares_out,
         VaultError::DepositSlippageExceeded
