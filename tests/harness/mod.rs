@@ -154,7 +154,13 @@ pub struct Harness {
     /// Every share token account the harness created: the supply invariant sums them.
     pub share_accounts: Vec<Pubkey>,
     tx_counter: u64,
+    /// Lookup table with the vault's static accounts, created on first need.
+    vault_alt: Option<solana_message::AddressLookupTableAccount>,
 }
+
+/// Static accounts a legacy transaction may carry in this runtime (what fits one packet);
+/// above it the harness sends a v0 transaction with the vault's lookup table.
+pub const MAX_LEGACY_STATIC_ACCOUNTS: usize = 38;
 
 /// PDAs of a vault.
 pub fn vault_pdas(
@@ -260,6 +266,7 @@ impl Harness {
             assets: vec![],
             share_accounts: vec![],
             tx_counter: 0,
+            vault_alt: None,
         };
         // Start at a realistic time so max-age arithmetic has room.
         h.set_time(1_700_000_000).await;
@@ -351,6 +358,86 @@ impl Harness {
         keys.extend_from_slice(signers);
         let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, bh);
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Creates an address lookup table holding `addresses`, and waits a slot so it is usable.
+    pub async fn create_lookup_table(&mut self, addresses: Vec<Pubkey>) -> solana_message::AddressLookupTableAccount {
+        use solana_address_lookup_table_interface::instruction::{create_lookup_table, extend_lookup_table};
+        let payer = self.ctx.payer.insecure_clone();
+        let now = self.now().await;
+        let slot = self.clock().await.slot;
+        self.ctx.warp_to_slot(slot + 2).unwrap();
+        let (create, table) = create_lookup_table(payer.pubkey(), payer.pubkey(), slot + 1);
+        self.process(&[create], &[]).await.unwrap();
+        for chunk in addresses.chunks(20) {
+            let ix = extend_lookup_table(table, payer.pubkey(), Some(payer.pubkey()), chunk.to_vec());
+            self.process(&[ix], &[]).await.unwrap();
+        }
+        let slot = self.clock().await.slot;
+        self.ctx.warp_to_slot(slot + 2).unwrap();
+        // Warping moves the clock; put the test's time back.
+        self.set_time(now).await;
+        solana_message::AddressLookupTableAccount { key: table, addresses }
+    }
+
+    /// The vault's own accounts (not any user's): what a keeper or front end puts in a table.
+    pub fn vault_static_accounts(&self) -> Vec<Pubkey> {
+        let mut addresses = vec![
+            self.vault,
+            self.vault_authority,
+            self.share_mint,
+            self.base_mint,
+            self.base_vault,
+            self.fee_shares,
+            SPL_TOKEN,
+            TOKEN_2022,
+            anchor_lang::system_program::ID,
+        ];
+        for a in &self.assets {
+            addresses.extend([a.mint, a.vault_ta, a.oracle]);
+        }
+        addresses
+    }
+
+    pub async fn vault_lookup_table(&mut self) -> solana_message::AddressLookupTableAccount {
+        let wanted = self.vault_static_accounts();
+        match &self.vault_alt {
+            Some(alt) if alt.addresses == wanted => alt.clone(),
+            _ => {
+                let alt = self.create_lookup_table(wanted).await;
+                self.vault_alt = Some(alt.clone());
+                alt
+            }
+        }
+    }
+
+    /// Sends `ixs` as a legacy transaction when it fits this runtime's static-account limit,
+    /// otherwise as a v0 transaction through the vault's lookup table.
+    pub async fn process_auto(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        let payer = self.ctx.payer.pubkey();
+        let legacy = solana_message::Message::new(ixs, Some(&payer));
+        if legacy.account_keys.len() + 1 <= MAX_LEGACY_STATIC_ACCOUNTS {
+            return self.process(ixs, signers).await;
+        }
+        let alt = self.vault_lookup_table().await;
+        self.process_v0(ixs, signers, &alt).await
+    }
+
+    pub async fn process_v0(&mut self, ixs: &[Instruction], signers: &[&Keypair], alt: &solana_message::AddressLookupTableAccount) -> TxResult {
+        self.tx_counter += 1;
+        let mut all = ixs.to_vec();
+        all.push(Instruction {
+            program_id: MEMO_PROGRAM,
+            accounts: vec![],
+            data: format!("tx {}", self.tx_counter).into_bytes(),
+        });
+        let payer = self.ctx.payer.insecure_clone();
+        let mut keys: Vec<&Keypair> = vec![&payer];
+        keys.extend_from_slice(signers);
+        let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
+        let msg = solana_message::v0::Message::try_compile(&payer.pubkey(), &all, std::slice::from_ref(alt), bh).unwrap();
+        let tx = solana_transaction::versioned::VersionedTransaction::try_new(solana_message::VersionedMessage::V0(msg), &keys).unwrap();
         self.ctx.banks_client.process_transaction(tx).await
     }
 
@@ -788,7 +875,7 @@ impl Harness {
 
     pub async fn deposit(&mut self, user: &User, amount: u64, min_shares_out: u64) -> TxResult {
         let ix = self.ix_deposit(user, amount, min_shares_out);
-        self.process(&[ix], &[&user.kp]).await
+        self.process_auto(&[ix], &[&user.kp]).await
     }
 
     pub fn ix_withdraw(&self, user: &User, shares: u64, min_assets_out: u64) -> Instruction {
@@ -819,7 +906,7 @@ impl Harness {
 
     pub async fn withdraw(&mut self, user: &User, shares: u64, min_assets_out: u64) -> TxResult {
         let ix = self.ix_withdraw(user, shares, min_assets_out);
-        self.process(&[ix], &[&user.kp]).await
+        self.process_auto(&[ix], &[&user.kp]).await
     }
 
     pub fn redeem_remaining(&self, user: &User) -> Vec<AccountMeta> {
@@ -866,7 +953,7 @@ impl Harness {
 
     pub async fn redeem_in_kind(&mut self, user: &User, shares: u64) -> TxResult {
         let ix = self.ix_redeem_in_kind(user, shares);
-        self.process(&[ix], &[&user.kp]).await
+        self.process_auto(&[ix], &[&user.kp]).await
     }
 
     pub fn ix_accrue_fees(&self) -> Instruction {
