@@ -151,9 +151,11 @@ async fn add_asset_fails_permanent_delegate_extension() {
     add_fails(&mut h, asset, args, VaultError::MintExtensionNotAllowed).await;
 }
 
+type Mutation = fn(&mut AddAssetArgs);
+
 #[tokio::test]
-async fn add_asset_fails_out_of_bound_parameters() {
-    let cases: [(fn(&mut AddAssetArgs), VaultError); 10] = [
+async fn add_asset_fails_out_of_bound_oracle_parameters() {
+    let cases: [(Mutation, VaultError); 8] = [
         (
             |a| a.max_age_s = 0,
             VaultError::ParamOracleMaxAgeOutOfBounds,
@@ -180,36 +182,37 @@ async fn add_asset_fails_out_of_bound_parameters() {
         ),
         (|a| a.oracle_kind = 2, VaultError::ParamOracleKindUnknown),
         (
-            |a| a.min_weight_bps = 6_000,
-            VaultError::ParamWeightBoundsInvalid,
-        ), // min > max below
-        (
             |a| a.max_weight_bps = 10_001,
             VaultError::ParamWeightBoundsInvalid,
         ),
-        (
-            |a| a.min_weight_bps = 0,
-            VaultError::ParamMinWeightsExceedOne,
-        ), // set up below
     ];
     let mut h = Harness::new(0).await;
-    for (i, (mutate, e)) in cases.iter().enumerate() {
+    for (mutate, e) in cases {
         let (asset, mut args) = prepared(&mut h, OracleFormat::PullV2).await;
         mutate(&mut args);
-        if i == 7 {
-            args.max_weight_bps = 5_000;
-        }
-        if i == 9 {
-            // An existing asset already claims 60 %; this one asks for 50 % more.
-            if h.assets.is_empty() {
-                let (a0, mut args0) = prepared(&mut h, OracleFormat::PullV2).await;
-                args0.min_weight_bps = 6_000;
-                h.add_prepared_asset(a0, args0).await.unwrap();
-            }
-            args.min_weight_bps = 5_000;
-        }
-        add_fails(&mut h, asset, args, *e).await;
+        add_fails(&mut h, asset, args, e).await;
     }
+}
+
+#[tokio::test]
+async fn add_asset_fails_min_weight_above_max() {
+    let mut h = Harness::new(0).await;
+    let (asset, mut args) = prepared(&mut h, OracleFormat::PullV2).await;
+    args.min_weight_bps = 6_000;
+    args.max_weight_bps = 5_000;
+    add_fails(&mut h, asset, args, VaultError::ParamWeightBoundsInvalid).await;
+}
+
+#[tokio::test]
+async fn add_asset_fails_min_weights_above_one() {
+    let mut h = Harness::new(0).await;
+    let (first, mut args) = prepared(&mut h, OracleFormat::PullV2).await;
+    args.min_weight_bps = 6_000;
+    h.add_prepared_asset(first, args).await.unwrap();
+    // 60 % already claimed; another 50 % minimum cannot also hold.
+    let (asset, mut args) = prepared(&mut h, OracleFormat::Legacy).await;
+    args.min_weight_bps = 5_000;
+    add_fails(&mut h, asset, args, VaultError::ParamMinWeightsExceedOne).await;
 }
 
 #[tokio::test]

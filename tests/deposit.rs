@@ -214,11 +214,26 @@ async fn deposit_fails_missing_user_signature() {
 }
 
 #[tokio::test]
-async fn deposit_fails_wrong_vault_authority() {
+async fn deposit_fails_non_canonical_vault_authority() {
     let mut h = Harness::new(1).await;
     let u = h.new_user(10_000_000).await;
+    // A valid PDA of the same seeds with a lower, non-canonical bump.
+    let seeds = [portfolio_vault::constants::AUTHORITY_SEED, h.vault.as_ref()];
+    let (canonical, bump) =
+        anchor_lang::prelude::Pubkey::find_program_address(&seeds, &portfolio_vault::ID);
+    let other = (0..bump)
+        .rev()
+        .find_map(|b| {
+            anchor_lang::prelude::Pubkey::create_program_address(
+                &[seeds[0], seeds[1], &[b]],
+                &portfolio_vault::ID,
+            )
+            .ok()
+        })
+        .expect("some lower bump is off-curve");
+    assert_ne!(other, canonical);
     let mut ix = h.ix_deposit(&u, 1_000_000, 0);
-    ix.accounts[2].pubkey = anchor_lang::prelude::Pubkey::new_unique();
+    ix.accounts[2].pubkey = other;
     let before = h.snapshot(&[u.base]).await;
     let res = h.process(&[ix], &[&u.kp]).await;
     assert_anchor_error(res, ErrorCode::ConstraintSeeds);

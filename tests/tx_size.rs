@@ -22,16 +22,31 @@ struct Measure {
     v0_accounts: usize,
 }
 
-fn measure(name: &'static str, payer: &Pubkey, ix: Instruction, alt: &AddressLookupTableAccount) -> Measure {
+fn measure(
+    name: &'static str,
+    payer: &Pubkey,
+    ix: Instruction,
+    alt: &AddressLookupTableAccount,
+) -> Measure {
     let legacy = Message::new(std::slice::from_ref(&ix), Some(payer));
     let sigs = legacy.header.num_required_signatures as usize;
     let legacy_bytes = 1 + 64 * sigs + legacy.serialize().len();
-    let v0 = v0::Message::try_compile(payer, &[ix], std::slice::from_ref(alt), Default::default()).unwrap();
+    let v0 = v0::Message::try_compile(payer, &[ix], std::slice::from_ref(alt), Default::default())
+        .unwrap();
     let v0_accounts = v0.account_keys.len()
-        + v0.address_table_lookups.iter().map(|l| l.writable_indexes.len() + l.readonly_indexes.len()).sum::<usize>();
+        + v0.address_table_lookups
+            .iter()
+            .map(|l| l.writable_indexes.len() + l.readonly_indexes.len())
+            .sum::<usize>();
     let v0_sigs = v0.header.num_required_signatures as usize;
     let v0_bytes = 1 + 64 * v0_sigs + VersionedMessage::V0(v0).serialize().len();
-    Measure { name, legacy_bytes, legacy_accounts: legacy.account_keys.len(), v0_bytes, v0_accounts }
+    Measure {
+        name,
+        legacy_bytes,
+        legacy_accounts: legacy.account_keys.len(),
+        v0_bytes,
+        v0_accounts,
+    }
 }
 
 #[tokio::test]
@@ -58,23 +73,55 @@ async fn every_instruction_fits_at_sixteen_assets() {
     assert!(alt.addresses.len() <= 256);
 
     let extra_mint = h.create_mint(9, SPL_TOKEN, None).await;
-    let extra = h.new_test_asset(extra_mint, SPL_TOKEN, OracleFormat::PullV2, 77).await;
+    let extra = h
+        .new_test_asset(extra_mint, SPL_TOKEN, OracleFormat::PullV2, 77)
+        .await;
     let admin = h.admin.pubkey();
     let fee_owner = h.fee_recipient.pubkey();
-    let dest = h.create_token_account(&h.base_mint.clone(), &fee_owner, SPL_TOKEN).await;
+    let dest = h
+        .create_token_account(&h.base_mint.clone(), &fee_owner, SPL_TOKEN)
+        .await;
     let (bm, bv) = (h.base_mint, h.base_vault);
     let creator = h.creator.pubkey();
     let mut init_args = h.init_args();
     init_args.seed_id = 1;
     let rows = vec![
-        measure("initialize_vault", &creator, h.ix_initialize(init_args), &alt),
-        measure("add_asset", &admin, h.ix_add_asset(&extra, default_asset_args(OracleFormat::PullV2, extra.oracle_id())), &alt),
+        measure(
+            "initialize_vault",
+            &creator,
+            h.ix_initialize(init_args),
+            &alt,
+        ),
+        measure(
+            "add_asset",
+            &admin,
+            h.ix_add_asset(
+                &extra,
+                default_asset_args(OracleFormat::PullV2, extra.oracle_id()),
+            ),
+            &alt,
+        ),
         measure("deposit", &u.key(), h.ix_deposit(&u, 1_000_000, 1), &alt),
         measure("withdraw", &u.key(), h.ix_withdraw(&u, 1_000_000, 1), &alt),
-        measure("redeem_in_kind", &u.key(), h.ix_redeem_in_kind(&u, 1_000_000), &alt),
+        measure(
+            "redeem_in_kind",
+            &u.key(),
+            h.ix_redeem_in_kind(&u, 1_000_000),
+            &alt,
+        ),
         measure("accrue_fees", &u.key(), h.ix_accrue_fees(), &alt),
-        measure("set_pause", &admin, h.ix_set_pause(&admin, PAUSE_DEPOSITS), &alt),
-        measure("sweep_surplus", &admin, h.ix_sweep_surplus(&admin, &bm, SPL_TOKEN, &bv, &dest), &alt),
+        measure(
+            "set_pause",
+            &admin,
+            h.ix_set_pause(&admin, PAUSE_DEPOSITS),
+            &alt,
+        ),
+        measure(
+            "sweep_surplus",
+            &admin,
+            h.ix_sweep_surplus(&admin, &bm, SPL_TOKEN, &bv, &dest),
+            &alt,
+        ),
     ];
 
     println!("\ninstruction        legacy bytes  accounts |  v0+ALT bytes  accounts | needs ALT");
@@ -90,11 +137,31 @@ async fn every_instruction_fits_at_sixteen_assets() {
             r.v0_accounts,
             if legacy_fits { "no" } else { "yes" }
         );
-        assert!(legacy_fits || v0_fits, "{} does not fit in any form", r.name);
-        assert!(v0_fits, "{} must fit as v0 with the vault's lookup table", r.name);
+        assert!(
+            legacy_fits || v0_fits,
+            "{} does not fit in any form",
+            r.name
+        );
+        assert!(
+            v0_fits,
+            "{} must fit as v0 with the vault's lookup table",
+            r.name
+        );
     }
     // The ones that must stay legacy-sized: everything that does not scale with the assets.
-    for r in rows.iter().filter(|r| ["initialize_vault", "add_asset", "set_pause", "sweep_surplus"].contains(&r.name)) {
-        assert!(r.legacy_bytes <= MAX_TX_BYTES, "{} should not need a lookup table", r.name);
+    for r in rows.iter().filter(|r| {
+        [
+            "initialize_vault",
+            "add_asset",
+            "set_pause",
+            "sweep_surplus",
+        ]
+        .contains(&r.name)
+    }) {
+        assert!(
+            r.legacy_bytes <= MAX_TX_BYTES,
+            "{} should not need a lookup table",
+            r.name
+        );
     }
 }

@@ -156,6 +156,9 @@ pub struct Harness {
     tx_counter: u64,
     /// Lookup table with the vault's static accounts, created on first need.
     vault_alt: Option<solana_message::AddressLookupTableAccount>,
+    /// Once the vault exists, every successful transaction is followed by
+    /// [`Harness::check_invariants`].
+    vault_live: bool,
 }
 
 /// Static accounts a legacy transaction may carry in this runtime (what fits one packet);
@@ -267,6 +270,7 @@ impl Harness {
             share_accounts: vec![],
             tx_counter: 0,
             vault_alt: None,
+            vault_live: false,
         };
         // Start at a realistic time so max-age arithmetic has room.
         h.set_time(1_700_000_000).await;
@@ -332,6 +336,8 @@ impl Harness {
         let creator = self.creator.insecure_clone();
         self.process(&[ix], &[&creator]).await?;
         self.share_accounts.push(self.dead_shares);
+        self.vault_live = true;
+        self.check_invariants().await;
         let fee_owner = self.fee_recipient.pubkey();
         let share_mint = self.share_mint;
         self.fee_shares = self
@@ -358,12 +364,26 @@ impl Harness {
         keys.extend_from_slice(signers);
         let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, bh);
-        self.ctx.banks_client.process_transaction(tx).await
+        let res = self.ctx.banks_client.process_transaction(tx).await;
+        self.after_transaction().await;
+        res
+    }
+
+    /// The global invariants hold after every step, failed or not.
+    async fn after_transaction(&mut self) {
+        if self.vault_live {
+            self.check_invariants().await;
+        }
     }
 
     /// Creates an address lookup table holding `addresses`, and waits a slot so it is usable.
-    pub async fn create_lookup_table(&mut self, addresses: Vec<Pubkey>) -> solana_message::AddressLookupTableAccount {
-        use solana_address_lookup_table_interface::instruction::{create_lookup_table, extend_lookup_table};
+    pub async fn create_lookup_table(
+        &mut self,
+        addresses: Vec<Pubkey>,
+    ) -> solana_message::AddressLookupTableAccount {
+        use solana_address_lookup_table_interface::instruction::{
+            create_lookup_table, extend_lookup_table,
+        };
         let payer = self.ctx.payer.insecure_clone();
         let now = self.now().await;
         let slot = self.clock().await.slot;
@@ -371,14 +391,18 @@ impl Harness {
         let (create, table) = create_lookup_table(payer.pubkey(), payer.pubkey(), slot + 1);
         self.process(&[create], &[]).await.unwrap();
         for chunk in addresses.chunks(20) {
-            let ix = extend_lookup_table(table, payer.pubkey(), Some(payer.pubkey()), chunk.to_vec());
+            let ix =
+                extend_lookup_table(table, payer.pubkey(), Some(payer.pubkey()), chunk.to_vec());
             self.process(&[ix], &[]).await.unwrap();
         }
         let slot = self.clock().await.slot;
         self.ctx.warp_to_slot(slot + 2).unwrap();
         // Warping moves the clock; put the test's time back.
         self.set_time(now).await;
-        solana_message::AddressLookupTableAccount { key: table, addresses }
+        solana_message::AddressLookupTableAccount {
+            key: table,
+            addresses,
+        }
     }
 
     /// The vault's own accounts (not any user's): what a keeper or front end puts in a table.
@@ -417,14 +441,19 @@ impl Harness {
     pub async fn process_auto(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
         let payer = self.ctx.payer.pubkey();
         let legacy = solana_message::Message::new(ixs, Some(&payer));
-        if legacy.account_keys.len() + 1 <= MAX_LEGACY_STATIC_ACCOUNTS {
+        if legacy.account_keys.len() < MAX_LEGACY_STATIC_ACCOUNTS {
             return self.process(ixs, signers).await;
         }
         let alt = self.vault_lookup_table().await;
         self.process_v0(ixs, signers, &alt).await
     }
 
-    pub async fn process_v0(&mut self, ixs: &[Instruction], signers: &[&Keypair], alt: &solana_message::AddressLookupTableAccount) -> TxResult {
+    pub async fn process_v0(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        alt: &solana_message::AddressLookupTableAccount,
+    ) -> TxResult {
         self.tx_counter += 1;
         let mut all = ixs.to_vec();
         all.push(Instruction {
@@ -436,9 +465,21 @@ impl Harness {
         let mut keys: Vec<&Keypair> = vec![&payer];
         keys.extend_from_slice(signers);
         let bh = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
-        let msg = solana_message::v0::Message::try_compile(&payer.pubkey(), &all, std::slice::from_ref(alt), bh).unwrap();
-        let tx = solana_transaction::versioned::VersionedTransaction::try_new(solana_message::VersionedMessage::V0(msg), &keys).unwrap();
-        self.ctx.banks_client.process_transaction(tx).await
+        let msg = solana_message::v0::Message::try_compile(
+            &payer.pubkey(),
+            &all,
+            std::slice::from_ref(alt),
+            bh,
+        )
+        .unwrap();
+        let tx = solana_transaction::versioned::VersionedTransaction::try_new(
+            solana_message::VersionedMessage::V0(msg),
+            &keys,
+        )
+        .unwrap();
+        let res = self.ctx.banks_client.process_transaction(tx).await;
+        self.after_transaction().await;
+        res
     }
 
     // ---------------------------------------------------------------- clock

@@ -85,13 +85,15 @@ pub fn pull_v2_bytes(
 }
 
 pub fn legacy_bytes(p: &PriceState, status: PriceStatus) -> Vec<u8> {
-    let mut acc: GenericPriceAccount<32, ()> = GenericPriceAccount::default();
-    acc.magic = MAGIC;
-    acc.ver = VERSION_2;
-    acc.atype = AccountType::Price as u32;
-    acc.size = std::mem::size_of::<GenericPriceAccount<32, ()>>() as u32;
-    acc.expo = p.expo;
-    acc.timestamp = p.publish_time;
+    let mut acc: GenericPriceAccount<32, ()> = GenericPriceAccount {
+        magic: MAGIC,
+        ver: VERSION_2,
+        atype: AccountType::Price as u32,
+        size: std::mem::size_of::<GenericPriceAccount<32, ()>>() as u32,
+        expo: p.expo,
+        timestamp: p.publish_time,
+        ..Default::default()
+    };
     acc.ema_price.val = p.ema_price;
     acc.ema_conf.val = p.conf as i64;
     acc.agg.price = p.price;
