@@ -65,6 +65,21 @@ async fn every_instruction_fits_at_sixteen_assets() {
     h.warp_seconds(1).await;
     h.refresh_prices().await;
     h.accrue_fees().await.unwrap();
+    // The risk engine at 16 assets, minimum variance after warm-up.
+    let mut risk_args = h.default_risk_args();
+    risk_args.strategy = 3;
+    // Four samples of sixteen assets give a rank-4 covariance: shrinkage makes it invertible.
+    risk_args.shrinkage_bps = 2_000;
+    h.initialize_risk(risk_args).await.unwrap();
+    h.update_risk().await.unwrap();
+    for k in 0..4 {
+        let factors: Vec<f64> = (0..16)
+            .map(|i| 1.0 + 0.002 * (((i * 7 + k * 3) % 11) as f64 - 5.0))
+            .collect();
+        h.step_prices(3_600, &factors).await.unwrap();
+    }
+    h.compute_targets().await.unwrap();
+    assert_eq!(h.risk_state().await.targets_strategy, 3);
     h.check_invariants().await;
 
     // The lookup table the 16-asset redeem above really went through: every account that
@@ -110,6 +125,14 @@ async fn every_instruction_fits_at_sixteen_assets() {
             &alt,
         ),
         measure("accrue_fees", &u.key(), h.ix_accrue_fees(), &alt),
+        measure(
+            "initialize_risk",
+            &admin,
+            h.ix_initialize_risk(&admin, h.default_risk_args()),
+            &alt,
+        ),
+        measure("update_risk", &u.key(), h.ix_update_risk(), &alt),
+        measure("compute_targets", &u.key(), h.ix_compute_targets(), &alt),
         measure(
             "set_pause",
             &admin,

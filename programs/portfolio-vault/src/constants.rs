@@ -10,6 +10,8 @@ pub const DEAD_SHARES_SEED: &[u8] = b"dead_shares";
 /// Owner of the dead-share token account. No instruction ever signs with these seeds.
 pub const DEAD_OWNER_SEED: &[u8] = b"dead_owner";
 
+pub const RISK_SEED: &[u8] = b"risk";
+
 /// Layout version of [`crate::state::Vault`]; bumped by any migration.
 pub const VAULT_VERSION: u8 = 1;
 
@@ -44,6 +46,25 @@ pub const MAX_PRICE_EXPONENT: i32 = 30;
 /// Smallest normalised price accepted, as raw I80F48 bits: 2^20 ulps = 2^-28 base units per
 /// asset unit. Below it the fixed-point value would carry fewer than 20 significant bits.
 pub const MIN_PRICE_BITS: i128 = 1 << 20;
+
+/// Layout version of [`crate::state::RiskState`].
+pub const RISK_VERSION: u8 = 1;
+
+/// Hard bounds of the risk parameters (bps unless named otherwise).
+pub const MIN_EWMA_DECAY_BPS: u16 = 5_000;
+pub const MAX_EWMA_DECAY_BPS: u16 = 9_999;
+pub const MIN_EWMA_SHORT_DECAY_BPS: u16 = 1_000;
+pub const MAX_SHRINKAGE_BPS: u16 = 10_000;
+pub const MIN_REGIME_RATIO_BPS: u16 = 10_000;
+pub const MAX_REGIME_RATIO_BPS: u16 = 50_000;
+pub const MIN_REGIME_VOL_SCALE_BPS: u16 = 1_000;
+pub const MAX_REGIME_VOL_SCALE_BPS: u16 = 10_000;
+/// Annualised volatility target; 0 switches the overlay off.
+pub const MAX_VOL_TARGET_BPS: u32 = 20_000;
+pub const MIN_RISK_INTERVAL_S: u32 = 60;
+pub const MAX_RISK_INTERVAL_S: u32 = 86_400;
+pub const MIN_RISK_SAMPLES: u32 = 2;
+pub const MAX_RISK_SAMPLES: u32 = 10_000;
 
 /// Pause flags (bit set = paused). Pausing never blocks `withdraw` or `redeem_in_kind`.
 pub const PAUSE_DEPOSITS: u8 = 1 << 0;

@@ -145,4 +145,36 @@ pub enum VaultError {
     MathOverflow,
     #[msg("division by zero")]
     MathDivideByZero,
+    #[msg("square root of a negative number")]
+    MathDomain,
+
+    // --- Risk ---
+    #[msg("covariance is singular or not positive definite (zero variance or perfectly correlated assets; raise shrinkage)")]
+    RiskCovarianceNotPositiveDefinite,
+    #[msg("weight solver did not converge within its iteration cap; previous targets kept")]
+    RiskSolverNotConverged,
+    #[msg("asset weight bounds cannot all hold")]
+    RiskWeightBoundsInfeasible,
+    #[msg("update_risk called before min_interval_s has passed since the last sample")]
+    RiskUpdateTooEarly,
+    #[msg("fixed weights fall outside the assets' bounds or add up to more than 10000 bps")]
+    RiskFixedWeightsOutOfBounds,
+    #[msg("strategy must be 0 fixed, 1 inverse-vol, 2 risk-parity or 3 min-variance")]
+    ParamStrategyUnknown,
+    #[msg("ewma_decay_bps must be within 5000..=9999")]
+    ParamEwmaDecayOutOfBounds,
+    #[msg("ewma_short_decay_bps must be within 1000 and below ewma_decay_bps")]
+    ParamEwmaShortDecayOutOfBounds,
+    #[msg("shrinkage_bps must be at most 10000")]
+    ParamShrinkageOutOfBounds,
+    #[msg("regime_ratio_bps must be within 10000..=50000")]
+    ParamRegimeRatioOutOfBounds,
+    #[msg("regime_vol_scale_bps must be within 1000..=10000")]
+    ParamRegimeVolScaleOutOfBounds,
+    #[msg("vol_target_bps must be at most 20000 (0 = off)")]
+    ParamVolTargetOutOfBounds,
+    #[msg("min_interval_s must be within 60..=86400")]
+    ParamRiskIntervalOutOfBounds,
+    #[msg("min_samples must be within 2..=10000")]
+    ParamRiskSamplesOutOfBounds,
 }

@@ -4,6 +4,7 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::MAX_ASSETS;
+use crate::instructions::RiskParamsArgs;
 
 #[event]
 pub struct VaultInitialized {
@@ -115,4 +116,38 @@ pub struct SurplusSwept {
     pub accounted: u64,
     pub balance_before: u64,
     pub amount: u64,
+}
+
+#[event]
+pub struct RiskInitialized {
+    pub vault: Pubkey,
+    pub params: RiskParamsArgs,
+}
+
+#[event]
+pub struct RiskUpdated {
+    pub vault: Pubkey,
+    /// The first call only records prices; returns start with the second.
+    pub first_observation: bool,
+    pub sample_count: u32,
+    pub regime_before: bool,
+    pub regime_after: bool,
+    /// Returns since the previous sample, in bps (I80F48 bits), asset order.
+    pub returns_bps: [i128; MAX_ASSETS],
+    /// Validated mid prices used (I80F48 bits, base units per asset unit).
+    pub prices_mid: [i128; MAX_ASSETS],
+}
+
+#[event]
+pub struct TargetsComputed {
+    pub vault: Pubkey,
+    /// Strategy used (0 fixed while warming up).
+    pub strategy: u8,
+    pub warm_up: bool,
+    pub high_vol_regime: bool,
+    /// Target weights (I80F48 bits), asset order.
+    pub weights: [i128; MAX_ASSETS],
+    pub cash: i128,
+    pub vol_bps_per_period: i128,
+    pub iterations: u32,
 }

@@ -75,6 +75,24 @@ pub mod portfolio_vault {
         instructions::handle_redeem_in_kind(ctx, shares)
     }
 
+    /// Creates the vault's risk account with parameters checked against hard bounds; admin only.
+    pub fn initialize_risk<'info>(
+        ctx: Context<'info, InitializeRisk<'info>>,
+        args: RiskParamsArgs,
+    ) -> Result<()> {
+        instructions::handle_initialize_risk(ctx, args)
+    }
+
+    /// Samples validated prices into the EWMA covariance, at most once per interval; permissionless.
+    pub fn update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Result<()> {
+        instructions::handle_update_risk(ctx)
+    }
+
+    /// Computes and stores target weights with the configured strategy; permissionless.
+    pub fn compute_targets<'info>(ctx: Context<'info, ComputeTargets<'info>>) -> Result<()> {
+        instructions::handle_compute_targets(ctx)
+    }
+
     /// Mints accrued management and performance fees to the fee recipient; permissionless.
     pub fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Result<()> {
         instructions::handle_accrue_fees(ctx)

@@ -3,9 +3,12 @@
 
 pub mod fees;
 pub mod fixed_point;
+pub mod linalg;
 pub mod nav;
 pub mod price;
+pub mod risk;
 pub mod shares;
+pub mod weights;
 
 pub use fixed_point::*;
 
@@ -14,6 +17,14 @@ pub use fixed_point::*;
 pub enum MathError {
     Overflow,
     DivideByZero,
+    /// Square root of a negative number.
+    Domain,
+    /// A covariance (sub)matrix is singular or not positive definite.
+    NotPositiveDefinite,
+    /// An iterative solver hit its iteration cap before its tolerance.
+    NotConverged,
+    /// The weight bounds cannot all hold (minimums add up to more than one).
+    Infeasible,
 }
 
 pub type MathResult<T> = core::result::Result<T, MathError>;

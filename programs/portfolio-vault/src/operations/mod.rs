@@ -4,6 +4,7 @@
 pub mod deposit;
 pub mod fees;
 pub mod redeem;
+pub mod risk;
 pub mod withdraw;
 
 use anchor_lang::prelude::*;
@@ -16,6 +17,10 @@ impl From<MathError> for anchor_lang::error::Error {
         match e {
             MathError::Overflow => error!(VaultError::MathOverflow),
             MathError::DivideByZero => error!(VaultError::MathDivideByZero),
+            MathError::Domain => error!(VaultError::MathDomain),
+            MathError::NotPositiveDefinite => error!(VaultError::RiskCovarianceNotPositiveDefinite),
+            MathError::NotConverged => error!(VaultError::RiskSolverNotConverged),
+            MathError::Infeasible => error!(VaultError::RiskWeightBoundsInfeasible),
         }
     }
 }

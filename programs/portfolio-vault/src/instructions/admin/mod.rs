@@ -1,9 +1,11 @@
 pub mod add_asset;
+pub mod initialize_risk;
 pub mod initialize_vault;
 pub mod set_pause;
 pub mod sweep_surplus;
 
 pub use add_asset::*;
+pub use initialize_risk::*;
 pub use initialize_vault::*;
 pub use set_pause::*;
 pub use sweep_surplus::*;

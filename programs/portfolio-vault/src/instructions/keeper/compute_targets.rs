@@ -1,0 +1,64 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::error::VaultError;
+use crate::events::TargetsComputed;
+use crate::math::linalg::OpCount;
+use crate::operations;
+use crate::state::{RiskState, Vault};
+
+/// Permissionless. Needs no oracle: targets depend only on the estimator and the parameters.
+#[derive(Accounts)]
+pub struct ComputeTargets<'info> {
+    pub vault: AccountLoader<'info, Vault>,
+    #[account(mut, seeds = [RISK_SEED, vault.key().as_ref()], bump = risk.load()?.bump, has_one = vault @ VaultError::VaultInvariantViolated)]
+    pub risk: AccountLoader<'info, RiskState>,
+}
+
+/// Computes and stores target weights with the configured strategy (fixed weights while the
+/// estimator warms up). A solver that fails leaves the previous targets in place.
+pub fn handle_compute_targets<'info>(ctx: Context<'info, ComputeTargets<'info>>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let vault = ctx.accounts.vault.load()?;
+    vault.check_version()?;
+    let mut risk = ctx.accounts.risk.load_mut()?;
+    let est = Box::new(risk.estimator());
+    let mut ops = OpCount::default();
+    let effects = operations::risk::compute_targets(
+        &mut ops,
+        &vault,
+        &risk.params,
+        &est,
+        risk.num_assets as usize,
+        risk.sample_count,
+        risk.high_vol_regime == 1,
+    )?;
+    let n = vault.num_assets as usize;
+    let mut weights = [0i128; MAX_ASSETS];
+    for (i, bits) in weights.iter_mut().enumerate() {
+        let w = if i < n {
+            effects.targets.weights[i]
+        } else {
+            crate::math::Fx::ZERO
+        };
+        risk.target_weights[i].set(w);
+        *bits = w.to_bits();
+    }
+    risk.target_cash.set(effects.targets.cash);
+    risk.target_vol_bps.set(effects.targets.portfolio_vol);
+    risk.targets_ts = now;
+    risk.targets_strategy = effects.strategy as u8;
+    risk.targets_iterations = effects.targets.iterations;
+    risk.invariant()?;
+    emit!(TargetsComputed {
+        vault: ctx.accounts.vault.key(),
+        strategy: effects.strategy as u8,
+        warm_up: effects.warm_up,
+        high_vol_regime: risk.high_vol_regime == 1,
+        weights,
+        cash: effects.targets.cash.to_bits(),
+        vol_bps_per_period: effects.targets.portfolio_vol.to_bits(),
+        iterations: effects.targets.iterations,
+    });
+    Ok(())
+}

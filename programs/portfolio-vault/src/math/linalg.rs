@@ -1,0 +1,281 @@
+//! Small dense linear algebra in [`Fx`] on packed symmetric matrices of at most
+//! [`MAX_ASSETS`] rows, with every costly operation counted for compute-unit estimates.
+//! Fixed-size arrays only: no allocation.
+
+// Index loops mirror the matrix formulas (l[i][k] * v[k]) and read clearer than iterators.
+#![allow(clippy::needless_range_loop)]
+
+use super::{Fx, MathError, MathResult};
+use crate::constants::MAX_ASSETS;
+
+pub const N: usize = MAX_ASSETS;
+/// Entries of a packed lower triangle of an `N x N` matrix.
+pub const PACKED: usize = N * (N + 1) / 2;
+
+/// Index of `(i, j)` in packed lower-triangular storage (symmetric: order does not matter).
+#[inline]
+pub const fn packed_index(i: usize, j: usize) -> usize {
+    if i >= j {
+        i * (i + 1) / 2 + j
+    } else {
+        j * (j + 1) / 2 + i
+    }
+}
+
+/// Counts of the fixed-point operations that dominate compute cost on chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpCount {
+    pub mul: u64,
+    pub div: u64,
+    pub sqrt: u64,
+}
+
+/// Estimated compute units per operation (multiply, divide, square root).
+pub const CU_PER_MUL: u64 = 100;
+pub const CU_PER_DIV: u64 = 2_000;
+pub const CU_PER_SQRT: u64 = 4_000;
+
+impl OpCount {
+    #[inline]
+    pub fn mul(&mut self, a: Fx, b: Fx) -> MathResult<Fx> {
+        self.mul += 1;
+        a.checked_mul(b).ok_or(MathError::Overflow)
+    }
+
+    #[inline]
+    pub fn div(&mut self, a: Fx, b: Fx) -> MathResult<Fx> {
+        self.div += 1;
+        if b == Fx::ZERO {
+            return Err(MathError::DivideByZero);
+        }
+        a.checked_div(b).ok_or(MathError::Overflow)
+    }
+
+    #[inline]
+    pub fn sqrt(&mut self, a: Fx) -> MathResult<Fx> {
+        self.sqrt += 1;
+        if a < Fx::ZERO {
+            return Err(MathError::Domain);
+        }
+        a.checked_sqrt().ok_or(MathError::Overflow)
+    }
+
+    pub fn compute_units(&self) -> u64 {
+        self.mul * CU_PER_MUL + self.div * CU_PER_DIV + self.sqrt * CU_PER_SQRT
+    }
+}
+
+/// Checked add and subtract (cheap on chain, so not counted).
+#[inline]
+pub fn add(a: Fx, b: Fx) -> MathResult<Fx> {
+    a.checked_add(b).ok_or(MathError::Overflow)
+}
+
+#[inline]
+pub fn sub(a: Fx, b: Fx) -> MathResult<Fx> {
+    a.checked_sub(b).ok_or(MathError::Overflow)
+}
+
+/// Symmetric `n x n` matrix in packed lower-triangular storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SymMatrix {
+    pub n: usize,
+    pub a: [Fx; PACKED],
+}
+
+impl SymMatrix {
+    pub fn zeros(n: usize) -> Self {
+        Self {
+            n,
+            a: [Fx::ZERO; PACKED],
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize, j: usize) -> Fx {
+        self.a[packed_index(i, j)]
+    }
+
+    #[inline]
+    pub fn set(&mut self, i: usize, j: usize, v: Fx) {
+        self.a[packed_index(i, j)] = v;
+    }
+
+    /// `A x` for the first `n` entries of `x`.
+    pub fn mul_vec(&self, ops: &mut OpCount, x: &[Fx; N]) -> MathResult<[Fx; N]> {
+        let mut y = [Fx::ZERO; N];
+        for (i, yi) in y.iter_mut().enumerate().take(self.n) {
+            let mut s = Fx::ZERO;
+            for (j, xj) in x.iter().enumerate().take(self.n) {
+                s = add(s, ops.mul(self.get(i, j), *xj)?)?;
+            }
+            *yi = s;
+        }
+        Ok(y)
+    }
+
+    /// `x' A x`.
+    pub fn quad_form(&self, ops: &mut OpCount, x: &[Fx; N]) -> MathResult<Fx> {
+        let ax = self.mul_vec(ops, x)?;
+        dot(ops, x, &ax, self.n)
+    }
+
+    /// Largest diagonal entry.
+    pub fn max_diag(&self) -> Fx {
+        (0..self.n)
+            .map(|i| self.get(i, i))
+            .max()
+            .unwrap_or(Fx::ZERO)
+    }
+
+    /// Multiplies every entry by `2^shift` (exact, no rounding, no counted operation).
+    pub fn scale_pow2(&self, shift: i32) -> MathResult<Self> {
+        let mut out = *self;
+        for v in out.a.iter_mut().take(self.n * (self.n + 1) / 2) {
+            *v = shift_pow2(*v, shift)?;
+        }
+        Ok(out)
+    }
+}
+
+/// `v * 2^shift`, exact for left shifts, truncating for right shifts.
+pub fn shift_pow2(v: Fx, shift: i32) -> MathResult<Fx> {
+    if shift >= 0 {
+        let bits = v
+            .to_bits()
+            .checked_mul(1i128 << shift)
+            .ok_or(MathError::Overflow)?;
+        Ok(Fx::from_bits(bits))
+    } else {
+        Ok(Fx::from_bits(v.to_bits() >> (-shift)))
+    }
+}
+
+/// The power of two that brings `x` (> 0) into `[1/2, 2)`: `x * 2^shift` lands there.
+pub fn normalising_shift(x: Fx) -> i32 {
+    let bits = x.to_bits();
+    if bits <= 0 {
+        return 0;
+    }
+    let top = 127 - bits.leading_zeros() as i32; // index of the highest set bit
+    48 - top
+}
+
+pub fn dot(ops: &mut OpCount, x: &[Fx; N], y: &[Fx; N], n: usize) -> MathResult<Fx> {
+    let mut s = Fx::ZERO;
+    for i in 0..n {
+        s = add(s, ops.mul(x[i], y[i])?)?;
+    }
+    Ok(s)
+}
+
+/// `L D L'` factor of the submatrix of `a` on the indices `idx` (unit lower `L`, positive `D`).
+#[derive(Clone, Copy, Debug)]
+pub struct Ldl {
+    pub m: usize,
+    pub l: [Fx; PACKED],
+    pub inv_d: [Fx; N],
+}
+
+/// Pivots below this fraction of their diagonal entry (2^-30, about 1e-9) are treated as
+/// singular: past it fixed-point solutions lose the precision the weights need.
+const PIVOT_BITS_BELOW_DIAGONAL: u32 = 30;
+
+/// Factors `a[idx, idx]`; refuses matrices that are singular or not positive definite.
+pub fn ldl_factor(ops: &mut OpCount, a: &SymMatrix, idx: &[usize]) -> MathResult<Ldl> {
+    let m = idx.len();
+    let mut l = [Fx::ZERO; PACKED];
+    let mut d = [Fx::ZERO; N];
+    let mut inv_d = [Fx::ZERO; N];
+    for j in 0..m {
+        let mut v = [Fx::ZERO; N];
+        let diag = a.get(idx[j], idx[j]);
+        let mut djj = diag;
+        for k in 0..j {
+            v[k] = ops.mul(l[packed_index(j, k)], d[k])?;
+            djj = sub(djj, ops.mul(l[packed_index(j, k)], v[k])?)?;
+        }
+        let floor = Fx::from_bits(diag.to_bits() >> PIVOT_BITS_BELOW_DIAGONAL);
+        if diag <= Fx::ZERO || djj <= floor {
+            return Err(MathError::NotPositiveDefinite);
+        }
+        d[j] = djj;
+        inv_d[j] = ops.div(Fx::ONE, djj)?;
+        for i in j + 1..m {
+            let mut s = a.get(idx[i], idx[j]);
+            for (k, vk) in v.iter().enumerate().take(j) {
+                s = sub(s, ops.mul(l[packed_index(i, k)], *vk)?)?;
+            }
+            l[packed_index(i, j)] = ops.mul(s, inv_d[j])?;
+        }
+    }
+    Ok(Ldl { m, l, inv_d })
+}
+
+/// Solves `(L D L') x = b` for the first `m` entries of `b`.
+pub fn ldl_solve(ops: &mut OpCount, f: &Ldl, b: &[Fx; N]) -> MathResult<[Fx; N]> {
+    let m = f.m;
+    let mut x = *b;
+    for i in 0..m {
+        for k in 0..i {
+            x[i] = sub(x[i], ops.mul(f.l[packed_index(i, k)], x[k])?)?;
+        }
+    }
+    for i in 0..m {
+        x[i] = ops.mul(x[i], f.inv_d[i])?;
+    }
+    for i in (0..m).rev() {
+        for k in i + 1..m {
+            x[i] = sub(x[i], ops.mul(f.l[packed_index(k, i)], x[k])?)?;
+        }
+    }
+    Ok(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solves_a_small_system() {
+        let mut a = SymMatrix::zeros(3);
+        let vals = [[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]];
+        for i in 0..3 {
+            for j in 0..=i {
+                a.set(i, j, Fx::from_num(vals[i][j]));
+            }
+        }
+        let mut ops = OpCount::default();
+        let f = ldl_factor(&mut ops, &a, &[0, 1, 2]).unwrap();
+        let mut b = [Fx::ZERO; N];
+        b[0] = Fx::ONE;
+        b[1] = Fx::from_num(2);
+        b[2] = Fx::from_num(3);
+        let x = ldl_solve(&mut ops, &f, &b).unwrap();
+        let ax = a.mul_vec(&mut ops, &x).unwrap();
+        for i in 0..3 {
+            assert!((ax[i] - b[i]).abs() < Fx::from_num(1e-12));
+        }
+    }
+
+    #[test]
+    fn refuses_singular_matrix() {
+        let mut a = SymMatrix::zeros(2);
+        a.set(0, 0, Fx::ONE);
+        a.set(1, 0, Fx::ONE);
+        a.set(1, 1, Fx::ONE);
+        assert_eq!(
+            ldl_factor(&mut OpCount::default(), &a, &[0, 1]).unwrap_err(),
+            MathError::NotPositiveDefinite
+        );
+    }
+
+    #[test]
+    fn normalising_shift_brings_into_range() {
+        for x in [1e-9, 0.3, 1.0, 1.7, 12345.0] {
+            let v = Fx::from_num(x);
+            let s = shift_pow2(v, normalising_shift(v)).unwrap();
+            assert!(s >= Fx::from_num(0.5) && s < Fx::from_num(2), "{x} -> {s}");
+        }
+    }
+}

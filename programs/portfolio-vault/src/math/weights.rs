@@ -1,0 +1,610 @@
+//! Target weights. Four base strategies on a covariance matrix, plus a volatility-targeting
+//! overlay that scales any of them and holds the rest in the base token. Every result
+//! respects the per-asset bounds and sums to one with cash included.
+//!
+//! Solvers have iteration caps and tolerances; a solver that does not converge returns
+//! `MathError::NotConverged` so the caller keeps its previous targets.
+
+// Index loops mirror the matrix formulas (l[i][k] * v[k]) and read clearer than iterators.
+#![allow(clippy::needless_range_loop)]
+
+use super::linalg::{
+    add, dot, ldl_factor, ldl_solve, normalising_shift, sub, OpCount, SymMatrix, N,
+};
+use super::{Fx, MathError, MathResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Strategy {
+    /// Governance's fixed weights; needs no covariance.
+    Fixed = 0,
+    /// Weights proportional to 1 / volatility.
+    InverseVol = 1,
+    /// Equal risk contribution on the full covariance.
+    RiskParity = 2,
+    /// Long-only minimum variance within the per-asset bounds.
+    MinVariance = 3,
+}
+
+impl Strategy {
+    pub fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(Self::Fixed),
+            1 => Some(Self::InverseVol),
+            2 => Some(Self::RiskParity),
+            3 => Some(Self::MinVariance),
+            _ => None,
+        }
+    }
+
+    pub fn needs_covariance(self) -> bool {
+        self != Self::Fixed
+    }
+}
+
+/// Newton iterations for risk parity (it converges quadratically in fewer than ten).
+pub const MAX_NEWTON_ITERATIONS: u32 = 40;
+/// Working-set changes for minimum variance.
+pub const MAX_ACTIVE_SET_ITERATIONS: u32 = 4 * N as u32 + 8;
+/// Convergence tolerance on a solver step, 2^-36 (about 1.5e-11).
+pub const SOLVER_TOLERANCE: Fx = Fx::from_bits(1 << 12);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TargetParams {
+    pub n: usize,
+    pub strategy: Strategy,
+    pub min: [Fx; N],
+    pub max: [Fx; N],
+    /// Weights of the `Fixed` strategy (already within bounds, summing to at most one).
+    pub fixed: [Fx; N],
+    /// Volatility target per sampling period, in return units (bps); `None` disables the
+    /// overlay.
+    pub vol_target: Option<Fx>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Targets {
+    pub weights: [Fx; N],
+    /// `1 - sum(weights)`, held in the base token.
+    pub cash: Fx,
+    /// Ex-ante volatility of the final weights per sampling period, in return units (bps).
+    pub portfolio_vol: Fx,
+    /// Solver iterations used (0 for the closed-form strategies).
+    pub iterations: u32,
+}
+
+/// Computes target weights from a covariance matrix of scaled returns.
+pub fn target_weights(ops: &mut OpCount, cov: &SymMatrix, p: &TargetParams) -> MathResult<Targets> {
+    let n = p.n;
+    check_bounds(p)?;
+    let mut iterations = 0;
+    let mut w = match p.strategy {
+        Strategy::Fixed => p.fixed,
+        _ => {
+            for i in 0..n {
+                if cov.get(i, i) <= Fx::ZERO {
+                    return Err(MathError::NotPositiveDefinite);
+                }
+            }
+            // Solve on a copy scaled by a power of two so the largest variance is near one:
+            // exact, and the weights do not depend on the scale.
+            let scaled = cov.scale_pow2(normalising_shift(cov.max_diag()))?;
+            match p.strategy {
+                Strategy::InverseVol => {
+                    let raw = inverse_vol(ops, &scaled, n)?;
+                    fit_to_bounds(ops, &raw, n, &p.min, &p.max)?
+                }
+                Strategy::RiskParity => {
+                    let (raw, it) = risk_parity(ops, &scaled, n)?;
+                    iterations = it;
+                    fit_to_bounds(ops, &raw, n, &p.min, &p.max)?
+                }
+                Strategy::MinVariance => {
+                    let (w, it) = min_variance(ops, &scaled, n, &p.min, &p.max)?;
+                    iterations = it;
+                    w
+                }
+                Strategy::Fixed => unreachable!(),
+            }
+        }
+    };
+    // Ex-ante volatility of whatever the strategy chose (zero while the covariance is empty).
+    let mut vol = portfolio_vol(ops, cov, &w)?;
+    if let Some(target) = p.vol_target {
+        if vol > target {
+            // Scale risk down to the target; minimum weights stay hard limits.
+            let k = ops.div(target, vol)?;
+            for i in 0..n {
+                w[i] = ops.mul(w[i], k)?.max(p.min[i]);
+            }
+            vol = portfolio_vol(ops, cov, &w)?;
+        }
+    }
+    let mut total = Fx::ZERO;
+    for wi in w.iter().take(n) {
+        total = add(total, *wi)?;
+    }
+    Ok(Targets {
+        weights: w,
+        cash: sub(Fx::ONE, total)?.max(Fx::ZERO),
+        portfolio_vol: vol,
+        iterations,
+    })
+}
+
+/// `sqrt(w'Cw)`.
+pub fn portfolio_vol(ops: &mut OpCount, cov: &SymMatrix, w: &[Fx; N]) -> MathResult<Fx> {
+    let var = cov.quad_form(ops, w)?.max(Fx::ZERO);
+    ops.sqrt(var)
+}
+
+fn check_bounds(p: &TargetParams) -> MathResult<()> {
+    let mut sum_min = Fx::ZERO;
+    for i in 0..p.n {
+        if p.min[i] < Fx::ZERO || p.min[i] > p.max[i] || p.max[i] > Fx::ONE {
+            return Err(MathError::Infeasible);
+        }
+        sum_min = add(sum_min, p.min[i])?;
+    }
+    if sum_min > Fx::ONE {
+        return Err(MathError::Infeasible);
+    }
+    Ok(())
+}
+
+/// `1 / sqrt(C_ii)` for every asset.
+pub fn inverse_vol(ops: &mut OpCount, cov: &SymMatrix, n: usize) -> MathResult<[Fx; N]> {
+    let mut raw = [Fx::ZERO; N];
+    for (i, r) in raw.iter_mut().enumerate().take(n) {
+        let vol = ops.sqrt(cov.get(i, i))?;
+        *r = ops.div(Fx::ONE, vol)?;
+    }
+    Ok(raw)
+}
+
+/// `clip(c * raw_i, min_i, max_i)` with `c` chosen so the weights sum to one, found exactly
+/// from the breakpoints where assets hit a bound. When even all maximums add up to less than
+/// one, every asset sits at its maximum and the remainder is cash.
+pub fn fit_to_bounds(
+    ops: &mut OpCount,
+    raw: &[Fx; N],
+    n: usize,
+    min: &[Fx; N],
+    max: &[Fx; N],
+) -> MathResult<[Fx; N]> {
+    // c at which asset i reaches its minimum and its maximum.
+    let mut c_min = [Fx::ZERO; N];
+    let mut c_max = [Fx::ZERO; N];
+    let mut breaks = [Fx::ZERO; 2 * N];
+    let mut count = 0;
+    for i in 0..n {
+        if raw[i] > Fx::ZERO {
+            c_min[i] = ops.div(min[i], raw[i])?;
+            c_max[i] = ops.div(max[i], raw[i])?;
+            breaks[count] = c_min[i];
+            breaks[count + 1] = c_max[i];
+            count += 2;
+        }
+    }
+    let breaks = &mut breaks[..count];
+    breaks.sort_unstable();
+    let clip_sum = |ops: &mut OpCount, c: Fx| -> MathResult<Fx> {
+        let mut s = Fx::ZERO;
+        for i in 0..n {
+            let v = ops.mul(c, raw[i])?.clamp(min[i], max[i]);
+            s = add(s, v)?;
+        }
+        Ok(s)
+    };
+    // First breakpoint where the clipped sum reaches one (binary search: the sum rises with c).
+    let (mut lo, mut hi) = (0usize, count);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if clip_sum(ops, breaks[mid])? >= Fx::ONE {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    if lo == count {
+        // Cannot reach one: everything as high as it may go.
+        let mut w = [Fx::ZERO; N];
+        for i in 0..n {
+            w[i] = if raw[i] > Fx::ZERO { max[i] } else { min[i] };
+        }
+        return Ok(w);
+    }
+    let seg_hi = breaks[lo];
+    let seg_lo = if lo == 0 { Fx::ZERO } else { breaks[lo - 1] };
+    // On (seg_lo, seg_hi) the sum is A + c B: A from assets at a bound, B from the free ones.
+    let (mut a, mut b) = (Fx::ZERO, Fx::ZERO);
+    for i in 0..n {
+        if raw[i] <= Fx::ZERO {
+            a = add(a, min[i])?;
+            continue;
+        }
+        if c_max[i] <= seg_lo {
+            a = add(a, max[i])?;
+        } else if c_min[i] >= seg_hi {
+            a = add(a, min[i])?;
+        } else {
+            b = add(b, raw[i])?;
+        }
+    }
+    let c = if b > Fx::ZERO {
+        ops.div(sub(Fx::ONE, a)?, b)?
+    } else {
+        seg_hi
+    };
+    let mut w = [Fx::ZERO; N];
+    for i in 0..n {
+        w[i] = ops.mul(c, raw[i])?.clamp(min[i], max[i]);
+    }
+    Ok(w)
+}
+
+/// Equal risk contribution: `y` minimising `y'Cy/2 - sum(ln y_i)/n` (so `y_i (Cy)_i = 1/n`),
+/// by damped Newton (the objective is self-concordant: the step `1/(1 + decrement)` keeps
+/// `y > 0` and converges from any start), normalised to sum to one.
+pub fn risk_parity(ops: &mut OpCount, cov: &SymMatrix, n: usize) -> MathResult<([Fx; N], u32)> {
+    let b = ops.div(Fx::ONE, Fx::from_num(n))?;
+    // Start from inverse volatility scaled so y'Cy = 1, which the solution satisfies.
+    let mut y = inverse_vol(ops, cov, n)?;
+    let q = cov.quad_form(ops, &y)?;
+    let root = ops.sqrt(q)?;
+    let s = ops.div(Fx::ONE, root)?;
+    for yi in y.iter_mut().take(n) {
+        *yi = ops.mul(*yi, s)?;
+    }
+    let quarter_sq = Fx::from_num(0.0625);
+    for it in 1..=MAX_NEWTON_ITERATIONS {
+        let cy = cov.mul_vec(ops, &y)?;
+        let mut g = [Fx::ZERO; N];
+        let mut h = *cov;
+        for i in 0..n {
+            let inv_y = ops.div(Fx::ONE, y[i])?;
+            let b_inv_y = ops.mul(b, inv_y)?;
+            g[i] = sub(cy[i], b_inv_y)?;
+            h.set(i, i, add(h.get(i, i), ops.mul(b_inv_y, inv_y)?)?);
+        }
+        let idx: [usize; N] = core::array::from_fn(|i| i);
+        let f = ldl_factor(ops, &h, &idx[..n])?;
+        let mut step = ldl_solve(ops, &f, &g)?; // H^-1 g; the Newton step is its negative
+        let decrement_sq = dot(ops, &g, &step, n)?;
+        let full = decrement_sq <= quarter_sq;
+        if !full {
+            let decrement = ops.sqrt(decrement_sq)?;
+            let t = ops.div(Fx::ONE, add(Fx::ONE, decrement)?)?;
+            for si in step.iter_mut().take(n) {
+                *si = ops.mul(*si, t)?;
+            }
+        }
+        let mut largest = Fx::ZERO;
+        for i in 0..n {
+            y[i] = sub(y[i], step[i])?;
+            if y[i] <= Fx::ZERO {
+                return Err(MathError::NotConverged);
+            }
+            largest = largest.max(step[i].abs());
+        }
+        if full && largest <= SOLVER_TOLERANCE {
+            return Ok((normalise(ops, &y, n)?, it));
+        }
+    }
+    Err(MathError::NotConverged)
+}
+
+fn normalise(ops: &mut OpCount, y: &[Fx; N], n: usize) -> MathResult<[Fx; N]> {
+    let mut total = Fx::ZERO;
+    for yi in y.iter().take(n) {
+        total = add(total, *yi)?;
+    }
+    let inv = ops.div(Fx::ONE, total)?;
+    let mut w = [Fx::ZERO; N];
+    for i in 0..n {
+        w[i] = ops.mul(y[i], inv)?;
+    }
+    Ok(w)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    Free,
+    Lower,
+    Upper,
+}
+
+/// Long-only minimum variance, `min w'Cw` subject to `sum w = 1` and `min <= w <= max`, by the
+/// primal active-set method (Nocedal and Wright, algorithm 16.3) from a feasible start.
+pub fn min_variance(
+    ops: &mut OpCount,
+    cov: &SymMatrix,
+    n: usize,
+    min: &[Fx; N],
+    max: &[Fx; N],
+) -> MathResult<([Fx; N], u32)> {
+    let mut sum_max = Fx::ZERO;
+    for m in max.iter().take(n) {
+        sum_max = add(sum_max, *m)?;
+    }
+    if sum_max <= Fx::ONE {
+        // The only way to stay within the bounds: everything at its maximum, rest in cash.
+        return Ok((*max, 0));
+    }
+    let ones = [Fx::ONE; N];
+    let mut w = fit_to_bounds(ops, &ones, n, min, max)?;
+    let mut state = [Bound::Free; N];
+    for it in 1..=MAX_ACTIVE_SET_ITERATIONS {
+        let mut free = [0usize; N];
+        let mut m = 0;
+        let mut budget = Fx::ONE;
+        for i in 0..n {
+            if state[i] == Bound::Free {
+                free[m] = i;
+                m += 1;
+            } else {
+                budget = sub(budget, w[i])?;
+            }
+        }
+        let g = cov.mul_vec(ops, &w)?;
+        if m == 0 {
+            // A vertex: release the bound the gradient most wants to leave.
+            let release = pick_release_at_vertex(&state, &g, n);
+            state[release] = Bound::Free;
+            continue;
+        }
+        // Equality-constrained minimum on the free set: w_F = lambda x - z.
+        let f = ldl_factor(ops, cov, &free[..m])?;
+        let mut rhs_ones = [Fx::ZERO; N];
+        let mut rhs_fixed = [Fx::ZERO; N];
+        for (k, &i) in free[..m].iter().enumerate() {
+            rhs_ones[k] = Fx::ONE;
+            let mut s = Fx::ZERO;
+            for j in 0..n {
+                if state[j] != Bound::Free {
+                    s = add(s, ops.mul(cov.get(i, j), w[j])?)?;
+                }
+            }
+            rhs_fixed[k] = s;
+        }
+        let x = ldl_solve(ops, &f, &rhs_ones)?;
+        let z = ldl_solve(ops, &f, &rhs_fixed)?;
+        let (mut sx, mut sz) = (Fx::ZERO, Fx::ZERO);
+        for k in 0..m {
+            sx = add(sx, x[k])?;
+            sz = add(sz, z[k])?;
+        }
+        let lambda = ops.div(add(budget, sz)?, sx)?;
+        let mut target = [Fx::ZERO; N];
+        let mut largest_step = Fx::ZERO;
+        for (k, &i) in free[..m].iter().enumerate() {
+            target[i] = sub(ops.mul(lambda, x[k])?, z[k])?;
+            largest_step = largest_step.max((target[i] - w[i]).abs());
+        }
+        if largest_step <= SOLVER_TOLERANCE {
+            for &i in &free[..m] {
+                w[i] = target[i];
+            }
+            // Stationary on the working set: check the bound multipliers.
+            let g = cov.mul_vec(ops, &w)?;
+            let mut worst = Fx::ZERO;
+            let mut release = None;
+            for i in 0..n {
+                let violation = match state[i] {
+                    Bound::Lower => lambda - g[i],
+                    Bound::Upper => g[i] - lambda,
+                    Bound::Free => Fx::ZERO,
+                };
+                if violation > worst.max(SOLVER_TOLERANCE) {
+                    worst = violation;
+                    release = Some(i);
+                }
+            }
+            match release {
+                Some(i) => state[i] = Bound::Free,
+                None => return Ok((w, it)),
+            }
+            continue;
+        }
+        // Move toward the free-set minimum until the first bound blocks.
+        let mut alpha = Fx::ONE;
+        let mut blocking = None;
+        for &i in &free[..m] {
+            let p = target[i] - w[i];
+            let room = if p < Fx::ZERO {
+                Some((min[i] - w[i], Bound::Lower))
+            } else if p > Fx::ZERO {
+                Some((max[i] - w[i], Bound::Upper))
+            } else {
+                None
+            };
+            if let Some((room, bound)) = room {
+                let a = ops.div(room, p)?.max(Fx::ZERO);
+                if a < alpha {
+                    alpha = a;
+                    blocking = Some((i, bound));
+                }
+            }
+        }
+        for &i in &free[..m] {
+            w[i] = if blocking.is_none() {
+                target[i]
+            } else {
+                add(w[i], ops.mul(alpha, target[i] - w[i])?)?
+            };
+        }
+        if let Some((i, bound)) = blocking {
+            state[i] = bound;
+            w[i] = if bound == Bound::Lower {
+                min[i]
+            } else {
+                max[i]
+            };
+        }
+    }
+    Err(MathError::NotConverged)
+}
+
+fn pick_release_at_vertex(state: &[Bound; N], g: &[Fx; N], n: usize) -> usize {
+    // Prefer the asset at its lower bound with the smallest marginal variance.
+    let mut best: Option<usize> = None;
+    for i in 0..n {
+        if state[i] == Bound::Lower && best.is_none_or(|b| g[i] < g[b]) {
+            best = Some(i);
+        }
+    }
+    best.unwrap_or_else(|| (0..n).max_by_key(|&i| g[i]).unwrap_or(0))
+}
+
+/// Current weights and the per-asset trade that reaches the targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortfolioView {
+    /// `value_i / nav`.
+    pub current: [Fx; N],
+    /// `target_i * nav - value_i`, in base units: positive means buy.
+    pub delta: [i64; N],
+}
+
+/// Current weights and deltas for holdings worth `values` (base units) in a vault worth `nav`.
+pub fn portfolio_view(
+    ops: &mut OpCount,
+    targets: &[Fx; N],
+    values: &[u64],
+    nav: u64,
+) -> MathResult<PortfolioView> {
+    let mut view = PortfolioView {
+        current: [Fx::ZERO; N],
+        delta: [0; N],
+    };
+    if nav == 0 {
+        return Err(MathError::DivideByZero);
+    }
+    let nav_fx = Fx::checked_from_num(nav).ok_or(MathError::Overflow)?;
+    for (i, v) in values.iter().enumerate() {
+        let value = Fx::checked_from_num(*v).ok_or(MathError::Overflow)?;
+        view.current[i] = ops.div(value, nav_fx)?;
+        let want = ops.mul(targets[i], nav_fx)?;
+        view.delta[i] = sub(want, value)?
+            .floor()
+            .checked_to_num::<i64>()
+            .ok_or(MathError::Overflow)?;
+    }
+    Ok(view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cov2(v1: f64, v2: f64, rho: f64) -> SymMatrix {
+        let mut c = SymMatrix::zeros(2);
+        c.set(0, 0, Fx::from_num(v1));
+        c.set(1, 1, Fx::from_num(v2));
+        c.set(1, 0, Fx::from_num(rho * (v1 * v2).sqrt()));
+        c
+    }
+
+    fn params(n: usize, strategy: Strategy) -> TargetParams {
+        TargetParams {
+            n,
+            strategy,
+            min: [Fx::ZERO; N],
+            max: [Fx::ONE; N],
+            fixed: [Fx::ZERO; N],
+            vol_target: None,
+        }
+    }
+
+    fn close(a: Fx, b: f64) -> bool {
+        (a.to_num::<f64>() - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn two_assets_by_hand() {
+        // Vols 1 and 2 (variances 1 and 4), uncorrelated.
+        let c = cov2(1.0, 4.0, 0.0);
+        let mut ops = OpCount::default();
+        // Inverse vol: 1 : 1/2 -> 2/3, 1/3. Risk parity is the same when uncorrelated.
+        for s in [Strategy::InverseVol, Strategy::RiskParity] {
+            let t = target_weights(&mut ops, &c, &params(2, s)).unwrap();
+            assert!(
+                close(t.weights[0], 2.0 / 3.0) && close(t.weights[1], 1.0 / 3.0),
+                "{s:?}"
+            );
+        }
+        // Min variance: w1 = v2 / (v1 + v2) = 0.8.
+        let t = target_weights(&mut ops, &c, &params(2, Strategy::MinVariance)).unwrap();
+        assert!(close(t.weights[0], 0.8) && close(t.weights[1], 0.2));
+        assert!(close(t.cash, 0.0));
+    }
+
+    #[test]
+    fn min_variance_respects_a_binding_cap() {
+        let c = cov2(1.0, 4.0, 0.0);
+        let mut p = params(2, Strategy::MinVariance);
+        p.max[0] = Fx::from_num(0.6);
+        let t = target_weights(&mut OpCount::default(), &c, &p).unwrap();
+        assert!(close(t.weights[0], 0.6) && close(t.weights[1], 0.4));
+    }
+
+    #[test]
+    fn vol_target_holds_cash() {
+        let c = cov2(1.0, 4.0, 0.0);
+        let mut p = params(2, Strategy::InverseVol);
+        // Inverse-vol portfolio vol: sqrt((2/3)^2 + (1/3)^2 * 4) = sqrt(8)/3.
+        let vol = (8.0f64).sqrt() / 3.0;
+        p.vol_target = Some(Fx::from_num(vol / 2.0));
+        let t = target_weights(&mut OpCount::default(), &c, &p).unwrap();
+        assert!(close(t.weights[0], 1.0 / 3.0) && close(t.cash, 0.5));
+        assert!(close(t.portfolio_vol, vol / 2.0));
+    }
+
+    #[test]
+    fn degenerate_inputs_give_clear_errors() {
+        let mut ops = OpCount::default();
+        // Zero variance.
+        let c = cov2(0.0, 1.0, 0.0);
+        assert_eq!(
+            target_weights(&mut ops, &c, &params(2, Strategy::InverseVol)).unwrap_err(),
+            MathError::NotPositiveDefinite
+        );
+        // Perfectly correlated.
+        let c = cov2(1.0, 1.0, 1.0);
+        assert_eq!(
+            target_weights(&mut ops, &c, &params(2, Strategy::MinVariance)).unwrap_err(),
+            MathError::NotPositiveDefinite
+        );
+        // Risk parity stays well defined on a singular covariance (its Newton matrix adds a
+        // positive diagonal): two perfectly correlated assets of equal volatility split 50/50.
+        let t = target_weights(&mut ops, &c, &params(2, Strategy::RiskParity)).unwrap();
+        assert!(close(t.weights[0], 0.5) && close(t.weights[1], 0.5));
+        // Minimums that cannot all hold.
+        let mut p = params(2, Strategy::InverseVol);
+        p.min = [Fx::from_num(0.6); N];
+        assert_eq!(
+            target_weights(&mut ops, &cov2(1.0, 1.0, 0.0), &p).unwrap_err(),
+            MathError::Infeasible
+        );
+    }
+
+    #[test]
+    fn one_asset_and_caps_below_one() {
+        let mut c = SymMatrix::zeros(1);
+        c.set(0, 0, Fx::from_num(2.5));
+        for s in [
+            Strategy::InverseVol,
+            Strategy::RiskParity,
+            Strategy::MinVariance,
+        ] {
+            let t = target_weights(&mut OpCount::default(), &c, &params(1, s)).unwrap();
+            assert!(close(t.weights[0], 1.0), "{s:?}");
+            let mut p = params(1, s);
+            p.max[0] = Fx::from_num(0.7);
+            let t = target_weights(&mut OpCount::default(), &c, &p).unwrap();
+            assert!(
+                close(t.weights[0], 0.7) && close(t.cash, 0.3),
+                "{s:?}: documented fallback"
+            );
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Risk transitions: folding a price sample into the estimator, and computing targets from
+//! the estimator and the vault's weight bounds. The keeper and the simulator call these same
+//! functions off chain.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::{BPS_DENOMINATOR, MAX_ASSETS, SECONDS_PER_YEAR};
+use crate::error::VaultError;
+use crate::math::linalg::{OpCount, N};
+use crate::math::nav::{holding_value, PriceSide, PricedHolding};
+use crate::math::risk::{scaled_return, Estimator};
+use crate::math::weights::{
+    portfolio_view, target_weights, PortfolioView, Strategy, TargetParams, Targets,
+};
+use crate::math::{ratio_floor, Fx};
+use crate::state::{RiskParams, Vault};
+
+fn bps(v: u64) -> Result<Fx> {
+    Ok(ratio_floor(v, BPS_DENOMINATOR)?)
+}
+
+/// Folds the returns from `last` to `now` into `est`; returns the regime flag after it.
+pub fn record_sample(
+    ops: &mut OpCount,
+    est: &mut Estimator,
+    params: &RiskParams,
+    last: &[Fx; N],
+    now: &[Fx; N],
+    n: usize,
+) -> Result<(bool, [Fx; N])> {
+    let mut r = [Fx::ZERO; N];
+    for i in 0..n {
+        r[i] = scaled_return(ops, last[i], now[i])?;
+    }
+    est.update(
+        ops,
+        &r,
+        bps(params.ewma_decay_bps as u64)?,
+        bps(params.ewma_short_decay_bps as u64)?,
+    )?;
+    let regime = est.high_vol_regime(ops, bps(params.regime_ratio_bps as u64)?)?;
+    Ok((regime, r))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TargetEffects {
+    pub targets: Targets,
+    /// The strategy actually used: fixed weights while the estimator warms up.
+    pub strategy: Strategy,
+    pub warm_up: bool,
+}
+
+/// Per-asset bounds of the vault as fractions.
+pub fn weight_bounds(vault: &Vault) -> Result<([Fx; N], [Fx; N])> {
+    let mut min = [Fx::ZERO; N];
+    let mut max = [Fx::ZERO; N];
+    for (i, a) in vault.active_assets().iter().enumerate() {
+        min[i] = bps(a.min_weight_bps as u64)?;
+        max[i] = bps(a.max_weight_bps as u64)?;
+    }
+    Ok((min, max))
+}
+
+/// Target weights for `vault` from the estimator `est` (covering `est_assets` assets after
+/// `samples` samples) under `params`.
+pub fn compute_targets(
+    ops: &mut OpCount,
+    vault: &Vault,
+    params: &RiskParams,
+    est: &Estimator,
+    est_assets: usize,
+    samples: u32,
+    high_vol_regime: bool,
+) -> Result<TargetEffects> {
+    let n = vault.num_assets as usize;
+    let (min, max) = weight_bounds(vault)?;
+    let warm_up = samples < params.min_samples || est_assets != n;
+    let strategy = if warm_up {
+        Strategy::Fixed
+    } else {
+        params.strategy()
+    };
+    let mut fixed = [Fx::ZERO; N];
+    if strategy == Strategy::Fixed {
+        for i in 0..n {
+            fixed[i] = bps(params.fixed_weights_bps[i] as u64)?;
+            require!(
+                fixed[i] >= min[i] && fixed[i] <= max[i],
+                VaultError::RiskFixedWeightsOutOfBounds
+            );
+        }
+    }
+    let vol_target = if warm_up || params.vol_target_bps == 0 {
+        None
+    } else {
+        // Annual target scaled to one sampling period: divide by sqrt(periods per year).
+        let periods = ratio_floor(SECONDS_PER_YEAR, params.min_interval_s as u64)?;
+        let root = ops.sqrt(periods)?;
+        let mut t = ops.div(Fx::from_num(params.vol_target_bps), root)?;
+        if high_vol_regime {
+            t = ops.mul(t, bps(params.regime_vol_scale_bps as u64)?)?;
+        }
+        Some(t)
+    };
+    let cov = if warm_up {
+        crate::math::linalg::SymMatrix::zeros(n)
+    } else {
+        est.covariance(ops, bps(params.shrinkage_bps as u64)?)?
+    };
+    let p = TargetParams {
+        n,
+        strategy,
+        min,
+        max,
+        fixed,
+        vol_target,
+    };
+    let targets = target_weights(ops, &cov, &p)?;
+    Ok(TargetEffects {
+        targets,
+        strategy,
+        warm_up,
+    })
+}
+
+/// Current weights (at mid prices) and the per-asset trade, in base units, that reaches
+/// `targets`, for holdings priced by `holdings`.
+pub fn current_view(
+    ops: &mut OpCount,
+    vault: &Vault,
+    holdings: &[PricedHolding],
+    mid_prices: &[Fx],
+    targets: &[Fx; N],
+) -> Result<(u64, PortfolioView)> {
+    let mut values = [0u64; MAX_ASSETS];
+    let mut nav = vault.idle_base;
+    for (i, h) in holdings.iter().enumerate() {
+        let mid = PricedHolding {
+            amount: h.amount,
+            low: mid_prices[i],
+            high: mid_prices[i],
+        };
+        values[i] = holding_value(&mid, PriceSide::Low)?;
+        nav = nav.checked_add(values[i]).ok_or(VaultError::MathOverflow)?;
+    }
+    let view = portfolio_view(ops, targets, &values[..holdings.len()], nav)?;
+    Ok((nav, view))
+}
