@@ -373,3 +373,46 @@ async fn update_risk_ok_restarts_when_assets_change() {
     let r = h.risk_state().await;
     assert_eq!((r.num_assets, r.sample_count, r.has_prices), (3, 0, 1));
 }
+
+#[tokio::test]
+async fn compute_targets_ok_current_view_for_keepers() {
+    // What a keeper does off chain with the program's own function: current weights and the
+    // trade per asset, from the vault's accounting, validated prices and the stored targets.
+    let mut h = risk_vault(2, |a| {
+        a.fixed_weights_bps[0] = 5_000;
+        a.fixed_weights_bps[1] = 2_000;
+    })
+    .await;
+    h.give_holdings(0, 3_000_000_000).await; // 3 tokens at $100 = 300 USDC
+    h.compute_targets().await.unwrap();
+    let v = h.vault_state().await;
+    let r = h.risk_state().await;
+    let mut prices = [portfolio_vault::math::Fx::ZERO; 16];
+    let mut holdings = vec![];
+    for (i, a) in h.assets.iter().enumerate() {
+        // $100 at expo -8 with 6 vs 9 decimals: 0.1 base units per unit.
+        prices[i] = portfolio_vault::math::Fx::from_num(a.price.price)
+            / portfolio_vault::math::Fx::from_num(100_000_000_000u64);
+        holdings.push(portfolio_vault::math::nav::PricedHolding {
+            amount: v.assets[i].holdings,
+            low: prices[i],
+            high: prices[i],
+        });
+    }
+    let targets: [portfolio_vault::math::Fx; 16] =
+        core::array::from_fn(|i| r.target_weights[i].get());
+    let mut ops = portfolio_vault::math::linalg::OpCount::default();
+    let (nav, view) =
+        portfolio_vault::operations::risk::current_view(&mut ops, &v, &holdings, &prices, &targets)
+            .unwrap();
+    // 0.1 is not exact in binary: values floor, at most one unit below the decimal figure.
+    assert!((nav as i64 - 301_000_000).abs() <= 1, "{nav}");
+    assert!((f(view.current[0]) - 300.0 / 301.0).abs() < 1e-8);
+    // Targets 50 % and 20 % of 301 USDC: sell 150.5 - 300 = -149.5 of asset 0, buy 60.2 of asset 1.
+    assert!(
+        (view.delta[0] + 149_500_000).abs() <= 2,
+        "{}",
+        view.delta[0]
+    );
+    assert!((view.delta[1] - 60_200_000).abs() <= 2, "{}", view.delta[1]);
+}

@@ -539,6 +539,57 @@ mod tests {
     }
 
     #[test]
+    fn three_uncorrelated_assets_by_hand() {
+        // Variances 1, 4, 9 (vols 1, 2, 3), no correlation.
+        let mut c = SymMatrix::zeros(3);
+        for (i, v) in [1.0, 4.0, 9.0].iter().enumerate() {
+            c.set(i, i, Fx::from_num(*v));
+        }
+        let mut ops = OpCount::default();
+        // Inverse vol and risk parity: 1 : 1/2 : 1/3 -> 6/11, 3/11, 2/11.
+        for s in [Strategy::InverseVol, Strategy::RiskParity] {
+            let t = target_weights(&mut ops, &c, &params(3, s)).unwrap();
+            for (i, want) in [6.0 / 11.0, 3.0 / 11.0, 2.0 / 11.0].iter().enumerate() {
+                assert!(close(t.weights[i], *want), "{s:?} asset {i}");
+            }
+        }
+        // Minimum variance: 1 : 1/4 : 1/9 -> 36/49, 9/49, 4/49.
+        let t = target_weights(&mut ops, &c, &params(3, Strategy::MinVariance)).unwrap();
+        for (i, want) in [36.0 / 49.0, 9.0 / 49.0, 4.0 / 49.0].iter().enumerate() {
+            assert!(close(t.weights[i], *want), "min variance asset {i}");
+        }
+        // With a 50 % cap on the first asset the rest is split in proportion 9 : 4.
+        let mut p = params(3, Strategy::MinVariance);
+        p.max[0] = Fx::from_num(0.5);
+        let t = target_weights(&mut ops, &c, &p).unwrap();
+        assert!(
+            close(t.weights[0], 0.5)
+                && close(t.weights[1], 0.5 * 9.0 / 13.0)
+                && close(t.weights[2], 0.5 * 4.0 / 13.0)
+        );
+    }
+
+    #[test]
+    fn portfolio_view_gives_current_weights_and_deltas() {
+        // NAV 1000: 600 in asset 0, 300 in asset 1, 100 idle; targets 50 % / 37.5 % (exact in
+        // binary, so the floored deltas are exact too).
+        let mut targets = [Fx::ZERO; N];
+        targets[0] = Fx::from_num(0.5);
+        targets[1] = Fx::from_num(0.375);
+        let v = portfolio_view(&mut OpCount::default(), &targets, &[600, 300], 1_000).unwrap();
+        assert!(close(v.current[0], 0.6) && close(v.current[1], 0.3));
+        assert_eq!(
+            &v.delta[..2],
+            &[-100, 75],
+            "sell 100 of asset 0, buy 75 of asset 1"
+        );
+        assert_eq!(
+            portfolio_view(&mut OpCount::default(), &targets, &[1], 0).unwrap_err(),
+            MathError::DivideByZero
+        );
+    }
+
+    #[test]
     fn min_variance_respects_a_binding_cap() {
         let c = cov2(1.0, 4.0, 0.0);
         let mut p = params(2, Strategy::MinVariance);
