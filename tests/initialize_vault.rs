@@ -103,6 +103,20 @@ async fn initialize_vault_fails_cap_below_min_deposit() {
 }
 
 #[tokio::test]
+async fn initialize_vault_fails_timelock_out_of_bounds() {
+    init_fails(
+        |a| a.timelock_s = 86_399,
+        VaultError::ParamTimelockOutOfBounds,
+    )
+    .await;
+    init_fails(
+        |a| a.timelock_s = 30 * 86_400 + 1,
+        VaultError::ParamTimelockOutOfBounds,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn initialize_vault_fails_initial_deposit_too_small() {
     init_fails(
         |a| a.initial_deposit = 999,

@@ -6,6 +6,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use portfolio_vault::constants::PAUSE_DEPOSITS;
+use portfolio_vault::state::{DeriskAction, ParamChange};
 use solana_instruction::Instruction;
 use solana_message::{v0, AddressLookupTableAccount, Message, VersionedMessage};
 use solana_signer::Signer;
@@ -134,6 +135,21 @@ async fn every_instruction_fits_at_sixteen_assets() {
         measure("update_risk", &u.key(), h.ix_update_risk(), &alt),
         measure("compute_targets", &u.key(), h.ix_compute_targets(), &alt),
         measure(
+            "propose_change",
+            &admin,
+            h.ix_propose(&admin, 0, ParamChange::RiskParams(h.default_risk_args())),
+            &alt,
+        ),
+        measure("cancel_proposal", &admin, h.ix_cancel(&admin, 0), &alt),
+        measure("apply_proposal", &u.key(), h.ix_apply(0, true), &alt),
+        measure(
+            "derisk",
+            &admin,
+            h.ix_derisk(&admin, DeriskAction::Pause(PAUSE_DEPOSITS)),
+            &alt,
+        ),
+        measure("accept_admin", &admin, h.ix_accept_admin(&admin), &alt),
+        measure(
             "set_pause",
             &admin,
             h.ix_set_pause(&admin, PAUSE_DEPOSITS),
@@ -172,15 +188,20 @@ async fn every_instruction_fits_at_sixteen_assets() {
         );
     }
     // The ones that must stay legacy-sized: everything that does not scale with the assets.
-    for r in rows.iter().filter(|r| {
-        [
-            "initialize_vault",
-            "add_asset",
-            "set_pause",
-            "sweep_surplus",
-        ]
-        .contains(&r.name)
-    }) {
+    let fixed_size = [
+        "initialize_vault",
+        "add_asset",
+        "set_pause",
+        "sweep_surplus",
+        "initialize_risk",
+        "compute_targets",
+        "propose_change",
+        "cancel_proposal",
+        "apply_proposal",
+        "derisk",
+        "accept_admin",
+    ];
+    for r in rows.iter().filter(|r| fixed_size.contains(&r.name)) {
         assert!(
             r.legacy_bytes <= MAX_TX_BYTES,
             "{} should not need a lookup table",

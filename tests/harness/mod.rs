@@ -15,7 +15,7 @@ use anchor_spl::token_2022::spl_token_2022;
 use portfolio_vault::constants::*;
 use portfolio_vault::error::VaultError;
 use portfolio_vault::instructions::{AddAssetArgs, InitializeVaultArgs, RiskParamsArgs};
-use portfolio_vault::state::{OracleKind, RiskState, Vault};
+use portfolio_vault::state::{DeriskAction, OracleKind, ParamChange, Proposal, RiskState, Vault};
 use solana_account::{Account, AccountSharedData};
 use solana_instruction::{error::InstructionError, AccountMeta, Instruction};
 use solana_keypair::Keypair;
@@ -109,7 +109,9 @@ impl Default for VaultConfig {
             init: InitializeVaultArgs {
                 seed_id: 0,
                 admin: Pubkey::default(),
+                guardian: Pubkey::default(),
                 fee_recipient: Pubkey::default(),
+                timelock_s: 86_400,
                 deposit_cap: 1_000_000_000_000_000,
                 min_deposit: 1_000,
                 management_fee_bps: 0,
@@ -141,6 +143,7 @@ pub struct Harness {
     pub cfg: VaultConfig,
     pub creator: Keypair,
     pub admin: Keypair,
+    pub guardian: Keypair,
     pub fee_recipient: Keypair,
     pub base_mint: Pubkey,
     pub creator_base: Pubkey,
@@ -240,9 +243,10 @@ impl Harness {
         let ctx = program_test().start_with_context().await;
         let creator = Keypair::new();
         let admin = Keypair::new();
+        let guardian = Keypair::new();
         let fee_recipient = Keypair::new();
         let payer = ctx.payer.insecure_clone();
-        for k in [&creator, &admin, &fee_recipient] {
+        for k in [&creator, &admin, &guardian, &fee_recipient] {
             let ix = system_instruction::transfer(&payer.pubkey(), &k.pubkey(), 10_000_000_000);
             let tx = Transaction::new_signed_with_payer(
                 &[ix],
@@ -257,6 +261,7 @@ impl Harness {
             cfg: cfg.clone(),
             creator,
             admin,
+            guardian,
             fee_recipient,
             base_mint: Pubkey::default(),
             creator_base: Pubkey::default(),
@@ -300,6 +305,7 @@ impl Harness {
     pub fn init_args(&self) -> InitializeVaultArgs {
         InitializeVaultArgs {
             admin: self.admin.pubkey(),
+            guardian: self.guardian.pubkey(),
             fee_recipient: self.fee_recipient.pubkey(),
             ..self.cfg.init
         }
@@ -1059,6 +1065,107 @@ impl Harness {
             .to_account_metas(None),
             data: portfolio_vault::instruction::SweepSurplus {}.data(),
         }
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    pub fn proposal_pda(&self, id: u64) -> Pubkey {
+        Pubkey::find_program_address(
+            &[PROPOSAL_SEED, self.vault.as_ref(), &id.to_le_bytes()],
+            &portfolio_vault::ID,
+        )
+        .0
+    }
+
+    pub fn ix_propose(&self, signer: &Pubkey, id: u64, change: ParamChange) -> Instruction {
+        Instruction {
+            program_id: portfolio_vault::ID,
+            accounts: portfolio_vault::accounts::ProposeChange {
+                admin: *signer,
+                payer: self.ctx.payer.pubkey(),
+                vault: self.vault,
+                proposal: self.proposal_pda(id),
+                system_program: anchor_lang::system_program::ID,
+            }
+            .to_account_metas(None),
+            data: portfolio_vault::instruction::ProposeChange { id, change }.data(),
+        }
+    }
+
+    /// Proposes `change` as the admin; returns its id.
+    pub async fn propose(&mut self, change: ParamChange) -> Result<u64, BanksClientError> {
+        let id = self.vault_state().await.next_proposal_id;
+        let admin = self.admin.insecure_clone();
+        let ix = self.ix_propose(&admin.pubkey(), id, change);
+        self.process(&[ix], &[&admin]).await.map(|_| id)
+    }
+
+    pub fn ix_cancel(&self, signer: &Pubkey, id: u64) -> Instruction {
+        Instruction {
+            program_id: portfolio_vault::ID,
+            accounts: portfolio_vault::accounts::CancelProposal {
+                signer: *signer,
+                vault: self.vault,
+                proposal: self.proposal_pda(id),
+            }
+            .to_account_metas(None),
+            data: portfolio_vault::instruction::CancelProposal {}.data(),
+        }
+    }
+
+    /// `apply_proposal`, with the risk account when `with_risk`.
+    pub fn ix_apply(&self, id: u64, with_risk: bool) -> Instruction {
+        Instruction {
+            program_id: portfolio_vault::ID,
+            accounts: portfolio_vault::accounts::ApplyProposal {
+                vault: self.vault,
+                proposal: self.proposal_pda(id),
+                risk: with_risk.then(|| self.risk()),
+            }
+            .to_account_metas(None),
+            data: portfolio_vault::instruction::ApplyProposal {}.data(),
+        }
+    }
+
+    pub async fn apply(&mut self, id: u64) -> TxResult {
+        let ix = self.ix_apply(id, false);
+        self.process(&[ix], &[]).await
+    }
+
+    pub fn ix_derisk(&self, signer: &Pubkey, action: DeriskAction) -> Instruction {
+        Instruction {
+            program_id: portfolio_vault::ID,
+            accounts: portfolio_vault::accounts::Derisk {
+                signer: *signer,
+                vault: self.vault,
+            }
+            .to_account_metas(None),
+            data: portfolio_vault::instruction::Derisk { action }.data(),
+        }
+    }
+
+    pub async fn derisk(&mut self, signer: &Keypair, action: DeriskAction) -> TxResult {
+        let ix = self.ix_derisk(&signer.pubkey(), action);
+        self.process(&[ix], &[signer]).await
+    }
+
+    pub fn ix_accept_admin(&self, signer: &Pubkey) -> Instruction {
+        Instruction {
+            program_id: portfolio_vault::ID,
+            accounts: portfolio_vault::accounts::AcceptAdmin {
+                new_admin: *signer,
+                vault: self.vault,
+            }
+            .to_account_metas(None),
+            data: portfolio_vault::instruction::AcceptAdmin {}.data(),
+        }
+    }
+
+    pub async fn proposal(&mut self, id: u64) -> Proposal {
+        use anchor_lang::AccountDeserialize;
+        let key = self.proposal_pda(id);
+        let data = self.account(&key).await.expect("proposal account").data;
+        Proposal::try_deserialize(&mut &data[..]).unwrap()
     }
 
     // ---------------------------------------------------------------- risk engine

@@ -11,6 +11,12 @@ pub const DEAD_SHARES_SEED: &[u8] = b"dead_shares";
 pub const DEAD_OWNER_SEED: &[u8] = b"dead_owner";
 
 pub const RISK_SEED: &[u8] = b"risk";
+pub const PROPOSAL_SEED: &[u8] = b"proposal";
+
+/// Governance timelock bounds and the window in which a matured proposal can be applied.
+pub const MIN_TIMELOCK_S: u32 = 24 * 60 * 60;
+pub const MAX_TIMELOCK_S: u32 = 30 * 24 * 60 * 60;
+pub const PROPOSAL_GRACE_S: i64 = 7 * 24 * 60 * 60;
 
 /// Layout version of [`crate::state::Vault`]; bumped by any migration.
 pub const VAULT_VERSION: u8 = 1;
@@ -66,9 +72,12 @@ pub const MAX_RISK_INTERVAL_S: u32 = 86_400;
 pub const MIN_RISK_SAMPLES: u32 = 2;
 pub const MAX_RISK_SAMPLES: u32 = 10_000;
 
-/// Pause flags (bit set = paused). Pausing never blocks `withdraw` or `redeem_in_kind`.
+/// Pause flags (bit set = paused): instruction gates the admin or the guardian can close and
+/// only the admin can open. No flag exists for `withdraw` or `redeem_in_kind`: exits never pause.
 pub const PAUSE_DEPOSITS: u8 = 1 << 0;
-pub const PAUSE_ALL_FLAGS: u8 = PAUSE_DEPOSITS;
+pub const PAUSE_UPDATE_RISK: u8 = 1 << 1;
+pub const PAUSE_COMPUTE_TARGETS: u8 = 1 << 2;
+pub const PAUSE_ALL_FLAGS: u8 = PAUSE_DEPOSITS | PAUSE_UPDATE_RISK | PAUSE_COMPUTE_TARGETS;
 
 /// Pyth programs whose accounts the vault accepts.
 pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pyth_solana_receiver_sdk::ID;

@@ -7,6 +7,30 @@ pub enum VaultError {
     // --- Auth ---
     #[msg("Signer is not the vault admin")]
     AuthNotAdmin,
+    #[msg("Signer is neither the vault admin nor its guardian")]
+    AuthNotAdminOrGuardian,
+    #[msg("Signer is not the nominated admin")]
+    AuthNotPendingAdmin,
+
+    // --- Gov ---
+    #[msg("timelock_s must be within 86400..=2592000 (24 hours to 30 days)")]
+    ParamTimelockOutOfBounds,
+    #[msg("proposal has not reached the end of its timelock")]
+    GovProposalNotMature,
+    #[msg("proposal expired: it was not applied within the grace period after maturing")]
+    GovProposalExpired,
+    #[msg("proposal was already applied or cancelled")]
+    GovProposalNotPending,
+    #[msg("a de-risking action must only tighten: it would loosen or not change the limit")]
+    GovNotDerisking,
+    #[msg("fee changes apply only right after accrue_fees in the same second")]
+    GovFeesNotCrystallized,
+    #[msg("this change needs the vault's risk account")]
+    GovRiskAccountMissing,
+    #[msg("this instruction is paused")]
+    InstructionPaused,
+    #[msg("proposal id must be the vault's next_proposal_id")]
+    GovWrongProposalId,
 
     // --- Param ---
     #[msg("management_fee_bps exceeds the hard cap of 500")]

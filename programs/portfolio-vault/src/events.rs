@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::MAX_ASSETS;
 use crate::instructions::RiskParamsArgs;
+use crate::state::{DeriskAction, ParamChange};
 
 #[event]
 pub struct VaultInitialized {
@@ -150,4 +151,45 @@ pub struct TargetsComputed {
     pub cash: i128,
     pub vol_bps_per_period: i128,
     pub iterations: u32,
+}
+
+#[event]
+pub struct ProposalCreated {
+    pub vault: Pubkey,
+    pub id: u64,
+    pub change: ParamChange,
+    pub eta_ts: i64,
+    pub expiry_ts: i64,
+}
+
+#[event]
+pub struct ProposalCancelled {
+    pub vault: Pubkey,
+    pub id: u64,
+    pub by: Pubkey,
+}
+
+#[event]
+pub struct ProposalApplied {
+    pub vault: Pubkey,
+    pub id: u64,
+    pub change: ParamChange,
+}
+
+#[event]
+pub struct Derisked {
+    pub vault: Pubkey,
+    pub by: Pubkey,
+    pub action: DeriskAction,
+    pub pause_flags_before: u8,
+    pub pause_flags_after: u8,
+    pub deposit_cap_before: u64,
+    pub deposit_cap_after: u64,
+}
+
+#[event]
+pub struct AdminAccepted {
+    pub vault: Pubkey,
+    pub old_admin: Pubkey,
+    pub new_admin: Pubkey,
 }

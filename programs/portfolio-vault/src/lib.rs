@@ -39,7 +39,39 @@ pub mod portfolio_vault {
         instructions::handle_add_asset(ctx, args)
     }
 
-    /// Sets the pause flags; admin only. Exits are never paused.
+    /// Proposes a timelocked parameter or role change; admin only.
+    pub fn propose_change<'info>(
+        ctx: Context<'info, ProposeChange<'info>>,
+        id: u64,
+        change: state::ParamChange,
+    ) -> Result<()> {
+        instructions::handle_propose_change(ctx, id, change)
+    }
+
+    /// Cancels a pending proposal; admin or guardian.
+    pub fn cancel_proposal<'info>(ctx: Context<'info, CancelProposal<'info>>) -> Result<()> {
+        instructions::handle_cancel_proposal(ctx)
+    }
+
+    /// Applies a matured, unexpired proposal against the current state; permissionless.
+    pub fn apply_proposal<'info>(ctx: Context<'info, ApplyProposal<'info>>) -> Result<()> {
+        instructions::handle_apply_proposal(ctx)
+    }
+
+    /// Applies a change that only reduces risk, at once; admin or guardian.
+    pub fn derisk<'info>(
+        ctx: Context<'info, Derisk<'info>>,
+        action: state::DeriskAction,
+    ) -> Result<()> {
+        instructions::handle_derisk(ctx, action)
+    }
+
+    /// Completes an admin transfer; the nominated admin signs.
+    pub fn accept_admin<'info>(ctx: Context<'info, AcceptAdmin<'info>>) -> Result<()> {
+        instructions::handle_accept_admin(ctx)
+    }
+
+    /// Sets the pause flags exactly (the only way to reopen a gate); admin only. Exits are never paused.
     pub fn set_pause<'info>(ctx: Context<'info, SetPause<'info>>, flags: u8) -> Result<()> {
         instructions::handle_set_pause(ctx, flags)
     }

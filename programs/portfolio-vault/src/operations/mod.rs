@@ -3,6 +3,7 @@
 
 pub mod deposit;
 pub mod fees;
+pub mod governance;
 pub mod redeem;
 pub mod risk;
 pub mod withdraw;

@@ -1,7 +1,9 @@
 //! Account types. Each has an `invariant()` that every mutating instruction calls last.
 
+pub mod proposal;
 pub mod risk;
 pub mod vault;
 
+pub use proposal::*;
 pub use risk::*;
 pub use vault::*;

@@ -163,6 +163,10 @@ pub struct Vault {
     pub creator: Pubkey,
     /// Holds every governance power; a multisig in production.
     pub admin: Pubkey,
+    /// Nominated by an applied proposal; becomes admin when it accepts.
+    pub pending_admin: Pubkey,
+    /// May only de-risk: pause, lower the deposit cap, tighten oracle limits, cancel proposals.
+    pub guardian: Pubkey,
     /// Receives management and performance fee shares.
     pub fee_recipient: Pubkey,
     pub base_mint: Pubkey,
@@ -181,8 +185,13 @@ pub struct Vault {
     pub last_crystallize_ts: i64,
     /// Highest NAV per share (base units per share) on which a performance fee was paid.
     pub hwm_pps: FxBits,
+    /// Seconds a proposal waits before it can be applied.
+    pub timelock_s: u32,
+    pub _pad1: [u8; 4],
+    /// Id the next proposal gets.
+    pub next_proposal_id: u64,
     pub assets: [AssetSlot; MAX_ASSETS],
-    pub _reserved: [u8; 1024],
+    pub _reserved: [u8; 944],
 }
 
 impl Vault {
@@ -200,6 +209,19 @@ impl Vault {
 
     pub fn check_admin(&self, signer: &Pubkey) -> Result<()> {
         require_keys_eq!(*signer, self.admin, VaultError::AuthNotAdmin);
+        Ok(())
+    }
+
+    pub fn check_admin_or_guardian(&self, signer: &Pubkey) -> Result<()> {
+        require!(
+            *signer == self.admin || *signer == self.guardian,
+            VaultError::AuthNotAdminOrGuardian
+        );
+        Ok(())
+    }
+
+    pub fn check_not_paused(&self, flag: u8) -> Result<()> {
+        require!(self.pause_flags & flag == 0, VaultError::InstructionPaused);
         Ok(())
     }
 
@@ -230,6 +252,7 @@ impl Vault {
             && self.pause_flags & !PAUSE_ALL_FLAGS == 0
             && self.params.validate().is_ok()
             && self.hwm_pps.get() > Fx::ZERO
+            && (MIN_TIMELOCK_S..=MAX_TIMELOCK_S).contains(&self.timelock_s)
             && self.assets[self.num_assets as usize..]
                 .iter()
                 .all(|a| bytemuck::bytes_of(a).iter().all(|b| *b == 0));
@@ -268,12 +291,15 @@ mod tests {
         assert_eq!(
             Vault::SIZE,
             16 + 8
-                + 32 * 7
+                + 32 * 9
                 + core::mem::size_of::<VaultParams>()
                 + 8 * 4
                 + 16
+                + 4
+                + 4
+                + 8
                 + MAX_ASSETS * core::mem::size_of::<AssetSlot>()
-                + 1024
+                + 944
         );
         assert_eq!(core::mem::align_of::<Vault>(), 8);
         assert_eq!(Vault::SIZE % 8, 0);

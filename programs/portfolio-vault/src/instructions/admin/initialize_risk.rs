@@ -6,7 +6,7 @@ use crate::events::RiskInitialized;
 use crate::math::Fx;
 use crate::state::{RiskParams, RiskState, Vault};
 
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub struct RiskParamsArgs {
     pub strategy: u8,
     pub ewma_decay_bps: u16,

@@ -13,7 +13,11 @@ pub struct InitializeVaultArgs {
     /// Distinguishes several vaults of one creator on one base mint.
     pub seed_id: u64,
     pub admin: Pubkey,
+    /// May only de-risk (pause, lower the cap, tighten oracles, cancel proposals).
+    pub guardian: Pubkey,
     pub fee_recipient: Pubkey,
+    /// Seconds every proposal waits (24 hours to 30 days).
+    pub timelock_s: u32,
     pub deposit_cap: u64,
     pub min_deposit: u64,
     pub management_fee_bps: u16,
@@ -102,6 +106,10 @@ pub fn handle_initialize_vault<'info>(
     let params = args.params();
     params.validate()?;
     require!(
+        (MIN_TIMELOCK_S..=MAX_TIMELOCK_S).contains(&args.timelock_s),
+        VaultError::ParamTimelockOutOfBounds
+    );
+    require!(
         args.initial_deposit >= MIN_INITIAL_DEPOSIT.max(args.min_deposit),
         VaultError::ParamInitialDepositTooSmall
     );
@@ -121,6 +129,8 @@ pub fn handle_initialize_vault<'info>(
         vault.seed_id = args.seed_id;
         vault.creator = a.creator.key();
         vault.admin = args.admin;
+        vault.guardian = args.guardian;
+        vault.timelock_s = args.timelock_s;
         vault.fee_recipient = args.fee_recipient;
         vault.base_mint = a.base_mint.key();
         vault.base_token_program = a.base_token_program.key();

@@ -21,6 +21,7 @@ pub fn handle_compute_targets<'info>(ctx: Context<'info, ComputeTargets<'info>>)
     let now = Clock::get()?.unix_timestamp;
     let vault = ctx.accounts.vault.load()?;
     vault.check_version()?;
+    vault.check_not_paused(PAUSE_COMPUTE_TARGETS)?;
     let mut risk = ctx.accounts.risk.load_mut()?;
     let est = Box::new(risk.estimator());
     let mut ops = OpCount::default();

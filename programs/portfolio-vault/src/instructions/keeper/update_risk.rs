@@ -25,6 +25,7 @@ pub fn handle_update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Resu
     let now = Clock::get()?.unix_timestamp;
     let mut vault = ctx.accounts.vault.load_mut()?;
     vault.check_version()?;
+    vault.check_not_paused(PAUSE_UPDATE_RISK)?;
     let mut risk = ctx.accounts.risk.load_mut()?;
     if risk.num_assets != vault.num_assets {
         // The asset list changed: the old estimates no longer describe the portfolio.

@@ -1,0 +1,5 @@
+pub mod cancel_proposal;
+pub mod derisk;
+
+pub use cancel_proposal::*;
+pub use derisk::*;
