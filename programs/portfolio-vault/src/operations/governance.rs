@@ -59,11 +59,9 @@ pub fn apply_change(
             max_ema_dev_bps,
         } => {
             let i = asset_index(vault, index)?;
-            let o = &mut vault.assets[i].oracle;
-            o.max_age_s = max_age_s;
-            o.max_conf_bps = max_conf_bps;
-            o.max_ema_dev_bps = max_ema_dev_bps;
-            o.validate()?;
+            vault.assets[i]
+                .oracle
+                .set_limits(max_age_s, max_conf_bps, max_ema_dev_bps)?;
         }
         ParamChange::AssetWeights {
             index,
@@ -71,18 +69,9 @@ pub fn apply_change(
             max_weight_bps,
         } => {
             let i = asset_index(vault, index)?;
-            require!(
-                min_weight_bps <= max_weight_bps && max_weight_bps as u64 <= BPS_DENOMINATOR,
-                VaultError::ParamWeightBoundsInvalid
-            );
             vault.assets[i].min_weight_bps = min_weight_bps;
             vault.assets[i].max_weight_bps = max_weight_bps;
-            let sum: u64 = vault
-                .active_assets()
-                .iter()
-                .map(|a| a.min_weight_bps as u64)
-                .sum();
-            require!(sum <= BPS_DENOMINATOR, VaultError::ParamMinWeightsExceedOne);
+            vault.validate_weight_bounds()?;
         }
         ParamChange::RiskParams(args) => {
             let params = args.params();
@@ -130,10 +119,7 @@ pub fn apply_derisk(vault: &mut Vault, action: &DeriskAction) -> Result<()> {
                 || max_conf_bps < o.max_conf_bps
                 || max_ema_dev_bps < o.max_ema_dev_bps;
             require!(no_looser && tighter, VaultError::GovNotDerisking);
-            o.max_age_s = max_age_s;
-            o.max_conf_bps = max_conf_bps;
-            o.max_ema_dev_bps = max_ema_dev_bps;
-            o.validate()?;
+            o.set_limits(max_age_s, max_conf_bps, max_ema_dev_bps)?;
         }
         DeriskAction::Pause(mask) => {
             require!(

@@ -68,6 +68,19 @@ pub struct OracleConfig {
 }
 
 impl OracleConfig {
+    /// Replaces the limits, then checks them against the hard bounds.
+    pub fn set_limits(
+        &mut self,
+        max_age_s: u32,
+        max_conf_bps: u16,
+        max_ema_dev_bps: u16,
+    ) -> Result<()> {
+        self.max_age_s = max_age_s;
+        self.max_conf_bps = max_conf_bps;
+        self.max_ema_dev_bps = max_ema_dev_bps;
+        self.validate()
+    }
+
     pub fn validate(&self) -> Result<()> {
         require!(
             OracleKind::from_u8(self.kind).is_some(),
@@ -205,6 +218,23 @@ impl Vault {
     pub fn active_assets_mut(&mut self) -> &mut [AssetSlot] {
         let n = self.num_assets as usize;
         &mut self.assets[..n]
+    }
+
+    /// Every asset's `min <= max <= 100 %`, and the minimums add up to at most 100 %.
+    pub fn validate_weight_bounds(&self) -> Result<()> {
+        let mut min_sum = 0u64;
+        for a in self.active_assets() {
+            require!(
+                a.min_weight_bps <= a.max_weight_bps && a.max_weight_bps as u64 <= BPS_DENOMINATOR,
+                VaultError::ParamWeightBoundsInvalid
+            );
+            min_sum += a.min_weight_bps as u64;
+        }
+        require!(
+            min_sum <= BPS_DENOMINATOR,
+            VaultError::ParamMinWeightsExceedOne
+        );
+        Ok(())
     }
 
     pub fn check_admin(&self, signer: &Pubkey) -> Result<()> {

@@ -90,21 +90,6 @@ pub fn handle_add_asset<'info>(
             VaultError::AssetDuplicateOracle
         );
         oracle.validate()?;
-        require!(
-            args.min_weight_bps <= args.max_weight_bps
-                && args.max_weight_bps as u64 <= BPS_DENOMINATOR,
-            VaultError::ParamWeightBoundsInvalid
-        );
-        let min_sum: u64 = vault
-            .active_assets()
-            .iter()
-            .map(|s| s.min_weight_bps as u64)
-            .sum::<u64>()
-            + args.min_weight_bps as u64;
-        require!(
-            min_sum <= BPS_DENOMINATOR,
-            VaultError::ParamMinWeightsExceedOne
-        );
 
         let index = vault.num_assets;
         let slot = &mut vault.assets[index as usize];
@@ -117,6 +102,7 @@ pub fn handle_add_asset<'info>(
         slot.decimals = a.asset_mint.decimals;
         slot.token_account_bump = ta_bump;
         vault.num_assets += 1;
+        vault.validate_weight_bounds()?;
         vault.invariant()?;
         index
     };
