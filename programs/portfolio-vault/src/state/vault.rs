@@ -287,18 +287,14 @@ impl Vault {
                 .iter()
                 .all(|a| bytemuck::bytes_of(a).iter().all(|b| *b == 0));
         require!(ok, VaultError::VaultInvariantViolated);
-        let mut min_weight_sum = 0u32;
         for (i, a) in self.active_assets().iter().enumerate() {
             let slot_ok = a.oracle.validate().is_ok()
-                && a.min_weight_bps <= a.max_weight_bps
-                && a.max_weight_bps as u64 <= BPS_DENOMINATOR
                 && a.mint != self.base_mint
                 && self.active_assets()[..i].iter().all(|b| b.mint != a.mint);
             require!(slot_ok, VaultError::VaultInvariantViolated);
-            min_weight_sum += a.min_weight_bps as u32;
         }
         require!(
-            min_weight_sum as u64 <= BPS_DENOMINATOR,
+            self.validate_weight_bounds().is_ok(),
             VaultError::VaultInvariantViolated
         );
         Ok(())
