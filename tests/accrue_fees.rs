@@ -25,11 +25,13 @@ async fn accrue_fees_ok_management_fee_over_a_year() {
     h.refresh_prices().await;
     h.accrue_fees().await.unwrap();
     let fee_shares = h.fee_shares;
-    // 2 % of NAV: s / (1e8 + s) = 0.02 => s = 1e8 * 200 / 9800, rounded up.
-    let expected = (100_000_000u128 * 200).div_ceil(9_800) as u64;
-    assert_eq!(h.balance(&fee_shares).await, expected);
+    // 2 % of NAV: s / (1e8 + s) = 0.02 => s = 1e8 * 200 / 9800 = 2,040,816.33: the whole
+    // shares are minted and the third of a share is carried to the next accrual.
+    assert_eq!(h.balance(&fee_shares).await, 2_040_816);
     let v = h.vault_state().await;
     assert_eq!(v.pending_fee_shares, 0);
+    let carried = v.pending_fee_fraction.get().to_num::<f64>();
+    assert!((carried - 0.3265306).abs() < 1e-6, "{carried}");
     h.check_invariants().await;
 }
 
@@ -142,4 +144,26 @@ async fn accrue_fees_fails_stale_oracle() {
     let res = h.accrue_fees().await;
     assert_vault_error(res, VaultError::OracleStale);
     h.assert_unchanged(&before).await;
+}
+
+#[tokio::test]
+async fn accrue_fees_ok_frequent_calls_charge_the_stated_rate() {
+    // Two identical vaults: one accrues every second for two minutes, the other once. Rounding
+    // each accrual up would charge 120 shares instead of about 7.6.
+    let (mut every_second, _) = fee_vault(200, 0).await;
+    let (mut once, _) = fee_vault(200, 0).await;
+    for _ in 0..120 {
+        every_second.warp_seconds(1).await;
+        every_second.refresh_prices().await;
+        every_second.accrue_fees().await.unwrap();
+    }
+    once.warp_seconds(120).await;
+    once.refresh_prices().await;
+    once.accrue_fees().await.unwrap();
+    let fa = every_second.fee_shares;
+    let fb = once.fee_shares;
+    let (a, b) = (every_second.balance(&fa).await, once.balance(&fb).await);
+    // 1e8 shares x 2 % x 120 s / year = 7.6 shares.
+    assert_eq!(b, 7);
+    assert!(a.abs_diff(b) <= 1, "every second {a} vs once {b}");
 }

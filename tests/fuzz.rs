@@ -54,7 +54,7 @@ async fn per_share_state(h: &mut Harness) -> (f64, f64) {
     }
     let minted = h.share_supply().await;
     let supply =
-        (minted + v.pending_fee_shares + accrue_management(&v, minted, now).unwrap()) as f64;
+        (minted + v.pending_fee_shares + accrue_management(&v, minted, now).unwrap().shares) as f64;
     // The program's rounded NAVs exist and are in range (the same calls deposit/withdraw make).
     nav(v.idle_base, &holdings, PriceSide::Low).unwrap();
     nav(v.idle_base, &holdings, PriceSide::High).unwrap();

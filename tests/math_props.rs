@@ -1,7 +1,7 @@
 //! Property tests of the share and price math with the ERC-4626 round-trip properties (a16z
 //! erc4626-tests). Cases: `PROPTEST_CASES` (default 1,000).
 
-use portfolio_vault::math::fees::{management_fee_shares_ceil, performance_fee};
+use portfolio_vault::math::fees::{management_fee_shares, performance_fee};
 use portfolio_vault::math::nav::{nav, PriceSide, PricedHolding};
 use portfolio_vault::math::price::fx_from_decimal;
 use portfolio_vault::math::shares::{shares_for_deposit_floor, value_for_shares_floor};
@@ -169,11 +169,14 @@ proptest! {
     /// than its share of the gain.
     #[test]
     fn fees_never_exceed_their_rate(supply in 1_000u64..1u64 << 50, nav_v in 1_000u64..1u64 << 50, fee_bps in 0u16..=500, elapsed in 0u64..=40_000_000, perf_bps in 0u16..=5_000) {
-        let s = management_fee_shares_ceil(supply, fee_bps, elapsed).unwrap();
-        // fraction of the vault the fee recipient holds afterwards <= rate * elapsed / year (+1 share rounding)
-        let year = 365u128 * 86_400;
-        let rate_num = fee_bps as u128 * (elapsed as u128).min(year);
-        prop_assert!((s as u128).saturating_sub(1) * 10_000 * year <= rate_num * (supply as u128 + s as u128));
+        // The fee recipient's fraction of the vault afterwards, s / (S + s), is at most the rate
+        // times the elapsed share of a year, and within 2^-40 of it.
+        let s = management_fee_shares(supply, fee_bps, elapsed).unwrap().to_num::<f64>();
+        let year = 365.0 * 86_400.0;
+        let rate = fee_bps as f64 / 10_000.0 * (elapsed as f64).min(year) / year;
+        let taken = s / (supply as f64 + s);
+        prop_assert!(taken <= rate * (1.0 + 1e-12) + 1e-15, "{} > {}", taken, rate);
+        prop_assert!(rate - taken <= 1e-9 * rate.max(1e-6), "{} << {}", taken, rate);
         let pf = performance_fee(nav_v, supply, Fx::ONE, perf_bps).unwrap();
         prop_assert!(pf.fee_value as u128 * 10_000 <= pf.gain as u128 * perf_bps as u128 + 10_000);
         prop_assert!(pf.new_hwm >= Fx::ONE);

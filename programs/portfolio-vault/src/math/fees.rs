@@ -1,24 +1,22 @@
 //! Management and performance fees, both paid by minting shares to the fee recipient.
 
-use super::{mul_div_ceil, ratio_floor, value_ceil, Fx, MathError, MathResult};
+use super::{mul_div_ceil, ratio_floor, value_ceil, Fx, MathError, MathResult, FX_FRAC_BITS};
 use crate::constants::{BPS_DENOMINATOR, SECONDS_PER_YEAR};
 
-/// Shares that dilute holders by `fee_bps * elapsed / year` of NAV, rounded up.
+/// Shares that dilute holders by exactly `fee_bps * elapsed / year` of NAV, as a fixed-point
+/// number (rounded down at 2^-48 of a share). Callers carry the fraction over to the next
+/// accrual, so the fee charged over any sequence of accruals equals the stated rate: rounding
+/// each accrual up instead would let anyone inflate the fee by accruing every second.
 /// `elapsed_s` is capped at one year, so a vault left untouched for longer charges at most one
 /// year's fee when it is next touched.
-pub fn management_fee_shares_ceil(
-    total_shares: u64,
-    fee_bps: u16,
-    elapsed_s: u64,
-) -> MathResult<u64> {
+pub fn management_fee_shares(total_shares: u64, fee_bps: u16, elapsed_s: u64) -> MathResult<Fx> {
     let elapsed = elapsed_s.min(SECONDS_PER_YEAR) as u128;
-    let fee_part = fee_bps as u128 * elapsed; // fraction of NAV × 10_000 × year
+    let fee_part = fee_bps as u128 * elapsed; // fraction of NAV x 10_000 x year
     if fee_part == 0 || total_shares == 0 {
-        return Ok(0);
+        return Ok(Fx::ZERO);
     }
     let whole = BPS_DENOMINATOR as u128 * SECONDS_PER_YEAR as u128;
-    // new / (S + new) = f  =>  new = S f / (1 - f); fee_bps <= 10_000 keeps 1 - f > 0
-    // except for f == 1, refused by the hard fee cap.
+    // new / (S + new) = f  =>  new = S f / (1 - f); the 5 % fee cap keeps 1 - f > 0.
     let den = whole
         .checked_sub(fee_part)
         .filter(|d| *d > 0)
@@ -26,7 +24,15 @@ pub fn management_fee_shares_ceil(
     let num = (total_shares as u128)
         .checked_mul(fee_part)
         .ok_or(MathError::Overflow)?;
-    u64::try_from(num.div_ceil(den)).map_err(|_| MathError::Overflow)
+    let (int_part, rem) = (num / den, num % den);
+    // rem < den < 2^39, so the shifted remainder fits; int_part < 2^64 * 5 %.
+    let frac_bits = (rem << FX_FRAC_BITS) / den;
+    let bits = int_part
+        .checked_mul(1u128 << FX_FRAC_BITS)
+        .and_then(|b| b.checked_add(frac_bits))
+        .and_then(|b| i128::try_from(b).ok())
+        .ok_or(MathError::Overflow)?;
+    Ok(Fx::from_bits(bits))
 }
 
 /// Result of crystallising the performance fee.
@@ -89,14 +95,35 @@ mod tests {
 
     #[test]
     fn management_fee_one_year_at_2_percent() {
-        let s = management_fee_shares_ceil(1_000_000, 200, SECONDS_PER_YEAR).unwrap();
-        // 2% of NAV: s / (1e6 + s) = 0.02  =>  s = 20408.16..
-        assert_eq!(s, 20_409);
-        assert_eq!(management_fee_shares_ceil(1_000_000, 200, 0).unwrap(), 0);
+        let s = management_fee_shares(1_000_000, 200, SECONDS_PER_YEAR).unwrap();
+        // 2% of NAV: s / (1e6 + s) = 0.02  =>  s = 1e6 * 200 / 9800 = 20408.163..
+        assert!((s.to_num::<f64>() - 1e6 * 200.0 / 9800.0).abs() < 1e-9);
+        assert_eq!(management_fee_shares(1_000_000, 200, 0).unwrap(), Fx::ZERO);
         assert_eq!(
-            management_fee_shares_ceil(1_000_000, 200, 10 * SECONDS_PER_YEAR).unwrap(),
+            management_fee_shares(1_000_000, 200, 10 * SECONDS_PER_YEAR).unwrap(),
             s,
             "capped at one year"
+        );
+    }
+
+    #[test]
+    fn frequent_accruals_with_carried_fractions_charge_the_stated_rate() {
+        // One accrual per second for an hour, carrying the fraction, against one for the hour.
+        let supply = 100_000_000u64;
+        let mut fraction = Fx::ZERO;
+        let mut minted = 0u64;
+        for _ in 0..3_600 {
+            let total = fraction + management_fee_shares(supply + minted, 200, 1).unwrap();
+            let whole: u64 = total.int().to_num();
+            minted += whole;
+            fraction = total.frac();
+        }
+        let once = management_fee_shares(supply, 200, 3_600)
+            .unwrap()
+            .to_num::<f64>();
+        assert!(
+            (minted as f64 + fraction.to_num::<f64>() - once).abs() < 0.01,
+            "{minted} vs {once}"
         );
     }
 

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use super::fees::accrue_management;
+use super::fees::{accrue_management, ManagementAccrual};
 use crate::error::VaultError;
 use crate::math::nav::{nav, PriceSide, PricedHolding};
 use crate::math::shares::shares_for_deposit_floor;
@@ -10,7 +10,7 @@ use crate::state::Vault;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DepositEffects {
     pub shares_to_mint: u64,
-    pub management_fee_shares: u64,
+    pub management: ManagementAccrual,
     /// NAV at the high side, before the deposit.
     pub nav_before: u64,
     /// Pricing supply (minted + pending fee shares) before the deposit.
@@ -32,10 +32,10 @@ pub fn deposit(
         amount >= vault.params.min_deposit,
         VaultError::DepositBelowMinimum
     );
-    let management_fee_shares = accrue_management(vault, minted_supply, now_ts)?;
+    let management = accrue_management(vault, minted_supply, now_ts)?;
     let supply_before = vault
         .pricing_supply(minted_supply)?
-        .checked_add(management_fee_shares)
+        .checked_add(management.shares)
         .ok_or(MathError::Overflow)?;
     let nav_before = nav(vault.idle_base, holdings, PriceSide::High)?;
     require!(nav_before > 0, VaultError::VaultNavZero);
@@ -57,7 +57,7 @@ pub fn deposit(
     );
     Ok(DepositEffects {
         shares_to_mint,
-        management_fee_shares,
+        management,
         nav_before,
         supply_before,
     })

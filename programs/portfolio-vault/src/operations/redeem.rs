@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use super::fees::accrue_management;
+use super::fees::{accrue_management, ManagementAccrual};
 use crate::constants::MAX_ASSETS;
 use crate::error::VaultError;
 use crate::math::shares::value_for_shares_floor;
@@ -12,7 +12,7 @@ pub struct RedeemEffects {
     pub base_out: u64,
     /// Units of each asset paid, in asset order.
     pub assets_out: [u64; MAX_ASSETS],
-    pub management_fee_shares: u64,
+    pub management: ManagementAccrual,
     pub supply_before: u64,
 }
 
@@ -24,10 +24,10 @@ pub fn redeem_in_kind(
     now_ts: i64,
 ) -> Result<RedeemEffects> {
     require!(shares > 0, VaultError::WithdrawZeroShares);
-    let management_fee_shares = accrue_management(vault, minted_supply, now_ts)?;
+    let management = accrue_management(vault, minted_supply, now_ts)?;
     let supply_before = vault
         .pricing_supply(minted_supply)?
-        .checked_add(management_fee_shares)
+        .checked_add(management.shares)
         .ok_or(MathError::Overflow)?;
     let base_out = value_for_shares_floor(shares, vault.idle_base, supply_before)?;
     let mut assets_out = [0u64; MAX_ASSETS];
@@ -41,7 +41,7 @@ pub fn redeem_in_kind(
     Ok(RedeemEffects {
         base_out,
         assets_out,
-        management_fee_shares,
+        management,
         supply_before,
     })
 }

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use super::fees::accrue_management;
+use super::fees::{accrue_management, ManagementAccrual};
 use crate::error::VaultError;
 use crate::math::nav::{nav, PriceSide, PricedHolding};
 use crate::math::shares::value_for_shares_floor;
@@ -10,7 +10,7 @@ use crate::state::Vault;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WithdrawEffects {
     pub assets_out: u64,
-    pub management_fee_shares: u64,
+    pub management: ManagementAccrual,
     /// NAV at the low side, before the withdrawal.
     pub nav_before: u64,
     pub supply_before: u64,
@@ -27,10 +27,10 @@ pub fn withdraw(
     now_ts: i64,
 ) -> Result<WithdrawEffects> {
     require!(shares > 0, VaultError::WithdrawZeroShares);
-    let management_fee_shares = accrue_management(vault, minted_supply, now_ts)?;
+    let management = accrue_management(vault, minted_supply, now_ts)?;
     let supply_before = vault
         .pricing_supply(minted_supply)?
-        .checked_add(management_fee_shares)
+        .checked_add(management.shares)
         .ok_or(MathError::Overflow)?;
     let nav_before = nav(vault.idle_base, holdings, PriceSide::Low)?;
     let assets_out = value_for_shares_floor(shares, nav_before, supply_before)?;
@@ -45,7 +45,7 @@ pub fn withdraw(
     );
     Ok(WithdrawEffects {
         assets_out,
-        management_fee_shares,
+        management,
         nav_before,
         supply_before,
     })

@@ -6,6 +6,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::VaultError;
 use crate::math::Fx;
+use crate::operations::fees::ManagementAccrual;
 
 /// A fixed-point value stored as its little-endian bits (alignment 1, so the account layout is
 /// the same on every target).
@@ -192,6 +193,8 @@ pub struct Vault {
     /// Management-fee shares accrued but not yet minted; counted in the share supply for
     /// pricing so every entry and exit pays its share of the fee.
     pub pending_fee_shares: u64,
+    /// Fraction of a fee share accrued but not yet whole; carried to the next accrual.
+    pub pending_fee_fraction: FxBits,
     /// Last time management fees were accrued (every share-changing instruction does).
     pub last_fee_ts: i64,
     /// Last time `accrue_fees` crystallised fees; it is a no-op again within the same second.
@@ -204,7 +207,7 @@ pub struct Vault {
     /// Id the next proposal gets.
     pub next_proposal_id: u64,
     pub assets: [AssetSlot; MAX_ASSETS],
-    pub _reserved: [u8; 944],
+    pub _reserved: [u8; 928],
 }
 
 impl Vault {
@@ -267,6 +270,21 @@ impl Vault {
         self.pause_flags & PAUSE_DEPOSITS != 0
     }
 
+    /// Records a management-fee accrual up to `now_ts`.
+    pub fn apply_management_accrual(
+        &mut self,
+        accrual: &ManagementAccrual,
+        now_ts: i64,
+    ) -> Result<()> {
+        self.pending_fee_shares = self
+            .pending_fee_shares
+            .checked_add(accrual.shares)
+            .ok_or_else(|| error!(VaultError::MathOverflow))?;
+        self.pending_fee_fraction.set(accrual.fraction);
+        self.last_fee_ts = now_ts;
+        Ok(())
+    }
+
     /// Share supply used for pricing: minted shares plus accrued fee shares.
     pub fn pricing_supply(&self, minted_supply: u64) -> Result<u64> {
         minted_supply
@@ -282,6 +300,8 @@ impl Vault {
             && self.pause_flags & !PAUSE_ALL_FLAGS == 0
             && self.params.validate().is_ok()
             && self.hwm_pps.get() > Fx::ZERO
+            && self.pending_fee_fraction.get() >= Fx::ZERO
+            && self.pending_fee_fraction.get() < Fx::ONE
             && (MIN_TIMELOCK_S..=MAX_TIMELOCK_S).contains(&self.timelock_s)
             && self.assets[self.num_assets as usize..]
                 .iter()
@@ -320,12 +340,12 @@ mod tests {
                 + 32 * 9
                 + core::mem::size_of::<VaultParams>()
                 + 8 * 4
-                + 16
+                + 16 * 2
                 + 4
                 + 4
                 + 8
                 + MAX_ASSETS * core::mem::size_of::<AssetSlot>()
-                + 944
+                + 928
         );
         assert_eq!(core::mem::align_of::<Vault>(), 8);
         assert_eq!(Vault::SIZE % 8, 0);

@@ -48,6 +48,7 @@ pub fn handle_accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
         let effects = operations::fees::crystallize(&vault, &holdings[..n], minted_before, now)?;
         let hwm_before = vault.hwm_pps.get();
         vault.pending_fee_shares = 0;
+        vault.pending_fee_fraction.set(effects.management.fraction);
         vault.last_fee_ts = now;
         vault.last_crystallize_ts = now;
         vault.hwm_pps.set(effects.performance.new_hwm);

@@ -64,11 +64,7 @@ pub fn handle_deposit<'info>(
             now,
         )?;
         let idle_before = vault.idle_base;
-        vault.pending_fee_shares = vault
-            .pending_fee_shares
-            .checked_add(effects.management_fee_shares)
-            .ok_or(VaultError::MathOverflow)?;
-        vault.last_fee_ts = now;
+        vault.apply_management_accrual(&effects.management, now)?;
         vault.idle_base = idle_before
             .checked_add(amount)
             .ok_or(VaultError::MathOverflow)?;
@@ -128,7 +124,7 @@ pub fn handle_deposit<'info>(
         supply_after: effects.supply_before + effects.shares_to_mint,
         idle_before,
         idle_after: vault.idle_base,
-        management_fee_shares_accrued: effects.management_fee_shares,
+        management_fee_shares_accrued: effects.management.shares,
         prices_high,
     });
     Ok(())

@@ -107,11 +107,7 @@ pub fn handle_redeem_in_kind<'info>(
             check_asset_accounts(slot, &acc[0], &acc[1], &acc[2], &user_key)?;
         }
         let effects = operations::redeem::redeem_in_kind(&vault, minted_before, shares, now)?;
-        vault.pending_fee_shares = vault
-            .pending_fee_shares
-            .checked_add(effects.management_fee_shares)
-            .ok_or(VaultError::MathOverflow)?;
-        vault.last_fee_ts = now;
+        vault.apply_management_accrual(&effects.management, now)?;
         vault.idle_base -= effects.base_out; // pro-rata slice <= whole
         for (i, slot) in vault.active_assets_mut().iter_mut().enumerate() {
             slot.holdings -= effects.assets_out[i];
@@ -191,7 +187,7 @@ pub fn handle_redeem_in_kind<'info>(
         supply_after: effects.supply_before - shares,
         base_paid: effects.base_out,
         assets_paid: effects.assets_out,
-        management_fee_shares_accrued: effects.management_fee_shares,
+        management_fee_shares_accrued: effects.management.shares,
     });
     Ok(())
 }

@@ -67,11 +67,7 @@ pub fn handle_withdraw<'info>(
             now,
         )?;
         let idle_before = vault.idle_base;
-        vault.pending_fee_shares = vault
-            .pending_fee_shares
-            .checked_add(effects.management_fee_shares)
-            .ok_or(VaultError::MathOverflow)?;
-        vault.last_fee_ts = now;
+        vault.apply_management_accrual(&effects.management, now)?;
         vault.idle_base = idle_before - effects.assets_out; // assets_out <= idle checked
         (effects, prices, idle_before, vault.authority_bump)
     };
@@ -124,7 +120,7 @@ pub fn handle_withdraw<'info>(
         supply_after: effects.supply_before - shares,
         idle_before,
         idle_after: vault.idle_base,
-        management_fee_shares_accrued: effects.management_fee_shares,
+        management_fee_shares_accrued: effects.management.shares,
         prices_low,
     });
     Ok(())
