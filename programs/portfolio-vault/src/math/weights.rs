@@ -95,12 +95,13 @@ pub fn target_weights(ops: &mut OpCount, cov: &SymMatrix, p: &TargetParams) -> M
                     fit_to_bounds(ops, &raw, n, &p.min, &p.max)?
                 }
                 Strategy::RiskParity => {
-                    let (raw, it) = risk_parity(ops, &scaled, n)?;
+                    let (raw, it) = risk_parity(ops, &scaled, n, MAX_NEWTON_ITERATIONS)?;
                     iterations = it;
                     fit_to_bounds(ops, &raw, n, &p.min, &p.max)?
                 }
                 Strategy::MinVariance => {
-                    let (w, it) = min_variance(ops, &scaled, n, &p.min, &p.max)?;
+                    let (w, it) =
+                        min_variance(ops, &scaled, n, &p.min, &p.max, MAX_ACTIVE_SET_ITERATIONS)?;
                     iterations = it;
                     w
                 }
@@ -246,7 +247,13 @@ pub fn fit_to_bounds(
 /// Equal risk contribution: `y` minimising `y'Cy/2 - sum(ln y_i)/n` (so `y_i (Cy)_i = 1/n`),
 /// by damped Newton (the objective is self-concordant: the step `1/(1 + decrement)` keeps
 /// `y > 0` and converges from any start), normalised to sum to one.
-pub fn risk_parity(ops: &mut OpCount, cov: &SymMatrix, n: usize) -> MathResult<([Fx; N], u32)> {
+/// At most `max_iterations` Newton steps (`MAX_NEWTON_ITERATIONS` on chain).
+pub fn risk_parity(
+    ops: &mut OpCount,
+    cov: &SymMatrix,
+    n: usize,
+    max_iterations: u32,
+) -> MathResult<([Fx; N], u32)> {
     let b = ops.div(Fx::ONE, Fx::from_num(n))?;
     // Start from inverse volatility scaled so y'Cy = 1, which the solution satisfies.
     let mut y = inverse_vol(ops, cov, n)?;
@@ -257,7 +264,7 @@ pub fn risk_parity(ops: &mut OpCount, cov: &SymMatrix, n: usize) -> MathResult<(
         *yi = ops.mul(*yi, s)?;
     }
     let quarter_sq = Fx::from_num(0.0625);
-    for it in 1..=MAX_NEWTON_ITERATIONS {
+    for it in 1..=max_iterations {
         let cy = cov.mul_vec(ops, &y)?;
         let mut g = [Fx::ZERO; N];
         let mut h = *cov;
@@ -316,12 +323,14 @@ enum Bound {
 
 /// Long-only minimum variance, `min w'Cw` subject to `sum w = 1` and `min <= w <= max`, by the
 /// primal active-set method (Nocedal and Wright, algorithm 16.3) from a feasible start.
+/// At most `max_iterations` working-set changes (`MAX_ACTIVE_SET_ITERATIONS` on chain).
 pub fn min_variance(
     ops: &mut OpCount,
     cov: &SymMatrix,
     n: usize,
     min: &[Fx; N],
     max: &[Fx; N],
+    max_iterations: u32,
 ) -> MathResult<([Fx; N], u32)> {
     let mut sum_max = Fx::ZERO;
     for m in max.iter().take(n) {
@@ -334,7 +343,7 @@ pub fn min_variance(
     let ones = [Fx::ONE; N];
     let mut w = fit_to_bounds(ops, &ones, n, min, max)?;
     let mut state = [Bound::Free; N];
-    for it in 1..=MAX_ACTIVE_SET_ITERATIONS {
+    for it in 1..=max_iterations {
         let mut free = [0usize; N];
         let mut m = 0;
         let mut budget = Fx::ONE;
@@ -587,6 +596,34 @@ mod tests {
             portfolio_view(&mut OpCount::default(), &targets, &[1], 0).unwrap_err(),
             MathError::DivideByZero
         );
+    }
+
+    #[test]
+    fn solvers_stop_at_their_iteration_cap() {
+        // Correlated assets with unequal variances: both solvers need several steps.
+        let mut c = SymMatrix::zeros(3);
+        let vals = [[1.0, 0.3, 0.1], [0.3, 2.0, 0.5], [0.1, 0.5, 4.0]];
+        for i in 0..3 {
+            for j in 0..=i {
+                c.set(i, j, Fx::from_num(vals[i][j]));
+            }
+        }
+        let mut ops = OpCount::default();
+        assert_eq!(
+            risk_parity(&mut ops, &c, 3, 1).unwrap_err(),
+            MathError::NotConverged
+        );
+        let (_, used) = risk_parity(&mut ops, &c, 3, MAX_NEWTON_ITERATIONS).unwrap();
+        assert!(used > 1);
+        let (min, mut max) = ([Fx::ZERO; N], [Fx::ONE; N]);
+        max[0] = Fx::from_num(0.4); // binding: needs a working-set change
+        assert_eq!(
+            min_variance(&mut ops, &c, 3, &min, &max, 1).unwrap_err(),
+            MathError::NotConverged
+        );
+        let (_, used) =
+            min_variance(&mut ops, &c, 3, &min, &max, MAX_ACTIVE_SET_ITERATIONS).unwrap();
+        assert!(used > 1);
     }
 
     #[test]
