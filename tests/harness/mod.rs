@@ -44,7 +44,12 @@ fn vault_processor<'a, 'b, 'c, 'd>(
 }
 
 /// Program-test with the vault program registered natively.
+/// Program-test logs every transaction at debug level (tens of thousands of lines per run);
+/// keep errors only unless the caller asks for more with `RUST_LOG`.
 pub fn program_test() -> ProgramTest {
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
     let mut pt = ProgramTest::default();
     pt.prefer_bpf(false);
     pt.add_program(
