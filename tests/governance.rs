@@ -565,3 +565,226 @@ async fn timeline_depositor_exits_before_fee_raise() {
     // One day of 5 % on ~1e8 shares: about 13,700 shares.
     assert!((13_000..=14_500).contains(&day_fee), "{day_fee}");
 }
+
+// ---------------------------------------------------------------- rebalancing and venues
+
+fn rebalance_args(h_params: &portfolio_vault::state::RebalanceParams) -> RebalanceParamsArgs {
+    RebalanceParamsArgs::from_params(h_params)
+}
+
+use portfolio_vault::state::RebalanceParamsArgs;
+
+#[tokio::test]
+async fn propose_change_fails_rebalance_out_of_bounds() {
+    let mut h = Harness::new(1).await;
+    let admin = h.admin.insecure_clone();
+    let base = rebalance_args(&h.vault_state().await.rebalance);
+    type Tweak = fn(&mut RebalanceParamsArgs);
+    let cases: [(Tweak, VaultError); 12] = [
+        (|p| p.band_bps = 9, VaultError::ParamBandOutOfBounds),
+        (|p| p.band_bps = 2_001, VaultError::ParamBandOutOfBounds),
+        (
+            |p| p.max_slippage_bps = 0,
+            VaultError::ParamMaxSlippageOutOfBounds,
+        ),
+        (
+            |p| p.min_trade_bps = 1_001,
+            VaultError::ParamMinTradeOutOfBounds,
+        ),
+        (
+            |p| p.notional_cap_bps = 10_001,
+            VaultError::ParamNotionalCapOutOfBounds,
+        ),
+        (
+            |p| p.cap_interval_s = 59,
+            VaultError::ParamCapIntervalOutOfBounds,
+        ),
+        (
+            |p| p.slippage_budget_bps = 501,
+            VaultError::ParamSlippageBudgetOutOfBounds,
+        ),
+        (
+            |p| p.budget_period_s = 3_599,
+            VaultError::ParamBudgetPeriodOutOfBounds,
+        ),
+        (
+            |p| p.cooldown_s = 86_401,
+            VaultError::ParamCooldownOutOfBounds,
+        ),
+        (
+            |p| p.max_targets_age_s = 59,
+            VaultError::ParamTargetsAgeOutOfBounds,
+        ),
+        (
+            |p| p.tracking_aversion_bps = 0,
+            VaultError::ParamTrackingAversionOutOfBounds,
+        ),
+        (
+            |p| p.bounty_cap_per_call = p.bounty_cap_per_interval + 1,
+            VaultError::ParamBountyCapsInvalid,
+        ),
+    ];
+    for (tweak, e) in cases {
+        let mut p = base;
+        tweak(&mut p);
+        propose_fails(&mut h, &admin, ParamChange::Rebalance(p), e).await;
+    }
+    let mut p = base;
+    p.bounty_share_bps = 5_001;
+    propose_fails(
+        &mut h,
+        &admin,
+        ParamChange::Rebalance(p),
+        VaultError::ParamBountyShareOutOfBounds,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn propose_change_fails_invalid_venue() {
+    let mut h = Harness::new(1).await;
+    let admin = h.admin.insecure_clone();
+    let venue = |program_id, kind, fee_bps| ParamChange::AddVenue {
+        program_id,
+        kind,
+        fee_bps,
+    };
+    let cases = [
+        (venue(sim_amm::ID, 2, 30), VaultError::ParamVenueKindUnknown),
+        (
+            venue(sim_amm::ID, 0, 1_001),
+            VaultError::ParamVenueFeeTooHigh,
+        ),
+        (
+            venue(Pubkey::default(), 0, 30),
+            VaultError::ParamVenueProgramInvalid,
+        ),
+        (
+            venue(portfolio_vault::ID, 0, 30),
+            VaultError::ParamVenueProgramInvalid,
+        ),
+        (
+            venue(SPL_TOKEN, 1, 30),
+            VaultError::ParamVenueProgramInvalid,
+        ),
+        (
+            venue(TOKEN_2022, 1, 30),
+            VaultError::ParamVenueProgramInvalid,
+        ),
+    ];
+    for (change, e) in cases {
+        propose_fails(&mut h, &admin, change, e).await;
+    }
+}
+
+#[tokio::test]
+async fn apply_proposal_ok_venue_and_rebalance_limits() {
+    let mut h = Harness::new(1).await;
+    let mut p = rebalance_args(&h.vault_state().await.rebalance);
+    p.band_bps = 300;
+    p.notional_cap_bps = 5_000;
+    let add = ParamChange::AddVenue {
+        program_id: sim_amm::ID,
+        kind: VENUE_KIND_AMM,
+        fee_bps: 30,
+    };
+    let a = h.propose(add).await.unwrap();
+    let b = h.propose(ParamChange::Rebalance(p)).await.unwrap();
+    let dup = h.propose(add).await.unwrap();
+    h.warp_seconds(DAY + 1).await;
+    h.apply(b).await.unwrap();
+    h.apply(a).await.unwrap();
+    let v = h.vault_state().await;
+    assert_eq!(v.venues[0].program_id, sim_amm::ID);
+    assert_eq!(
+        (v.venues[0].kind, v.venues[0].fee_bps),
+        (VENUE_KIND_AMM, 30)
+    );
+    assert_eq!(v.rebalance.band_bps, 300);
+    assert_eq!(v.rebalance.notional_cap_bps, 5_000);
+    // The same venue twice is refused when the second lands.
+    apply_fails(&mut h, dup, VaultError::ParamVenueDuplicate).await;
+}
+
+#[tokio::test]
+async fn derisk_ok_rebalance_tightened_and_venue_removed() {
+    let mut h = Harness::new(1).await;
+    let add = ParamChange::AddVenue {
+        program_id: sim_amm::ID,
+        kind: VENUE_KIND_AMM,
+        fee_bps: 30,
+    };
+    let id = h.propose(add).await.unwrap();
+    h.warp_seconds(DAY + 1).await;
+    h.apply(id).await.unwrap();
+    let g = h.guardian.insecure_clone();
+    let mut p = rebalance_args(&h.vault_state().await.rebalance);
+    p.max_slippage_bps = 20;
+    p.notional_cap_bps = 500;
+    p.bounty_cap_per_call = 0;
+    h.derisk(&g, DeriskAction::TightenRebalance(p))
+        .await
+        .unwrap();
+    h.derisk(&g, DeriskAction::RemoveVenue(0)).await.unwrap();
+    h.derisk(&g, DeriskAction::Pause(PAUSE_REBALANCE))
+        .await
+        .unwrap();
+    let v = h.vault_state().await;
+    assert_eq!(v.rebalance.max_slippage_bps, 20);
+    assert_eq!(v.rebalance.notional_cap_bps, 500);
+    assert!(v.venues[0].is_empty());
+    assert_eq!(v.pause_flags, PAUSE_REBALANCE);
+}
+
+#[tokio::test]
+async fn derisk_fails_loosening_rebalance_or_missing_venue() {
+    let mut h = Harness::new(1).await;
+    let g = h.guardian.insecure_clone();
+    let base = rebalance_args(&h.vault_state().await.rebalance);
+    type Tweak = fn(&mut RebalanceParamsArgs);
+    let loosenings: [Tweak; 8] = [
+        |p| p.max_slippage_bps += 1,
+        |p| p.slippage_budget_bps += 1,
+        |p| p.notional_cap_bps += 1,
+        |p| p.bounty_share_bps += 1,
+        |p| p.cooldown_s -= 1,
+        |p| p.cap_interval_s -= 1,
+        // Band and tracking aversion trade risk against cost both ways: timelocked.
+        |p| p.band_bps -= 1,
+        |p| p.tracking_aversion_bps += 1,
+    ];
+    for tweak in loosenings {
+        let mut p = base;
+        tweak(&mut p);
+        derisk_fails(
+            &mut h,
+            &g,
+            DeriskAction::TightenRebalance(p),
+            VaultError::GovNotDerisking,
+        )
+        .await;
+    }
+    // Changing nothing is not de-risking either.
+    derisk_fails(
+        &mut h,
+        &g,
+        DeriskAction::TightenRebalance(base),
+        VaultError::GovNotDerisking,
+    )
+    .await;
+    derisk_fails(
+        &mut h,
+        &g,
+        DeriskAction::RemoveVenue(0),
+        VaultError::VenueNotWhitelisted,
+    )
+    .await;
+    let stranger = solana_keypair::Keypair::new();
+    derisk_fails(
+        &mut h,
+        &stranger,
+        DeriskAction::RemoveVenue(0),
+        VaultError::AuthNotAdminOrGuardian,
+    )
+    .await;
+}

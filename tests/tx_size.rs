@@ -5,7 +5,7 @@
 //! `cargo test -p vault-tests --test tx_size -- --nocapture` prints it.
 
 use anchor_lang::prelude::Pubkey;
-use portfolio_vault::constants::PAUSE_DEPOSITS;
+use portfolio_vault::constants::{PAUSE_DEPOSITS, VENUE_KIND_AMM};
 use portfolio_vault::state::{DeriskAction, ParamChange};
 use solana_instruction::Instruction;
 use solana_message::{v0, AddressLookupTableAccount, Message, VersionedMessage};
@@ -83,6 +83,30 @@ async fn every_instruction_fits_at_sixteen_assets() {
     assert_eq!(h.risk_state().await.targets_strategy, 3);
     h.check_invariants().await;
 
+    // A keeper rebalances at 16 assets through a sim-amm pool, for real.
+    let keeper = h.new_user(0).await;
+    h.govern_rebalancing(&[(sim_amm::ID, VENUE_KIND_AMM, 30)], None)
+        .await;
+    let trade = h.plan(30).await.expect("16 assets off target");
+    let pool = h
+        .create_pool_at_oracle(trade.sell, trade.buy, 30, 1_000_000_000_000_000)
+        .await;
+    let rebalance_ix = |h: &Harness| {
+        h.ix_rebalance_swap(
+            &keeper,
+            &pool,
+            trade.sell,
+            trade.buy,
+            trade.amount_in,
+            trade.check.min_out,
+            0,
+            vec![],
+            &[],
+        )
+    };
+    let ix = rebalance_ix(&h);
+    h.process_auto(&[ix], &[&keeper.kp]).await.unwrap();
+
     // The lookup table the 16-asset redeem above really went through: every account that
     // belongs to the vault rather than to a user.
     let alt: AddressLookupTableAccount = h.vault_lookup_table().await;
@@ -149,6 +173,7 @@ async fn every_instruction_fits_at_sixteen_assets() {
             &alt,
         ),
         measure("accept_admin", &admin, h.ix_accept_admin(&admin), &alt),
+        measure("rebalance_swap", &keeper.key(), rebalance_ix(&h), &alt),
         measure(
             "set_pause",
             &admin,

@@ -5,6 +5,7 @@
 
 #![allow(clippy::result_large_err)]
 
+pub mod amm;
 pub mod oracle;
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
@@ -43,7 +44,17 @@ fn vault_processor<'a, 'b, 'c, 'd>(
     portfolio_vault::entry(program_id, accounts, data)
 }
 
-/// Program-test with the vault program registered natively.
+fn amm_processor<'a, 'b, 'c, 'd>(
+    program_id: &'a Pubkey,
+    accounts: &'b [AccountInfo<'c>],
+    data: &'d [u8],
+) -> ProgramResult {
+    let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
+        unsafe { std::mem::transmute((program_id, accounts, data)) };
+    sim_amm::entry(program_id, accounts, data)
+}
+
+/// Program-test with the vault and sim-amm programs registered natively.
 /// Program-test logs every transaction at debug level (tens of thousands of lines per run);
 /// keep errors only unless the caller asks for more with `RUST_LOG`.
 pub fn program_test() -> ProgramTest {
@@ -57,6 +68,7 @@ pub fn program_test() -> ProgramTest {
         portfolio_vault::ID,
         processor!(vault_processor),
     );
+    pt.add_program("sim_amm", sim_amm::ID, processor!(amm_processor));
     pt
 }
 

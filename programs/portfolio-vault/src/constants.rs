@@ -77,7 +77,51 @@ pub const MAX_RISK_SAMPLES: u32 = 10_000;
 pub const PAUSE_DEPOSITS: u8 = 1 << 0;
 pub const PAUSE_UPDATE_RISK: u8 = 1 << 1;
 pub const PAUSE_COMPUTE_TARGETS: u8 = 1 << 2;
-pub const PAUSE_ALL_FLAGS: u8 = PAUSE_DEPOSITS | PAUSE_UPDATE_RISK | PAUSE_COMPUTE_TARGETS;
+pub const PAUSE_REBALANCE: u8 = 1 << 3;
+pub const PAUSE_ALL_FLAGS: u8 =
+    PAUSE_DEPOSITS | PAUSE_UPDATE_RISK | PAUSE_COMPUTE_TARGETS | PAUSE_REBALANCE;
+
+// Rebalancing: hard bounds of every parameter, and the defaults a new vault starts with.
+/// Asset index that names the base token (the idle buffer) in a trade.
+pub const BASE_ASSET: u8 = u8::MAX;
+/// Venues a vault can whitelist.
+pub const MAX_VENUES: usize = 4;
+/// Venue kind: the sim-amm ABI (`swap(amount_in, min_amount_out)`), data built by the vault.
+pub const VENUE_KIND_AMM: u8 = 0;
+/// Venue kind: an aggregator route; the keeper supplies the instruction data and accounts.
+pub const VENUE_KIND_ROUTE: u8 = 1;
+pub const MAX_VENUE_FEE_BPS: u16 = 1_000;
+pub const MIN_BAND_BPS: u16 = 10;
+pub const MAX_BAND_BPS: u16 = 2_000;
+pub const MIN_MAX_SLIPPAGE_BPS: u16 = 1;
+pub const MAX_MAX_SLIPPAGE_BPS: u16 = 500;
+pub const MAX_MIN_TRADE_BPS: u16 = 1_000;
+pub const MIN_NOTIONAL_CAP_BPS: u16 = 1;
+pub const MAX_SLIPPAGE_BUDGET_BPS: u16 = 500;
+pub const MAX_BOUNTY_SHARE_BPS: u16 = 5_000;
+pub const MIN_CAP_INTERVAL_S: u32 = 60;
+pub const MAX_CAP_INTERVAL_S: u32 = 7 * 24 * 60 * 60;
+pub const MIN_BUDGET_PERIOD_S: u32 = 60 * 60;
+pub const MAX_BUDGET_PERIOD_S: u32 = 30 * 24 * 60 * 60;
+pub const MAX_COOLDOWN_S: u32 = 24 * 60 * 60;
+pub const MIN_TARGETS_AGE_S: u32 = 60;
+pub const MAX_TARGETS_AGE_S: u32 = 7 * 24 * 60 * 60;
+pub const MIN_TRACKING_AVERSION_BPS: u32 = 1;
+pub const MAX_TRACKING_AVERSION_BPS: u32 = 1_000_000;
+pub const DEFAULT_BAND_BPS: u16 = 200;
+pub const DEFAULT_MAX_SLIPPAGE_BPS: u16 = 50;
+pub const DEFAULT_MIN_TRADE_BPS: u16 = 10;
+pub const DEFAULT_NOTIONAL_CAP_BPS: u16 = 2_500;
+pub const DEFAULT_SLIPPAGE_BUDGET_BPS: u16 = 25;
+pub const DEFAULT_BOUNTY_SHARE_BPS: u16 = 1_000;
+pub const DEFAULT_CAP_INTERVAL_S: u32 = 24 * 60 * 60;
+pub const DEFAULT_BUDGET_PERIOD_S: u32 = 24 * 60 * 60;
+pub const DEFAULT_COOLDOWN_S: u32 = 60;
+pub const DEFAULT_TARGETS_AGE_S: u32 = 60 * 60;
+pub const DEFAULT_TRACKING_AVERSION_BPS: u32 = 10_000;
+/// Default bounty caps in whole base tokens (scaled by the base mint's decimals).
+pub const DEFAULT_BOUNTY_CAP_PER_CALL_TOKENS: u64 = 1;
+pub const DEFAULT_BOUNTY_CAP_PER_INTERVAL_TOKENS: u64 = 20;
 
 /// Pyth programs whose accounts the vault accepts.
 pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pyth_solana_receiver_sdk::ID;

@@ -201,4 +201,82 @@ pub enum VaultError {
     ParamRiskIntervalOutOfBounds,
     #[msg("min_samples must be within 2..=10000")]
     ParamRiskSamplesOutOfBounds,
+
+    // --- Rebalancing parameters ---
+    #[msg("band_bps must be within 10..=2000")]
+    ParamBandOutOfBounds,
+    #[msg("max_slippage_bps must be within 1..=500")]
+    ParamMaxSlippageOutOfBounds,
+    #[msg("min_trade_bps must be at most 1000")]
+    ParamMinTradeOutOfBounds,
+    #[msg("notional_cap_bps must be within 1..=10000")]
+    ParamNotionalCapOutOfBounds,
+    #[msg("cap_interval_s must be within 60..=604800")]
+    ParamCapIntervalOutOfBounds,
+    #[msg("slippage_budget_bps must be at most 500")]
+    ParamSlippageBudgetOutOfBounds,
+    #[msg("budget_period_s must be within 3600..=2592000")]
+    ParamBudgetPeriodOutOfBounds,
+    #[msg("cooldown_s must be at most 86400")]
+    ParamCooldownOutOfBounds,
+    #[msg("max_targets_age_s must be within 60..=604800")]
+    ParamTargetsAgeOutOfBounds,
+    #[msg("tracking_aversion_bps must be within 1..=1000000")]
+    ParamTrackingAversionOutOfBounds,
+    #[msg("bounty_share_bps must be at most 5000")]
+    ParamBountyShareOutOfBounds,
+    #[msg("bounty_cap_per_call must not exceed bounty_cap_per_interval")]
+    ParamBountyCapsInvalid,
+    #[msg("venue kind must be 0 (sim-amm ABI) or 1 (aggregator route)")]
+    ParamVenueKindUnknown,
+    #[msg("venue fee_bps must be at most 1000")]
+    ParamVenueFeeTooHigh,
+    #[msg("venue program may not be empty, this program, a token program or the system program")]
+    ParamVenueProgramInvalid,
+    #[msg("venue already whitelisted")]
+    ParamVenueDuplicate,
+    #[msg("venue whitelist is full")]
+    ParamVenueListFull,
+
+    // --- Rebalance ---
+    #[msg("no venue is whitelisted at this index")]
+    VenueNotWhitelisted,
+    #[msg("venue program account does not match the whitelisted program id")]
+    VenueProgramMismatch,
+    #[msg("a vault account other than the two traded token accounts was passed to the venue, or the vault authority was passed writable")]
+    VenueAccountForbidden,
+    #[msg("venue accounts do not follow the venue's layout (authority, sell and buy accounts in place)")]
+    VenueAccountsInvalid,
+    #[msg("sell and buy must be two different assets of this vault (255 = base)")]
+    RebalanceInvalidPair,
+    #[msg("token account passed is not the vault's account for the named asset")]
+    RebalanceWrongTokenAccount,
+    #[msg("targets are older than max_targets_age_s: call compute_targets first")]
+    RebalanceTargetsStale,
+    #[msg("rebalancing not needed: neither asset has drifted beyond the band")]
+    RebalanceNotNeeded,
+    #[msg("wrong direction: the sold asset must be above its target and the bought asset below")]
+    RebalanceWrongDirection,
+    #[msg("cooldown since the last rebalance has not passed")]
+    RebalanceCooldown,
+    #[msg("trade exceeds the notional cap left in this interval")]
+    RebalanceNotionalCapExceeded,
+    #[msg("trade would overshoot a target")]
+    RebalanceOvershoot,
+    #[msg("trade is smaller than min_trade_bps of NAV (dust)")]
+    RebalanceTradeTooSmall,
+    #[msg(
+        "expected tracking-error saving does not exceed the venue fee plus the allowed slippage"
+    )]
+    RebalanceCostExceedsBenefit,
+    #[msg("keeper minimum output is below the oracle floor; only a tighter minimum is allowed")]
+    RebalanceMinOutBelowOracleFloor,
+    #[msg("the venue took more input than approved")]
+    RebalanceInputAboveApproved,
+    #[msg("the venue paid less than the minimum output")]
+    RebalanceOutputBelowMinimum,
+    #[msg("loss against oracle prices exceeds the slippage budget left")]
+    RebalanceSlippageBudgetExceeded,
+    #[msg("amount_in must be positive and within the vault's holding")]
+    RebalanceInvalidAmount,
 }

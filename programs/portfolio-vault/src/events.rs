@@ -193,3 +193,28 @@ pub struct AdminAccepted {
     pub old_admin: Pubkey,
     pub new_admin: Pubkey,
 }
+
+/// One accepted `rebalance_swap`. Values are base units at the oracle mid prices.
+#[event]
+pub struct RebalanceSwapped {
+    pub vault: Pubkey,
+    pub keeper: Pubkey,
+    pub venue_program: Pubkey,
+    /// Asset indices (255 = base).
+    pub sell: u8,
+    pub buy: u8,
+    pub amount_in_approved: u64,
+    pub amount_in: u64,
+    pub amount_out: u64,
+    pub min_amount_out: u64,
+    pub value_in: u64,
+    pub loss: u64,
+    pub expected_saving: u64,
+    pub net_saving: u64,
+    pub bounty: u64,
+    pub nav_before: u64,
+    pub nav_after: u64,
+    pub window_notional: u64,
+    pub slippage_used: u64,
+    pub prices_mid: [i128; MAX_ASSETS],
+}

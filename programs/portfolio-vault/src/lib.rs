@@ -48,6 +48,15 @@ pub mod portfolio_vault {
         instructions::handle_propose_change(ctx, id, change)
     }
 
+    /// Swaps one asset for another through a whitelisted venue to bring both toward their
+    /// targets, under every check of `rebalance_swap.rs`; permissionless, pays a capped bounty.
+    pub fn rebalance_swap<'info>(
+        ctx: Context<'info, RebalanceSwap<'info>>,
+        args: RebalanceSwapArgs,
+    ) -> Result<()> {
+        instructions::handle_rebalance_swap(ctx, args)
+    }
+
     /// Cancels a pending proposal; admin or guardian.
     pub fn cancel_proposal<'info>(ctx: Context<'info, CancelProposal<'info>>) -> Result<()> {
         instructions::handle_cancel_proposal(ctx)

@@ -6,6 +6,7 @@ pub mod fixed_point;
 pub mod linalg;
 pub mod nav;
 pub mod price;
+pub mod rebalance;
 pub mod risk;
 pub mod shares;
 pub mod weights;

@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::*;
 use crate::error::VaultError;
-use crate::state::{DeriskAction, ParamChange, RiskState, Vault};
+use crate::state::{DeriskAction, ParamChange, RiskState, Vault, Venue};
 
 /// When a change is checked: at proposal time (bounds only, on a scratch copy) or when it is
 /// applied (bounds against the current state, plus the fee crystallisation rule).
@@ -92,6 +92,21 @@ pub fn apply_change(
             );
             vault.timelock_s = t;
         }
+        ParamChange::Rebalance(args) => {
+            let params = args.params();
+            params.validate()?;
+            vault.rebalance = params;
+        }
+        ParamChange::AddVenue {
+            program_id,
+            kind,
+            fee_bps,
+        } => vault.add_venue(Venue {
+            program_id,
+            fee_bps,
+            kind,
+            _pad: [0; 5],
+        })?,
     }
     vault.invariant()
 }
@@ -128,6 +143,19 @@ pub fn apply_derisk(vault: &mut Vault, action: &DeriskAction) -> Result<()> {
             );
             require!(mask & !vault.pause_flags != 0, VaultError::GovNotDerisking);
             vault.pause_flags |= mask;
+        }
+        DeriskAction::RemoveVenue(index) => {
+            vault.venue(index)?;
+            vault.venues[index as usize] = bytemuck::Zeroable::zeroed();
+        }
+        DeriskAction::TightenRebalance(args) => {
+            let params = args.params();
+            params.validate()?;
+            require!(
+                params.is_no_looser_than(&vault.rebalance) && params != vault.rebalance,
+                VaultError::GovNotDerisking
+            );
+            vault.rebalance = params;
         }
     }
     vault.invariant()

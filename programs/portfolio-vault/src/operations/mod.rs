@@ -4,6 +4,7 @@
 pub mod deposit;
 pub mod fees;
 pub mod governance;
+pub mod rebalance;
 pub mod redeem;
 pub mod risk;
 pub mod withdraw;

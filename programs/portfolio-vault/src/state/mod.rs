@@ -1,9 +1,11 @@
 //! Account types. Each has an `invariant()` that every mutating instruction calls last.
 
 pub mod proposal;
+pub mod rebalance;
 pub mod risk;
 pub mod vault;
 
 pub use proposal::*;
+pub use rebalance::*;
 pub use risk::*;
 pub use vault::*;

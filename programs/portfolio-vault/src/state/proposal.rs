@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::VaultError;
 use crate::instructions::RiskParamsArgs;
+use crate::state::RebalanceParamsArgs;
 
 /// One change that can hurt depositors, so it waits the timelock. Changes are granular so
 /// several pending proposals never overwrite each other's fields.
@@ -35,6 +36,14 @@ pub enum ParamChange {
     /// Step one of the admin transfer; the nominee accepts with `accept_admin`.
     NominateAdmin(Pubkey),
     Timelock(u32),
+    /// Replaces every rebalancing limit (a loosening needs the timelock).
+    Rebalance(RebalanceParamsArgs),
+    /// Whitelists a swap venue.
+    AddVenue {
+        program_id: Pubkey,
+        kind: u8,
+        fee_bps: u16,
+    },
 }
 
 /// A change that only reduces risk: applied at once by the admin or the guardian.
@@ -51,6 +60,10 @@ pub enum DeriskAction {
     },
     /// Closes the instruction gates in the mask (`PAUSE_*`); only the admin reopens them.
     Pause(u8),
+    /// Removes a venue from the whitelist.
+    RemoveVenue(u8),
+    /// Rebalancing limits that are each no looser than now, at least one tighter.
+    TightenRebalance(RebalanceParamsArgs),
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]

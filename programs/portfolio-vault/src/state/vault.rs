@@ -7,6 +7,7 @@ use crate::constants::*;
 use crate::error::VaultError;
 use crate::math::Fx;
 use crate::operations::fees::ManagementAccrual;
+use crate::state::{RebalanceParams, RebalanceState, Venue};
 
 /// A fixed-point value stored as its little-endian bits (alignment 1, so the account layout is
 /// the same on every target).
@@ -207,7 +208,10 @@ pub struct Vault {
     /// Id the next proposal gets.
     pub next_proposal_id: u64,
     pub assets: [AssetSlot; MAX_ASSETS],
-    pub _reserved: [u8; 928],
+    pub rebalance: RebalanceParams,
+    pub venues: [Venue; MAX_VENUES],
+    pub rebalance_state: RebalanceState,
+    pub _reserved: [u8; 648],
 }
 
 impl Vault {
@@ -317,6 +321,42 @@ impl Vault {
             self.validate_weight_bounds().is_ok(),
             VaultError::VaultInvariantViolated
         );
+        require!(
+            self.rebalance.validate().is_ok(),
+            VaultError::VaultInvariantViolated
+        );
+        for (i, v) in self.venues.iter().enumerate() {
+            let ok = v.is_empty() && bytemuck::bytes_of(v).iter().all(|b| *b == 0)
+                || v.validate().is_ok()
+                    && self.venues[..i]
+                        .iter()
+                        .all(|w| w.program_id != v.program_id);
+            require!(ok, VaultError::VaultInvariantViolated);
+        }
+        Ok(())
+    }
+
+    /// The whitelisted venue at `index`.
+    pub fn venue(&self, index: u8) -> Result<&Venue> {
+        self.venues
+            .get(index as usize)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| error!(VaultError::VenueNotWhitelisted))
+    }
+
+    /// Adds a venue to the first empty slot.
+    pub fn add_venue(&mut self, venue: Venue) -> Result<()> {
+        venue.validate()?;
+        require!(
+            self.venues.iter().all(|v| v.program_id != venue.program_id),
+            VaultError::ParamVenueDuplicate
+        );
+        let slot = self
+            .venues
+            .iter_mut()
+            .find(|v| v.is_empty())
+            .ok_or_else(|| error!(VaultError::ParamVenueListFull))?;
+        *slot = venue;
         Ok(())
     }
 }
@@ -346,6 +386,20 @@ mod tests {
                 + 8
                 + MAX_ASSETS * core::mem::size_of::<AssetSlot>()
                 + 928
+        );
+        // The rebalancing fields were carved from the reserved tail: the size is unchanged.
+        assert_eq!(
+            core::mem::size_of::<RebalanceParams>(),
+            8 * 2 + 4 * 6 + 2 * 6 + 4
+        );
+        assert_eq!(core::mem::size_of::<Venue>(), 32 + 2 + 1 + 5);
+        assert_eq!(core::mem::size_of::<RebalanceState>(), 8 * 7 + 4 * 2);
+        assert_eq!(
+            core::mem::size_of::<RebalanceParams>()
+                + MAX_VENUES * core::mem::size_of::<Venue>()
+                + core::mem::size_of::<RebalanceState>()
+                + 648,
+            928
         );
         assert_eq!(core::mem::align_of::<Vault>(), 8);
         assert_eq!(Vault::SIZE % 8, 0);

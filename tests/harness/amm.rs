@@ -1,0 +1,475 @@
+//! The sim-amm venue in the harness: pools at the oracle price, venue whitelisting through
+//! governance, and the `rebalance_swap` instruction with the venue's accounts.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::{InstructionData, ToAccountMetas};
+use portfolio_vault::constants::*;
+use portfolio_vault::instructions::RebalanceSwapArgs;
+use portfolio_vault::math::rebalance::{plan_rebalance, PlannedTrade, Portfolio, TradeLimits};
+use portfolio_vault::math::Fx;
+use portfolio_vault::oracle::{validate, RawPrice};
+use portfolio_vault::state::{ParamChange, RebalanceParamsArgs};
+use sim_amm::state::{LP_MINT_SEED, POOL_SEED, POOL_VAULT_SEED};
+use solana_instruction::{AccountMeta, Instruction};
+use solana_signer::Signer;
+
+use crate::{Harness, TxResult, User, SPL_TOKEN};
+
+/// One sim-amm pool and the payer's LP position in it.
+#[derive(Clone, Debug)]
+pub struct TestPool {
+    pub pool: Pubkey,
+    pub mint_a: Pubkey,
+    pub mint_b: Pubkey,
+    pub vault_a: Pubkey,
+    pub vault_b: Pubkey,
+    pub lp_mint: Pubkey,
+    pub token_program: Pubkey,
+}
+
+impl TestPool {
+    pub fn vault_for(&self, mint: &Pubkey) -> Pubkey {
+        if *mint == self.mint_a {
+            self.vault_a
+        } else {
+            assert_eq!(*mint, self.mint_b);
+            self.vault_b
+        }
+    }
+}
+
+/// A trader outside the vault with accounts for the base token and every asset.
+pub struct Trader {
+    pub user: User,
+}
+
+impl Harness {
+    /// Mint of a portfolio slot (`n` = base).
+    pub fn slot_mint(&self, slot: usize) -> Pubkey {
+        if slot == self.assets.len() {
+            self.base_mint
+        } else {
+            self.assets[slot].mint
+        }
+    }
+
+    /// The vault's token account of a slot (`n` = base).
+    pub fn slot_vault_ta(&self, slot: usize) -> Pubkey {
+        if slot == self.assets.len() {
+            self.base_vault
+        } else {
+            self.assets[slot].vault_ta
+        }
+    }
+
+    /// Asset index of a slot as `rebalance_swap` names it (255 = base).
+    pub fn slot_index(&self, slot: usize) -> u8 {
+        if slot == self.assets.len() {
+            BASE_ASSET
+        } else {
+            slot as u8
+        }
+    }
+
+    /// Creates a pool for two mints with `fee_bps` and seeds it with `amount_x` of `mint_x`
+    /// and `amount_y` of `mint_y` from the payer (the pool authority).
+    pub async fn create_pool(
+        &mut self,
+        mint_x: Pubkey,
+        mint_y: Pubkey,
+        fee_bps: u16,
+        amount_x: u64,
+        amount_y: u64,
+    ) -> TestPool {
+        let (mint_a, mint_b, amount_a, amount_b) = if mint_x.to_bytes() < mint_y.to_bytes() {
+            (mint_x, mint_y, amount_x, amount_y)
+        } else {
+            (mint_y, mint_x, amount_y, amount_x)
+        };
+        let pid = sim_amm::ID;
+        let pool =
+            Pubkey::find_program_address(&[POOL_SEED, mint_a.as_ref(), mint_b.as_ref()], &pid).0;
+        let vault_a =
+            Pubkey::find_program_address(&[POOL_VAULT_SEED, pool.as_ref(), mint_a.as_ref()], &pid)
+                .0;
+        let vault_b =
+            Pubkey::find_program_address(&[POOL_VAULT_SEED, pool.as_ref(), mint_b.as_ref()], &pid)
+                .0;
+        let lp_mint = Pubkey::find_program_address(&[LP_MINT_SEED, pool.as_ref()], &pid).0;
+        let payer = self.ctx.payer.pubkey();
+        let create = Instruction {
+            program_id: pid,
+            accounts: sim_amm::accounts::CreatePool {
+                authority: payer,
+                pool,
+                mint_a,
+                mint_b,
+                vault_a,
+                vault_b,
+                lp_mint,
+                token_program: SPL_TOKEN,
+                system_program: anchor_lang::system_program::ID,
+            }
+            .to_account_metas(None),
+            data: sim_amm::instruction::CreatePool { fee_bps }.data(),
+        };
+        self.process(&[create], &[]).await.expect("create_pool");
+        let user_a = self.create_token_account(&mint_a, &payer, SPL_TOKEN).await;
+        let user_b = self.create_token_account(&mint_b, &payer, SPL_TOKEN).await;
+        let user_lp = self.create_token_account(&lp_mint, &payer, SPL_TOKEN).await;
+        self.mint_to(&mint_a, &user_a, amount_a).await;
+        self.mint_to(&mint_b, &user_b, amount_b).await;
+        let add = Instruction {
+            program_id: pid,
+            accounts: sim_amm::accounts::Liquidity {
+                user: payer,
+                pool,
+                mint_a,
+                mint_b,
+                vault_a,
+                vault_b,
+                lp_mint,
+                user_a,
+                user_b,
+                user_lp,
+                token_program: SPL_TOKEN,
+            }
+            .to_account_metas(None),
+            data: sim_amm::instruction::AddLiquidity {
+                amount_a,
+                amount_b,
+                min_lp: 1,
+            }
+            .data(),
+        };
+        self.process(&[add], &[]).await.expect("add_liquidity");
+        TestPool {
+            pool,
+            mint_a,
+            mint_b,
+            vault_a,
+            vault_b,
+            lp_mint,
+            token_program: SPL_TOKEN,
+        }
+    }
+
+    /// Validated mid price of asset `i` (base units per asset unit), exactly as the program
+    /// normalises it.
+    pub async fn mid_price(&mut self, i: usize) -> Fx {
+        let v = self.vault_state().await;
+        let now = self.now().await;
+        let p = self.assets[i].price;
+        let raw = RawPrice {
+            price: p.price,
+            conf: p.conf,
+            exponent: p.expo,
+            ema_price: p.ema_price,
+            publish_time: p.publish_time.min(now),
+        };
+        let mut slot = v.assets[i];
+        slot.last_price_ts = 0;
+        validate(&slot, &raw, v.base_decimals, now)
+            .expect("valid price")
+            .price
+    }
+
+    /// A pool of two portfolio slots (`n` = base) at the oracle prices, each side worth
+    /// `depth` base units.
+    pub async fn create_pool_at_oracle(
+        &mut self,
+        x: usize,
+        y: usize,
+        fee_bps: u16,
+        depth: u64,
+    ) -> TestPool {
+        let mut amounts = [0u64; 2];
+        for (k, slot) in [x, y].into_iter().enumerate() {
+            let price = if slot == self.assets.len() {
+                Fx::ONE
+            } else {
+                self.mid_price(slot).await
+            };
+            amounts[k] = (Fx::from_num(depth) / price).to_num::<u64>();
+        }
+        let (mx, my) = (self.slot_mint(x), self.slot_mint(y));
+        self.create_pool(mx, my, fee_bps, amounts[0], amounts[1])
+            .await
+    }
+
+    /// Oracle mid price of a mint in base units per unit (base itself is 1).
+    async fn mint_price(&mut self, mint: &Pubkey) -> f64 {
+        if *mint == self.base_mint {
+            return 1.0;
+        }
+        let i = self
+            .assets
+            .iter()
+            .position(|a| a.mint == *mint)
+            .expect("mint of the vault");
+        self.mid_price(i).await.to_num::<f64>()
+    }
+
+    /// An arbitrageur trades `pool` back to the oracle price (within its fee), as arbitrage
+    /// does on a live market after the oracle moves.
+    pub async fn arbitrage(&mut self, pool: &TestPool) {
+        let (pa, pb) = (
+            self.mint_price(&pool.mint_a).await,
+            self.mint_price(&pool.mint_b).await,
+        );
+        let (ra, rb) = (
+            self.balance(&pool.vault_a).await as f64,
+            self.balance(&pool.vault_b).await as f64,
+        );
+        let fee = self.pool_fee_bps(pool).await as f64 / 10_000.0;
+        let k = ra * rb;
+        let ra_target = (k * pb / pa).sqrt();
+        let rb_target = (k * pa / pb).sqrt();
+        let (mint_in, mint_out, amount) = if ra_target > ra {
+            (pool.mint_a, pool.mint_b, (ra_target - ra) / (1.0 - fee))
+        } else {
+            (pool.mint_b, pool.mint_a, (rb_target - rb) / (1.0 - fee))
+        };
+        let amount = amount as u64;
+        if amount == 0 {
+            return;
+        }
+        let trader = self.new_user(0).await;
+        let account_of = |h: &Harness, mint: &Pubkey| {
+            if *mint == h.base_mint {
+                trader.base
+            } else {
+                let i = h.assets.iter().position(|a| a.mint == *mint).unwrap();
+                trader.assets[i]
+            }
+        };
+        let (from, to) = (account_of(self, &mint_in), account_of(self, &mint_out));
+        self.mint_to(&mint_in, &from, amount).await;
+        self.pool_swap(&trader, pool, mint_in, mint_out, from, to, amount)
+            .await
+            .expect("arbitrage swap");
+    }
+
+    pub async fn pool_fee_bps(&mut self, pool: &TestPool) -> u16 {
+        let data = self.account(&pool.pool).await.expect("pool").data;
+        let p: sim_amm::state::Pool =
+            anchor_lang::AccountDeserialize::try_deserialize(&mut &data[..]).unwrap();
+        p.fee_bps
+    }
+
+    /// The vault's holdings, mid prices and stored targets as the rebalancing math sees them.
+    pub async fn portfolio(&mut self) -> Portfolio {
+        let n = self.assets.len();
+        let v = self.vault_state().await;
+        let r = self.risk_state().await;
+        let mut amounts = vec![0u64; n];
+        let mut prices = vec![Fx::ZERO; n];
+        let mut targets = vec![Fx::ZERO; n];
+        for i in 0..n {
+            amounts[i] = v.assets[i].holdings;
+            prices[i] = self.mid_price(i).await;
+            targets[i] = r.target_weights[i].get();
+        }
+        Portfolio::new(
+            n,
+            &amounts,
+            &prices,
+            &targets,
+            v.idle_base,
+            r.target_cash.get(),
+        )
+    }
+
+    /// The next trade by the shared planner, for a venue charging `venue_fee_bps`.
+    pub async fn plan(&mut self, venue_fee_bps: u16) -> Option<PlannedTrade> {
+        let p = self.portfolio().await;
+        let v = self.vault_state().await;
+        let now = self.now().await;
+        let r = v.rebalance;
+        let st = v.rebalance_state;
+        let nav = p.nav().ok()?;
+        let cap = nav as u128 * r.notional_cap_bps as u128 / 10_000;
+        let used = if now >= st.window_start_ts + r.cap_interval_s as i64 {
+            0
+        } else {
+            st.window_notional
+        };
+        let cap_left = (cap as u64).saturating_sub(used);
+        let lim = TradeLimits::new(
+            r.band_bps,
+            r.min_trade_bps,
+            r.tracking_aversion_bps,
+            cap_left,
+            venue_fee_bps,
+            r.max_slippage_bps,
+        )
+        .ok()?;
+        plan_rebalance(&p, &lim)
+    }
+
+    /// Whitelists a venue and sets the rebalancing limits through governance (propose, wait
+    /// the timelock, apply), then refreshes the oracles and the targets.
+    pub async fn govern_rebalancing(
+        &mut self,
+        venues: &[(Pubkey, u8, u16)],
+        params: Option<RebalanceParamsArgs>,
+    ) {
+        let mut ids = vec![];
+        for &(program_id, kind, fee_bps) in venues {
+            let change = ParamChange::AddVenue {
+                program_id,
+                kind,
+                fee_bps,
+            };
+            ids.push(self.propose(change).await.expect("propose venue"));
+        }
+        if let Some(p) = params {
+            ids.push(
+                self.propose(ParamChange::Rebalance(p))
+                    .await
+                    .expect("propose rebalance params"),
+            );
+        }
+        let timelock = self.vault_state().await.timelock_s as i64;
+        self.warp_seconds(timelock + 1).await;
+        for id in ids {
+            self.apply(id).await.expect("apply");
+        }
+        self.refresh_prices().await;
+        self.compute_targets().await.expect("compute_targets");
+    }
+
+    /// `rebalance_swap` through a sim-amm pool; `extra` venue accounts are appended.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ix_rebalance_swap(
+        &self,
+        keeper: &User,
+        pool: &TestPool,
+        sell: usize,
+        buy: usize,
+        amount_in: u64,
+        min_amount_out: u64,
+        venue: u8,
+        route_data: Vec<u8>,
+        extra: &[AccountMeta],
+    ) -> Instruction {
+        let (mint_in, mint_out) = (self.slot_mint(sell), self.slot_mint(buy));
+        let (sell_ta, buy_ta) = (self.slot_vault_ta(sell), self.slot_vault_ta(buy));
+        let mut accounts = portfolio_vault::accounts::RebalanceSwap {
+            keeper: keeper.key(),
+            vault: self.vault,
+            risk: self.risk(),
+            vault_authority: self.vault_authority,
+            vault_sell_token: sell_ta,
+            vault_buy_token: buy_ta,
+            base_vault: self.base_vault,
+            base_mint: self.base_mint,
+            keeper_base: keeper.base,
+            base_token_program: self.cfg.base_token_program,
+        }
+        .to_account_metas(None);
+        accounts.extend(self.oracle_metas());
+        accounts.push(AccountMeta::new_readonly(sim_amm::ID, false));
+        accounts.extend([
+            AccountMeta::new_readonly(pool.pool, false),
+            AccountMeta::new_readonly(self.vault_authority, false),
+            AccountMeta::new(sell_ta, false),
+            AccountMeta::new(buy_ta, false),
+            AccountMeta::new(pool.vault_for(&mint_in), false),
+            AccountMeta::new(pool.vault_for(&mint_out), false),
+            AccountMeta::new_readonly(mint_in, false),
+            AccountMeta::new_readonly(mint_out, false),
+            AccountMeta::new_readonly(pool.token_program, false),
+        ]);
+        accounts.extend_from_slice(extra);
+        Instruction {
+            program_id: portfolio_vault::ID,
+            accounts,
+            data: portfolio_vault::instruction::RebalanceSwap {
+                args: RebalanceSwapArgs {
+                    sell: self.slot_index(sell),
+                    buy: self.slot_index(buy),
+                    amount_in,
+                    min_amount_out,
+                    venue,
+                    route_data,
+                },
+            }
+            .data(),
+        }
+    }
+
+    /// Sends a planned trade through `pool` (venue 0) at the oracle floor.
+    pub async fn rebalance(
+        &mut self,
+        keeper: &User,
+        pool: &TestPool,
+        t: &PlannedTrade,
+    ) -> TxResult {
+        let ix = self.ix_rebalance_swap(
+            keeper,
+            pool,
+            t.sell,
+            t.buy,
+            t.amount_in,
+            t.check.min_out,
+            0,
+            vec![],
+            &[],
+        );
+        self.process_auto(&[ix], &[&keeper.kp]).await
+    }
+
+    /// Switches a pool's misbehaviour (`sim_amm::state::Misbehaviour` as a byte).
+    pub async fn set_misbehaviour(&mut self, pool: &TestPool, mode: u8, bps: u16) {
+        let ix = Instruction {
+            program_id: sim_amm::ID,
+            accounts: sim_amm::accounts::SetMisbehaviour {
+                authority: self.ctx.payer.pubkey(),
+                pool: pool.pool,
+            }
+            .to_account_metas(None),
+            data: sim_amm::instruction::SetMisbehaviour {
+                mode,
+                param_bps: bps,
+            }
+            .data(),
+        };
+        self.process(&[ix], &[]).await.expect("set_misbehaviour");
+    }
+
+    /// A plain swap by `trader` (who must hold `mint_in` in `from` and `mint_out` in `to`).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn pool_swap(
+        &mut self,
+        trader: &User,
+        pool: &TestPool,
+        mint_in: Pubkey,
+        mint_out: Pubkey,
+        from: Pubkey,
+        to: Pubkey,
+        amount_in: u64,
+    ) -> TxResult {
+        let ix = Instruction {
+            program_id: sim_amm::ID,
+            accounts: sim_amm::accounts::Swap {
+                pool: pool.pool,
+                user: trader.key(),
+                user_source: from,
+                user_destination: to,
+                pool_source: pool.vault_for(&mint_in),
+                pool_destination: pool.vault_for(&mint_out),
+                mint_in,
+                mint_out,
+                token_program: pool.token_program,
+            }
+            .to_account_metas(None),
+            data: sim_amm::instruction::Swap {
+                amount_in,
+                min_amount_out: 0,
+            }
+            .data(),
+        };
+        self.process(&[ix], &[&trader.kp]).await
+    }
+}
