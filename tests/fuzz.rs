@@ -1,6 +1,7 @@
 //! Stateful fuzzer (SECURITY.md): random sequences of deposits, withdrawals, in-kind
-//! redemptions, fee accruals, price moves, donations, simulated rebalancing gains, pauses and
-//! clock moves. After every step: the harness checks share supply against all balances and
+//! redemptions, fee accruals, price moves (with arbitrage in the pools), donations, simulated
+//! gains, keeper rebalances through sim-amm (planned, resized and with tightened or loosened
+//! minimums), pauses and clock moves. After every step: the harness checks share supply against all balances and
 //! accounting against token balances; every failed step must change no account; and every
 //! user action must leave NAV per share, at both sides of the confidence band, no lower for
 //! everyone else. At the end everyone redeems in kind.
@@ -8,12 +9,15 @@
 //! `FUZZ_SEQUENCES` (default 6) sequences of `FUZZ_STEPS` (default 40) steps; seeds are the
 //! sequence numbers, so a failure names the seed that reproduces it.
 
-use portfolio_vault::constants::PAUSE_DEPOSITS;
+use portfolio_vault::constants::{PAUSE_DEPOSITS, VENUE_KIND_AMM};
 use portfolio_vault::math::nav::{nav, PriceSide, PricedHolding};
+use portfolio_vault::math::rebalance::{check_trade, TradeLimits};
 use portfolio_vault::operations::fees::accrue_management;
 use portfolio_vault::oracle::{validate, RawPrice};
+use portfolio_vault::state::RebalanceParamsArgs;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use vault_tests::amm::TestPool;
 use vault_tests::*;
 
 fn env(name: &str, default: u64) -> u64 {
@@ -102,15 +106,37 @@ async fn run_sequence(seed: u64, steps: u64) {
     let mut h = Harness::with_config(cfg).await;
     let mut users = vec![];
     for _ in 0..3 {
-        users.push(h.new_user(1_000_000_000).await);
+        let u = h.new_user(1_000_000_000).await;
+        h.deposit(&u, 100_000_000, 0).await.unwrap();
+        users.push(u);
     }
-    let (mut user_ok, mut failed) = (0u64, 0u64);
+    // Rebalancing: fixed targets of 30 % per asset, a pool for every pair, sim-amm whitelisted.
+    let n = h.assets.len();
+    let mut risk = h.default_risk_args();
+    risk.strategy = 0;
+    for w in risk.fixed_weights_bps.iter_mut().take(n) {
+        *w = 3_000;
+    }
+    h.initialize_risk(risk).await.unwrap();
+    let mut pools: Vec<TestPool> = vec![];
+    for x in 0..=n {
+        for y in x + 1..=n {
+            pools.push(h.create_pool_at_oracle(x, y, 30, 100_000_000_000_000).await);
+        }
+    }
+    let keeper = h.new_user(0).await;
+    let mut rp = RebalanceParamsArgs::from_params(&h.vault_state().await.rebalance);
+    rp.notional_cap_bps = 10_000;
+    rp.slippage_budget_bps = 100;
+    h.govern_rebalancing(&[(sim_amm::ID, VENUE_KIND_AMM, 30)], Some(rp))
+        .await;
+    let (mut user_ok, mut failed, mut rebalances) = (0u64, 0u64, 0u64);
     for step in 0..steps {
         let what = format!("seed {seed} step {step}");
         let u = rng.gen_range(0..users.len());
-        let op = rng.gen_range(0..9);
+        let op = rng.gen_range(0..10);
         let what = format!("{what} op {op} user {u}");
-        let mut extra = vec![users[u].base, users[u].shares];
+        let mut extra = vec![users[u].base, users[u].shares, keeper.base];
         extra.extend(users[u].assets.iter().copied());
         let before = h.snapshot(&extra).await;
         let per_share_before = per_share_state(&mut h).await;
@@ -141,7 +167,78 @@ async fn run_sequence(seed: u64, steps: u64) {
                 h.warp_seconds(rng.gen_range(1..30)).await;
                 h.move_price(i, p as i64).await;
                 h.refresh_prices().await;
+                let mint = h.assets[i].mint;
+                for pool in pools
+                    .iter()
+                    .filter(|q| q.mint_a == mint || q.mint_b == mint)
+                {
+                    h.arbitrage(pool).await;
+                }
                 (Ok(()), false)
+            }
+            9 => {
+                // A keeper: fresh targets, then the planned trade resized, sometimes with a
+                // minimum below the oracle floor or through the wrong pair's pool.
+                h.compute_targets().await.unwrap();
+                match h.plan(30).await {
+                    None => (Ok(()), false),
+                    Some(t) => {
+                        let amount = (t.amount_in as f64 * rng.gen_range(0.3..1.3)) as u64;
+                        let portfolio = h.portfolio().await;
+                        let v = h.vault_state().await;
+                        let lim = TradeLimits::new(
+                            v.rebalance.band_bps,
+                            v.rebalance.min_trade_bps,
+                            v.rebalance.tracking_aversion_bps,
+                            u64::MAX,
+                            30,
+                            v.rebalance.max_slippage_bps,
+                        )
+                        .unwrap();
+                        let floor = check_trade(&portfolio, t.sell, t.buy, amount, &lim)
+                            .map(|c| c.min_out)
+                            .unwrap_or(0);
+                        let min_out = if rng.gen_bool(0.2) {
+                            floor.saturating_sub(1)
+                        } else {
+                            floor
+                        };
+                        let (mx, my) = (h.slot_mint(t.sell), h.slot_mint(t.buy));
+                        let pool = pools
+                            .iter()
+                            .find(|q| {
+                                (q.mint_a == mx && q.mint_b == my)
+                                    || (q.mint_a == my && q.mint_b == mx)
+                            })
+                            .unwrap()
+                            .clone();
+                        let nav_before = portfolio.nav().unwrap();
+                        let ix = h.ix_rebalance_swap(
+                            &keeper,
+                            &pool,
+                            t.sell,
+                            t.buy,
+                            amount,
+                            min_out,
+                            0,
+                            vec![],
+                            &[],
+                        );
+                        let res = h.process_auto(&[ix], &[&keeper.kp]).await;
+                        if res.is_ok() {
+                            rebalances += 1;
+                            // A rebalance costs at most the slippage budget plus one bounty.
+                            let nav_after = h.portfolio().await.nav().unwrap();
+                            let bound = nav_before / 100 + v.rebalance.bounty_cap_per_call;
+                            assert!(
+                                nav_after + bound >= nav_before,
+                                "{what}: rebalance lost {} of {nav_before}",
+                                nav_before - nav_after
+                            );
+                        }
+                        (res, false)
+                    }
+                }
             }
             5 => {
                 // A donation: never changes the share price.
@@ -171,7 +268,10 @@ async fn run_sequence(seed: u64, steps: u64) {
             }
         };
         match res {
-            Err(_) => {
+            Err(e) => {
+                if std::env::var_os("FUZZ_VERBOSE").is_some() {
+                    println!("{what}: refused: {e:?}");
+                }
                 failed += 1;
                 h.assert_unchanged(&before).await
             }
@@ -184,7 +284,9 @@ async fn run_sequence(seed: u64, steps: u64) {
         }
     }
     // The sequence really exercised the vault: users acted, and some steps were refused.
-    println!("seed {seed}: {user_ok} successful user actions, {failed} refused steps");
+    println!(
+        "seed {seed}: {user_ok} successful user actions, {rebalances} rebalances, {failed} refused steps"
+    );
     assert!(
         user_ok >= steps / 8,
         "seed {seed}: only {user_ok} user actions succeeded"
