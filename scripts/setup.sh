@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh machine for building and testing the workspace. Idempotent; called by the
-# README's commands and by .ci/run. Needs only rustup/cargo and the crates.io registry.
+# README's commands and by .ci/run. Needs rustup/cargo, the crates.io and npm registries (and
+# installs Node.js with apt-get where it is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,14 @@ done
 
 # Download every crate the lock file names (the build itself needs no network afterwards).
 cargo fetch --locked
+
+# The TypeScript client (app/ts): Node.js with npm, then the locked packages.
+if ! command -v npm >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "setup: npm is not installed and apt-get is not available; install Node.js 18+" >&2
+    exit 1
+  fi
+fi
+(cd app/ts && npm ci --no-audit --no-fund --loglevel=error)

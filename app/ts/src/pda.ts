@@ -1,0 +1,71 @@
+// Program-derived addresses of the vault, with the seeds of `programs/portfolio-vault/src/constants.rs`.
+import { PublicKey } from "@solana/web3.js";
+import BN from "bn.js";
+import { IDL as VAULT_IDL } from "./idl/portfolio_vault";
+import { IDL as AMM_IDL } from "./idl/sim_amm";
+
+export const PORTFOLIO_VAULT_PROGRAM_ID = new PublicKey(VAULT_IDL.address);
+export const SIM_AMM_PROGRAM_ID = new PublicKey(AMM_IDL.address);
+
+const seed = (s: string) => Buffer.from(s, "utf8");
+const u64le = (v: BN | bigint | number) => new BN(v.toString()).toArrayLike(Buffer, "le", 8);
+
+function pda(seeds: Buffer[], programId: PublicKey): PublicKey {
+  return PublicKey.findProgramAddressSync(seeds, programId)[0];
+}
+
+/** Every account a vault owns, from its creator, base mint and seed id. */
+export interface VaultAddresses {
+  vault: PublicKey;
+  authority: PublicKey;
+  shareMint: PublicKey;
+  baseVault: PublicKey;
+  deadOwner: PublicKey;
+  deadShares: PublicKey;
+  risk: PublicKey;
+}
+
+export function vaultAddress(
+  creator: PublicKey,
+  baseMint: PublicKey,
+  seedId: BN | bigint | number,
+  programId = PORTFOLIO_VAULT_PROGRAM_ID,
+): PublicKey {
+  return pda([seed("vault"), creator.toBuffer(), baseMint.toBuffer(), u64le(seedId)], programId);
+}
+
+export function vaultAddresses(
+  creator: PublicKey,
+  baseMint: PublicKey,
+  seedId: BN | bigint | number,
+  programId = PORTFOLIO_VAULT_PROGRAM_ID,
+): VaultAddresses {
+  const vault = vaultAddress(creator, baseMint, seedId, programId);
+  const v = vault.toBuffer();
+  return {
+    vault,
+    authority: pda([seed("authority"), v], programId),
+    shareMint: pda([seed("shares"), v], programId),
+    baseVault: vaultTokenAddress(vault, baseMint, programId),
+    deadOwner: pda([seed("dead_owner"), v], programId),
+    deadShares: pda([seed("dead_shares"), v], programId),
+    risk: pda([seed("risk"), v], programId),
+  };
+}
+
+/** The vault's token account for `mint` (base or asset). */
+export function vaultTokenAddress(
+  vault: PublicKey,
+  mint: PublicKey,
+  programId = PORTFOLIO_VAULT_PROGRAM_ID,
+): PublicKey {
+  return pda([seed("vault_token"), vault.toBuffer(), mint.toBuffer()], programId);
+}
+
+export function proposalAddress(
+  vault: PublicKey,
+  id: BN | bigint | number,
+  programId = PORTFOLIO_VAULT_PROGRAM_ID,
+): PublicKey {
+  return pda([seed("proposal"), vault.toBuffer(), u64le(id)], programId);
+}
