@@ -1,5 +1,5 @@
 //! Cross-language test vectors for the TypeScript client (`app/ts`). One fixed scenario: the
-//! encoded bytes of every instruction of both programs, of every account type, the vault's
+//! encoded bytes of every instruction of the three programs, of every account type, the vault's
 //! PDAs and the share math. The values are decoded from the bytes by a small IDL-driven decoder
 //! written here, independent of Anchor's TypeScript coder, which must then encode the same
 //! values to the same bytes and decode the bytes to the same values (`app/ts/test`).
@@ -386,13 +386,86 @@ fn amm_instructions(idl: &Value) -> Vec<Value> {
     ]
 }
 
+fn perp_instructions(idl: &Value) -> Vec<Value> {
+    use sim_perp::instruction as ix;
+    let p = "sim_perp";
+    vec![
+        instruction(idl, p, "create_exchange", ix::CreateExchange {}.data()),
+        instruction(
+            idl,
+            p,
+            "add_market",
+            ix::AddMarket {
+                args: perp_market_args(),
+            }
+            .data(),
+        ),
+        instruction(idl, p, "set_halted", ix::SetHalted { halted: true }.data()),
+        instruction(
+            idl,
+            p,
+            "set_misbehaviour",
+            ix::SetMisbehaviour {
+                mode: 2,
+                param_bps: 500,
+            }
+            .data(),
+        ),
+        instruction(
+            idl,
+            p,
+            "create_margin_account",
+            ix::CreateMarginAccount {}.data(),
+        ),
+        instruction(
+            idl,
+            p,
+            "deposit_collateral",
+            ix::DepositCollateral { amount: 5_000 }.data(),
+        ),
+        instruction(
+            idl,
+            p,
+            "withdraw_collateral",
+            ix::WithdrawCollateral { amount: 4_000 }.data(),
+        ),
+        instruction(
+            idl,
+            p,
+            "trade",
+            ix::Trade {
+                market: 1,
+                base_delta: -123_456_789,
+                limit_price: Fx::from_num(0.0995).to_bits(),
+            }
+            .data(),
+        ),
+        instruction(idl, p, "liquidate", ix::Liquidate { market: 0 }.data()),
+    ]
+}
+
+fn perp_market_args() -> sim_perp::MarketArgs {
+    sim_perp::MarketArgs {
+        oracle_kind: 1,
+        oracle_id: key(50).to_bytes(),
+        asset_decimals: 9,
+        max_age_s: 60,
+        fee_bps: 10,
+        initial_margin_bps: 1_000,
+        maintenance_margin_bps: 500,
+        liquidation_fee_bps: 100,
+        funding_rate_bps_per_day: -3,
+        premium_bps_per_day: 20,
+    }
+}
+
 fn zero_copy_bytes<T: bytemuck::Pod + Discriminator>(value: &T) -> Vec<u8> {
     let mut data = T::DISCRIMINATOR.to_vec();
     data.extend_from_slice(bytemuck::bytes_of(value));
     data
 }
 
-fn accounts(vault_idl: &Value, amm_idl: &Value) -> Vec<Value> {
+fn accounts(vault_idl: &Value, amm_idl: &Value, perp_idl: &Value) -> Vec<Value> {
     let mut v: Vault = bytemuck::Zeroable::zeroed();
     v.version = VAULT_VERSION;
     v.bump = 254;
@@ -467,6 +540,53 @@ fn accounts(vault_idl: &Value, amm_idl: &Value) -> Vec<Value> {
     };
     let mut pool_bytes = vec![];
     pool.try_serialize(&mut pool_bytes).unwrap();
+    let a = perp_market_args();
+    let mut markets = [sim_perp::state::Market::default(); sim_perp::state::MAX_MARKETS];
+    markets[0] = sim_perp::state::Market {
+        oracle_kind: a.oracle_kind,
+        oracle_id: a.oracle_id,
+        asset_decimals: a.asset_decimals,
+        max_age_s: a.max_age_s,
+        fee_bps: a.fee_bps,
+        initial_margin_bps: a.initial_margin_bps,
+        maintenance_margin_bps: a.maintenance_margin_bps,
+        liquidation_fee_bps: a.liquidation_fee_bps,
+        funding_rate_bps_per_day: a.funding_rate_bps_per_day,
+        premium_bps_per_day: a.premium_bps_per_day,
+        cumulative_funding: Fx::from_num(-0.0125).to_bits(),
+        last_funding_ts: 1_700_000_000,
+        long_oi: 10,
+        short_oi: 1 << 50,
+    };
+    let exchange = sim_perp::state::Exchange {
+        authority: key(60),
+        collateral_mint: key(5),
+        collateral_vault: key(61),
+        collateral_decimals: 6,
+        bump: 250,
+        halted: false,
+        misbehaviour: 0,
+        misbehaviour_bps: 0,
+        num_markets: 1,
+        markets,
+    };
+    let mut exchange_bytes = vec![];
+    exchange.try_serialize(&mut exchange_bytes).unwrap();
+    let mut positions = [sim_perp::state::Position::default(); sim_perp::state::MAX_MARKETS];
+    positions[0] = sim_perp::state::Position {
+        base: -(1 << 40),
+        quote: 109_951_162_777,
+        last_cumulative_funding: Fx::from_num(-0.0125).to_bits(),
+    };
+    let margin = sim_perp::state::MarginAccount {
+        exchange: key(62),
+        owner: key(63),
+        bump: 249,
+        collateral: -5,
+        positions,
+    };
+    let mut margin_bytes = vec![];
+    margin.try_serialize(&mut margin_bytes).unwrap();
     vec![
         account(vault_idl, "portfolio_vault", "Vault", zero_copy_bytes(&v)),
         account(
@@ -477,6 +597,8 @@ fn accounts(vault_idl: &Value, amm_idl: &Value) -> Vec<Value> {
         ),
         account(vault_idl, "portfolio_vault", "Proposal", proposal_bytes),
         account(amm_idl, "sim_amm", "Pool", pool_bytes),
+        account(perp_idl, "sim_perp", "Exchange", exchange_bytes),
+        account(perp_idl, "sim_perp", "MarginAccount", margin_bytes),
     ]
 }
 
@@ -533,10 +655,16 @@ fn shares() -> Value {
 fn vectors_match_the_committed_file() {
     let vault_idl = load_idl("portfolio_vault");
     let amm_idl = load_idl("sim_amm");
+    let perp_idl = load_idl("sim_perp");
     let mut instructions = vault_instructions(&vault_idl);
     instructions.extend(amm_instructions(&amm_idl));
-    // Every instruction of both programs is covered.
-    for (idl, program) in [(&vault_idl, "portfolio_vault"), (&amm_idl, "sim_amm")] {
+    instructions.extend(perp_instructions(&perp_idl));
+    // Every instruction of every program is covered.
+    for (idl, program) in [
+        (&vault_idl, "portfolio_vault"),
+        (&amm_idl, "sim_amm"),
+        (&perp_idl, "sim_perp"),
+    ] {
         for ix in idl["instructions"].as_array().unwrap() {
             assert!(
                 instructions
@@ -551,11 +679,12 @@ fn vectors_match_the_committed_file() {
         "programs": {
             "portfolio_vault": portfolio_vault::ID.to_string(),
             "sim_amm": sim_amm::ID.to_string(),
+            "sim_perp": sim_perp::ID.to_string(),
         },
         "pdas": pdas(),
         "shares": shares(),
         "instructions": instructions,
-        "accounts": accounts(&vault_idl, &amm_idl),
+        "accounts": accounts(&vault_idl, &amm_idl, &perp_idl),
     });
     let text = serde_json::to_string_pretty(&vectors).unwrap() + "\n";
     let path = root().join("app/ts/test/vectors.json");

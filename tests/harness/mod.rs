@@ -7,6 +7,7 @@
 
 pub mod amm;
 pub mod oracle;
+pub mod perp;
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::entrypoint::ProgramResult;
@@ -44,6 +45,16 @@ fn vault_processor<'a, 'b, 'c, 'd>(
     portfolio_vault::entry(program_id, accounts, data)
 }
 
+fn perp_processor<'a, 'b, 'c, 'd>(
+    program_id: &'a Pubkey,
+    accounts: &'b [AccountInfo<'c>],
+    data: &'d [u8],
+) -> ProgramResult {
+    let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
+        unsafe { std::mem::transmute((program_id, accounts, data)) };
+    sim_perp::entry(program_id, accounts, data)
+}
+
 fn amm_processor<'a, 'b, 'c, 'd>(
     program_id: &'a Pubkey,
     accounts: &'b [AccountInfo<'c>],
@@ -54,7 +65,7 @@ fn amm_processor<'a, 'b, 'c, 'd>(
     sim_amm::entry(program_id, accounts, data)
 }
 
-/// Program-test with the vault and sim-amm programs registered natively.
+/// Program-test with the vault, sim-amm and sim-perp programs registered natively.
 /// Program-test logs every transaction at debug level (tens of thousands of lines per run);
 /// keep errors only unless the caller asks for more with `RUST_LOG`.
 pub fn program_test() -> ProgramTest {
@@ -69,6 +80,7 @@ pub fn program_test() -> ProgramTest {
         processor!(vault_processor),
     );
     pt.add_program("sim_amm", sim_amm::ID, processor!(amm_processor));
+    pt.add_program("sim_perp", sim_perp::ID, processor!(perp_processor));
     pt
 }
 

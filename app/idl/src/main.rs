@@ -11,9 +11,10 @@ use anchor_lang_idl::build::IdlBuilder;
 use regex::Regex;
 use serde_json::Value;
 
-const PROGRAMS: [(&str, &str); 2] = [
+const PROGRAMS: [(&str, &str); 3] = [
     ("programs/portfolio-vault", "portfolio_vault"),
     ("programs/sim-amm", "sim_amm"),
+    ("programs/sim-perp", "sim_perp"),
 ];
 
 fn workspace_root() -> PathBuf {

@@ -4,18 +4,21 @@ import { BorshCoder, BN, Idl } from "@anchor-lang/core";
 import { PublicKey } from "@solana/web3.js";
 import { IDL as VAULT_IDL } from "./idl/portfolio_vault";
 import { IDL as AMM_IDL } from "./idl/sim_amm";
+import { IDL as PERP_IDL } from "./idl/sim_perp";
 
 export const vaultCoder = new BorshCoder(VAULT_IDL as unknown as Idl);
 export const ammCoder = new BorshCoder(AMM_IDL as unknown as Idl);
+export const perpCoder = new BorshCoder(PERP_IDL as unknown as Idl);
 
-export type ProgramName = "portfolio_vault" | "sim_amm";
+export type ProgramName = "portfolio_vault" | "sim_amm" | "sim_perp";
 
 export function idlOf(program: ProgramName): Idl {
-  return (program === "portfolio_vault" ? VAULT_IDL : AMM_IDL) as unknown as Idl;
+  const idls = { portfolio_vault: VAULT_IDL, sim_amm: AMM_IDL, sim_perp: PERP_IDL };
+  return idls[program] as unknown as Idl;
 }
 
 export function coderOf(program: ProgramName): BorshCoder {
-  return program === "portfolio_vault" ? vaultCoder : ammCoder;
+  return { portfolio_vault: vaultCoder, sim_amm: ammCoder, sim_perp: perpCoder }[program];
 }
 
 /** Encodes an account (discriminator and data). Anchor's `accounts.encode` stops at 1,000

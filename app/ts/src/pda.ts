@@ -3,9 +3,11 @@ import { PublicKey } from "@solana/web3.js";
 import BN from "bn.js";
 import { IDL as VAULT_IDL } from "./idl/portfolio_vault";
 import { IDL as AMM_IDL } from "./idl/sim_amm";
+import { IDL as PERP_IDL } from "./idl/sim_perp";
 
 export const PORTFOLIO_VAULT_PROGRAM_ID = new PublicKey(VAULT_IDL.address);
 export const SIM_AMM_PROGRAM_ID = new PublicKey(AMM_IDL.address);
+export const SIM_PERP_PROGRAM_ID = new PublicKey(PERP_IDL.address);
 
 const seed = (s: string) => Buffer.from(s, "utf8");
 const u64le = (v: BN | bigint | number) => new BN(v.toString()).toArrayLike(Buffer, "le", 8);

@@ -22,6 +22,7 @@ import {
   vaultTokenAddress,
   PORTFOLIO_VAULT_PROGRAM_ID,
   SIM_AMM_PROGRAM_ID,
+  SIM_PERP_PROGRAM_ID,
 } from "../src";
 
 // Compiled to dist/test; the vectors stay beside the sources.
@@ -30,10 +31,11 @@ const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, "../../test/vect
 test("program ids come from the IDLs", () => {
   assert.equal(PORTFOLIO_VAULT_PROGRAM_ID.toBase58(), vectors.programs.portfolio_vault);
   assert.equal(SIM_AMM_PROGRAM_ID.toBase58(), vectors.programs.sim_amm);
+  assert.equal(SIM_PERP_PROGRAM_ID.toBase58(), vectors.programs.sim_perp);
 });
 
 test("every instruction encodes and decodes byte for byte", () => {
-  assert.ok(vectors.instructions.length >= 22);
+  assert.ok(vectors.instructions.length >= 31);
   for (const v of vectors.instructions) {
     const program = v.program as ProgramName;
     const data = encodeInstructionJson(program, v.name, v.args);
@@ -46,7 +48,7 @@ test("every instruction encodes and decodes byte for byte", () => {
 
 test("every account type encodes and decodes byte for byte", () => {
   const names = vectors.accounts.map((a: { name: string }) => a.name);
-  assert.deepEqual(names, ["Vault", "RiskState", "Proposal", "Pool"]);
+  assert.deepEqual(names, ["Vault", "RiskState", "Proposal", "Pool", "Exchange", "MarginAccount"]);
   for (const a of vectors.accounts) {
     const program = a.program as ProgramName;
     const bytes = Buffer.from(a.data, "hex");

@@ -1,0 +1,452 @@
+//! sim-perp: an oracle-priced perpetual-futures exchange, the local stand-in for a production
+//! perp venue (the vault calls it exactly as it would call one). One collateral mint;
+//! up to 16 markets priced by Pyth accounts; cross-margin accounts holding a signed position
+//! per market; fees in bps; funding that accrues with time from a parameter rate plus a
+//! premium toward the thinner side of open interest; realised and unrealised PnL; initial and
+//! maintenance margin; permissionless liquidation; a halt switch for the authority. The
+//! exchange is the counterparty of every trade and pays winners from its insurance deposits.
+//! Built with the `misbehave` feature, its authority can make fills adversarial for tests.
+#![allow(clippy::result_large_err)]
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
+
+pub mod error;
+pub mod math;
+pub mod oracle;
+pub mod state;
+
+use error::PerpError;
+use math::Fx;
+use state::*;
+
+declare_id!("5gy2jynprFiUAZAEXmUe72qGXSBUCAVCHgEoAHncbjAs");
+
+/// Parameters of a new market.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketArgs {
+    pub oracle_kind: u8,
+    pub oracle_id: [u8; 32],
+    pub asset_decimals: u8,
+    pub max_age_s: u32,
+    pub fee_bps: u16,
+    pub initial_margin_bps: u16,
+    pub maintenance_margin_bps: u16,
+    pub liquidation_fee_bps: u16,
+    pub funding_rate_bps_per_day: i32,
+    pub premium_bps_per_day: u32,
+}
+
+fn fx_units_ceil(v: Fx) -> Result<i64> {
+    v.ceil()
+        .checked_to_num()
+        .ok_or_else(|| error!(PerpError::MathOverflow))
+}
+
+fn exchange_seeds(e: &Exchange) -> [Vec<u8>; 4] {
+    [
+        EXCHANGE_SEED.to_vec(),
+        e.authority.to_bytes().to_vec(),
+        e.collateral_mint.to_bytes().to_vec(),
+        vec![e.bump],
+    ]
+}
+
+/// Pays `amount` collateral out of the exchange's vault, signed by the exchange PDA.
+#[allow(clippy::too_many_arguments)]
+fn pay_out<'info>(
+    exchange: &Account<'info, Exchange>,
+    token_program: &Interface<'info, TokenInterface>,
+    vault: &InterfaceAccount<'info, TokenAccount>,
+    to: &InterfaceAccount<'info, TokenAccount>,
+    mint: &InterfaceAccount<'info, Mint>,
+    amount: u64,
+) -> Result<()> {
+    let seeds = exchange_seeds(exchange);
+    let seeds: Vec<&[u8]> = seeds.iter().map(|s| s.as_slice()).collect();
+    token_interface::transfer_checked(
+        CpiContext::new_with_signer(
+            token_program.key(),
+            token_interface::TransferChecked {
+                from: vault.to_account_info(),
+                mint: mint.to_account_info(),
+                to: to.to_account_info(),
+                authority: exchange.to_account_info(),
+            },
+            &[&seeds],
+        ),
+        amount,
+        mint.decimals,
+    )
+}
+
+#[program]
+pub mod sim_perp {
+    use super::*;
+
+    /// Creates the exchange for a collateral mint and its collateral vault.
+    pub fn create_exchange(mut ctx: Context<CreateExchange>) -> Result<()> {
+        let bump = ctx.bumps.exchange;
+        let a = &mut ctx.accounts;
+        a.exchange.set_inner(Exchange {
+            authority: a.authority.key(),
+            collateral_mint: a.collateral_mint.key(),
+            collateral_vault: a.collateral_vault.key(),
+            collateral_decimals: a.collateral_mint.decimals,
+            bump,
+            halted: false,
+            misbehaviour: Misbehaviour::None as u8,
+            misbehaviour_bps: 0,
+            num_markets: 0,
+            markets: [Market::default(); MAX_MARKETS],
+        });
+        Ok(())
+    }
+
+    /// Adds a market priced by a Pyth account; authority only.
+    pub fn add_market(ctx: Context<Admin>, args: MarketArgs) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
+        let e = &mut ctx.accounts.exchange;
+        require!(
+            (e.num_markets as usize) < MAX_MARKETS,
+            PerpError::MarketsFull
+        );
+        let ok = args.oracle_kind <= 1
+            && args.fee_bps <= 1_000
+            && args.liquidation_fee_bps <= 1_000
+            && args.maintenance_margin_bps > 0
+            && args.maintenance_margin_bps < args.initial_margin_bps
+            && args.initial_margin_bps <= 10_000
+            && args.max_age_s > 0;
+        require!(ok, PerpError::InvalidMarketParams);
+        let i = e.num_markets as usize;
+        e.markets[i] = Market {
+            oracle_kind: args.oracle_kind,
+            oracle_id: args.oracle_id,
+            asset_decimals: args.asset_decimals,
+            max_age_s: args.max_age_s,
+            fee_bps: args.fee_bps,
+            initial_margin_bps: args.initial_margin_bps,
+            maintenance_margin_bps: args.maintenance_margin_bps,
+            liquidation_fee_bps: args.liquidation_fee_bps,
+            funding_rate_bps_per_day: args.funding_rate_bps_per_day,
+            premium_bps_per_day: args.premium_bps_per_day,
+            cumulative_funding: 0,
+            last_funding_ts: now,
+            long_oi: 0,
+            short_oi: 0,
+        };
+        e.num_markets += 1;
+        Ok(())
+    }
+
+    /// Halts (or resumes) trading and withdrawals; authority only.
+    pub fn set_halted(ctx: Context<Admin>, halted: bool) -> Result<()> {
+        ctx.accounts.exchange.halted = halted;
+        Ok(())
+    }
+
+    /// Switches a misbehaviour mode on (0 = off); authority only, `misbehave` builds only.
+    pub fn set_misbehaviour(ctx: Context<Admin>, mode: u8, param_bps: u16) -> Result<()> {
+        require!(
+            cfg!(feature = "misbehave"),
+            PerpError::MisbehaviourNotCompiled
+        );
+        Misbehaviour::from_u8(mode).ok_or(PerpError::UnknownMode)?;
+        let e = &mut ctx.accounts.exchange;
+        e.misbehaviour = mode;
+        e.misbehaviour_bps = param_bps.min(10_000);
+        Ok(())
+    }
+
+    /// Creates the margin account of `owner` (which signs; a PDA signs through CPI).
+    pub fn create_margin_account(mut ctx: Context<CreateMarginAccount>) -> Result<()> {
+        let bump = ctx.bumps.margin_account;
+        let a = &mut ctx.accounts;
+        a.margin_account.set_inner(MarginAccount {
+            exchange: a.exchange.key(),
+            owner: a.owner.key(),
+            bump,
+            collateral: 0,
+            positions: [Position::default(); MAX_MARKETS],
+        });
+        Ok(())
+    }
+
+    /// Moves collateral from the owner's token account into the margin account.
+    pub fn deposit_collateral(mut ctx: Context<MoveCollateral>, amount: u64) -> Result<()> {
+        require!(amount > 0, PerpError::ZeroAmount);
+        let a = &mut ctx.accounts;
+        token_interface::transfer_checked(
+            CpiContext::new(
+                a.token_program.key(),
+                token_interface::TransferChecked {
+                    from: a.owner_token.to_account_info(),
+                    mint: a.collateral_mint.to_account_info(),
+                    to: a.collateral_vault.to_account_info(),
+                    authority: a.owner.to_account_info(),
+                },
+            ),
+            amount,
+            a.collateral_mint.decimals,
+        )?;
+        let acc = &mut a.margin_account;
+        acc.collateral = acc
+            .collateral
+            .checked_add(i64::try_from(amount).map_err(|_| PerpError::MathOverflow)?)
+            .ok_or(PerpError::MathOverflow)?;
+        Ok(())
+    }
+
+    /// Pays collateral out, keeping the account above its initial margin. Remaining accounts:
+    /// one oracle per market.
+    pub fn withdraw_collateral<'info>(
+        mut ctx: Context<'info, MoveCollateral<'info>>,
+        amount: u64,
+    ) -> Result<()> {
+        require!(amount > 0, PerpError::ZeroAmount);
+        let now = Clock::get()?.unix_timestamp;
+        let a = &mut ctx.accounts;
+        require!(!a.exchange.halted, PerpError::Halted);
+        let decimals = a.exchange.collateral_decimals;
+        let n = a.exchange.num_markets as usize;
+        let (prices, cums) = oracle::load(
+            &mut a.exchange.markets[..n],
+            ctx.remaining_accounts,
+            decimals,
+            now,
+        )?;
+        let acc = &mut a.margin_account;
+        math::settle_all(acc, &cums[..n]).ok_or(PerpError::MathOverflow)?;
+        let amount_i = i64::try_from(amount).map_err(|_| PerpError::MathOverflow)?;
+        require!(
+            amount_i <= acc.collateral,
+            PerpError::InsufficientCollateral
+        );
+        acc.collateral -= amount_i;
+        let eq = math::equity(acc, &prices, &cums).ok_or(PerpError::MathOverflow)?;
+        let im = math::requirement(acc, &a.exchange.markets, &prices, true)
+            .ok_or(PerpError::MathOverflow)?;
+        require!(eq >= im, PerpError::InsufficientCollateral);
+        pay_out(
+            &a.exchange,
+            &a.token_program,
+            &a.collateral_vault,
+            &a.owner_token,
+            &a.collateral_mint,
+            amount,
+        )
+    }
+
+    /// Trades `base_delta` asset units (positive buys) in `market` at the oracle price plus
+    /// the fee; `limit_price` (I80F48 bits, 0 = none) bounds the fill. A trade that adds risk
+    /// must leave the account above its initial margin, any other above maintenance.
+    /// Remaining accounts: one oracle per market.
+    pub fn trade<'info>(
+        mut ctx: Context<'info, Trade<'info>>,
+        market: u8,
+        base_delta: i64,
+        limit_price: i128,
+    ) -> Result<()> {
+        require!(base_delta != 0, PerpError::ZeroAmount);
+        let now = Clock::get()?.unix_timestamp;
+        let a = &mut ctx.accounts;
+        let e = &mut a.exchange;
+        require!(!e.halted, PerpError::Halted);
+        let n = e.num_markets as usize;
+        let i = market as usize;
+        require!(i < n, PerpError::UnknownMarket);
+        let decimals = e.collateral_decimals;
+        let (prices, cums) =
+            oracle::load(&mut e.markets[..n], ctx.remaining_accounts, decimals, now)?;
+        let acc = &mut a.margin_account;
+        math::settle_all(acc, &cums[..n]).ok_or(PerpError::MathOverflow)?;
+
+        let mode = Misbehaviour::from_u8(e.misbehaviour).unwrap_or(Misbehaviour::None);
+        let bad = Fx::from_num(e.misbehaviour_bps) / Fx::from_num(10_000);
+        let mut delta = base_delta;
+        let mut fee_bps = e.markets[i].fee_bps as i64;
+        let mut fill = prices[i];
+        let mut honour_limit = true;
+        match mode {
+            Misbehaviour::None => {}
+            Misbehaviour::WorsePrice => {
+                let worse = if delta > 0 {
+                    Fx::ONE + bad
+                } else {
+                    Fx::ONE - bad
+                };
+                fill = fill.checked_mul(worse).ok_or(PerpError::MathOverflow)?;
+                honour_limit = false;
+            }
+            Misbehaviour::OverFill => {
+                let extra = (Fx::from_num(delta) * bad).to_num::<i64>();
+                delta = delta.checked_add(extra).ok_or(PerpError::MathOverflow)?;
+            }
+            Misbehaviour::ExtraFee => fee_bps += e.misbehaviour_bps as i64,
+            Misbehaviour::Fail => return err!(PerpError::VenueFailure),
+        }
+        if honour_limit && limit_price != 0 {
+            let limit = Fx::from_bits(limit_price);
+            let ok = if delta > 0 {
+                fill <= limit
+            } else {
+                fill >= limit
+            };
+            require!(ok, PerpError::PriceLimitExceeded);
+        }
+        let notional = Fx::from_num(delta.unsigned_abs())
+            .checked_mul(fill)
+            .ok_or(PerpError::MathOverflow)?;
+        let fee = fx_units_ceil(notional * Fx::from_num(fee_bps) / Fx::from_num(10_000))?;
+        let old_abs = acc.positions[i].base.unsigned_abs();
+        let (d_long, d_short) =
+            math::apply_fill(acc, i, delta, fill, fee).ok_or(PerpError::MathOverflow)?;
+        let m = &mut e.markets[i];
+        m.long_oi = (m.long_oi as i128 + d_long) as u64;
+        m.short_oi = (m.short_oi as i128 + d_short) as u64;
+
+        let adds_risk = acc.positions[i].base.unsigned_abs() > old_abs;
+        let eq = math::equity(acc, &prices, &cums).ok_or(PerpError::MathOverflow)?;
+        let req = math::requirement(acc, &e.markets, &prices, adds_risk)
+            .ok_or(PerpError::MathOverflow)?;
+        require!(eq >= req, PerpError::InsufficientMargin);
+        emit!(Traded {
+            account: acc.key(),
+            market,
+            base_delta: delta,
+            fill_price: fill.to_bits(),
+            fee,
+        });
+        Ok(())
+    }
+
+    /// Closes an under-margined account's position in `market` at the oracle price; the
+    /// liquidator earns the market's liquidation fee. Remaining accounts: one oracle per market.
+    pub fn liquidate<'info>(mut ctx: Context<'info, Liquidate<'info>>, market: u8) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
+        let a = &mut ctx.accounts;
+        require!(!a.exchange.halted, PerpError::Halted);
+        let n = a.exchange.num_markets as usize;
+        let i = market as usize;
+        require!(i < n, PerpError::UnknownMarket);
+        let decimals = a.exchange.collateral_decimals;
+        let (prices, cums) = oracle::load(
+            &mut a.exchange.markets[..n],
+            ctx.remaining_accounts,
+            decimals,
+            now,
+        )?;
+        let acc = &mut a.margin_account;
+        math::settle_all(acc, &cums[..n]).ok_or(PerpError::MathOverflow)?;
+        let eq = math::equity(acc, &prices, &cums).ok_or(PerpError::MathOverflow)?;
+        let mm = math::requirement(acc, &a.exchange.markets, &prices, false)
+            .ok_or(PerpError::MathOverflow)?;
+        require!(eq < mm, PerpError::NotLiquidatable);
+        let base = acc.positions[i].base;
+        require!(base != 0, PerpError::NoPosition);
+        let notional = Fx::from_num(base.unsigned_abs()) * prices[i];
+        let fee = fx_units_ceil(
+            notional * Fx::from_num(a.exchange.markets[i].liquidation_fee_bps)
+                / Fx::from_num(10_000),
+        )?;
+        let (d_long, d_short) =
+            math::apply_fill(acc, i, -base, prices[i], fee).ok_or(PerpError::MathOverflow)?;
+        let m = &mut a.exchange.markets[i];
+        m.long_oi = (m.long_oi as i128 + d_long) as u64;
+        m.short_oi = (m.short_oi as i128 + d_short) as u64;
+        pay_out(
+            &a.exchange,
+            &a.token_program,
+            &a.collateral_vault,
+            &a.liquidator_token,
+            &a.collateral_mint,
+            fee.max(0) as u64,
+        )
+    }
+}
+
+#[event]
+pub struct Traded {
+    pub account: Pubkey,
+    pub market: u8,
+    pub base_delta: i64,
+    pub fill_price: i128,
+    pub fee: i64,
+}
+
+#[derive(Accounts)]
+pub struct CreateExchange<'info> {
+    #[account(mut)]
+    pub authority: Signer<'info>,
+    #[account(init, payer = authority, space = 8 + Exchange::INIT_SPACE,
+        seeds = [EXCHANGE_SEED, authority.key().as_ref(), collateral_mint.key().as_ref()], bump)]
+    pub exchange: Box<Account<'info, Exchange>>,
+    #[account(mint::token_program = token_program)]
+    pub collateral_mint: Box<InterfaceAccount<'info, Mint>>,
+    #[account(init, payer = authority, seeds = [COLLATERAL_SEED, exchange.key().as_ref()], bump,
+        token::mint = collateral_mint, token::authority = exchange, token::token_program = token_program)]
+    pub collateral_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub token_program: Interface<'info, TokenInterface>,
+    pub system_program: Program<'info, System>,
+}
+
+#[derive(Accounts)]
+pub struct Admin<'info> {
+    pub authority: Signer<'info>,
+    #[account(mut, has_one = authority @ PerpError::NotAuthority)]
+    pub exchange: Box<Account<'info, Exchange>>,
+}
+
+#[derive(Accounts)]
+pub struct CreateMarginAccount<'info> {
+    pub owner: Signer<'info>,
+    #[account(mut)]
+    pub payer: Signer<'info>,
+    pub exchange: Box<Account<'info, Exchange>>,
+    #[account(init, payer = payer, space = 8 + MarginAccount::INIT_SPACE,
+        seeds = [MARGIN_SEED, exchange.key().as_ref(), owner.key().as_ref()], bump)]
+    pub margin_account: Box<Account<'info, MarginAccount>>,
+    pub system_program: Program<'info, System>,
+}
+
+#[derive(Accounts)]
+pub struct MoveCollateral<'info> {
+    pub owner: Signer<'info>,
+    #[account(mut, has_one = collateral_vault @ PerpError::WrongTokenAccount,
+        has_one = collateral_mint @ PerpError::WrongTokenAccount)]
+    pub exchange: Box<Account<'info, Exchange>>,
+    #[account(mut, has_one = owner @ PerpError::NotAuthority, has_one = exchange @ PerpError::WrongTokenAccount)]
+    pub margin_account: Box<Account<'info, MarginAccount>>,
+    #[account(mut)]
+    pub collateral_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(mut, token::mint = collateral_mint)]
+    pub owner_token: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub collateral_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+#[derive(Accounts)]
+pub struct Trade<'info> {
+    pub owner: Signer<'info>,
+    #[account(mut)]
+    pub exchange: Box<Account<'info, Exchange>>,
+    #[account(mut, has_one = owner @ PerpError::NotAuthority, has_one = exchange @ PerpError::WrongTokenAccount)]
+    pub margin_account: Box<Account<'info, MarginAccount>>,
+}
+
+#[derive(Accounts)]
+pub struct Liquidate<'info> {
+    pub liquidator: Signer<'info>,
+    #[account(mut, has_one = collateral_vault @ PerpError::WrongTokenAccount,
+        has_one = collateral_mint @ PerpError::WrongTokenAccount)]
+    pub exchange: Box<Account<'info, Exchange>>,
+    #[account(mut, has_one = exchange @ PerpError::WrongTokenAccount)]
+    pub margin_account: Box<Account<'info, MarginAccount>>,
+    #[account(mut)]
+    pub collateral_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(mut, token::mint = collateral_mint)]
+    pub liquidator_token: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub collateral_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
