@@ -650,3 +650,32 @@ async fn rebalance_swap_ok_exits_in_kind_after_rebalancing_while_paused() {
     }
     assert_eq!(s.h.balance(&depositor.shares).await, 0);
 }
+
+#[tokio::test]
+async fn rebalance_swap_fails_favourable_fill_crossing_target() {
+    let mut s = setup(2).await;
+    let t = s.h.plan(POOL_FEE_BPS).await.unwrap();
+    assert_eq!(t.sell, s.base());
+    // Someone dumps asset `t.buy` into the pool: the vault's order would now get 3 % more
+    // units than the oracle says, which would carry the asset past its target (the planner
+    // leaves 1 % of room). The post-trade check refuses the crossing.
+    let dumper = s.h.new_user(0).await;
+    let pool = s.pool(t.sell, t.buy);
+    let (base, asset) = (s.h.base_mint, s.h.assets[t.buy].mint);
+    let depth_units = s.h.balance(&pool.vault_for(&asset)).await;
+    s.h.mint_to(&asset, &dumper.assets[t.buy], depth_units / 30)
+        .await;
+    s.h.pool_swap(
+        &dumper,
+        &pool,
+        asset,
+        base,
+        dumper.assets[t.buy],
+        dumper.base,
+        depth_units / 30,
+    )
+    .await
+    .unwrap();
+    let ix = s.ix(t.sell, t.buy, t.amount_in, t.check.min_out);
+    s.refused(ix, VaultError::RebalanceOvershoot).await;
+}
