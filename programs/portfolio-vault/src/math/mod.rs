@@ -3,6 +3,7 @@
 
 pub mod fees;
 pub mod fixed_point;
+pub mod hedge;
 pub mod linalg;
 pub mod nav;
 pub mod price;
