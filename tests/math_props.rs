@@ -8,18 +8,6 @@ use portfolio_vault::math::shares::{shares_for_deposit_floor, value_for_shares_f
 use portfolio_vault::math::{mul_div_ceil, mul_div_floor, value_ceil, value_floor, Fx, MathError};
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 /// A vault state where NAV and supply are both positive, with NAV per share within a sane
 /// range (1e-6 .. 1e6 base units per share).
 fn vault_state() -> impl Strategy<Value = (u64, u64)> {
@@ -34,7 +22,7 @@ fn vault_state() -> impl Strategy<Value = (u64, u64)> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(vault_tests::proptest_config())]
 
     /// Previews never over-promise: shares * NAV <= amount * supply, exactly.
     #[test]

@@ -10,18 +10,6 @@ use portfolio_vault::math::rebalance::{
 use portfolio_vault::math::Fx;
 use proptest::prelude::*;
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 /// 1..=8 assets with holdings worth up to 1e12 base units, prices over 8 orders of magnitude,
 /// and targets (cash included) that add up to one.
 fn portfolio() -> impl Strategy<Value = Portfolio> {
@@ -63,7 +51,7 @@ fn limits() -> impl Strategy<Value = TradeLimits> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(vault_tests::proptest_config())]
 
     /// A planned trade passes the checks the program applies, sells no more than is held, and
     /// its minimum output is at most what the oracle value buys.

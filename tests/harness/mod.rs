@@ -34,36 +34,39 @@ const MEMO_PROGRAM: Pubkey = anchor_lang::pubkey!("MemoSq4gqABAXKb96qnH8TysNcWxM
 
 pub type TxResult = Result<(), BanksClientError>;
 
-fn vault_processor<'a, 'b, 'c, 'd>(
-    program_id: &'a Pubkey,
-    accounts: &'b [AccountInfo<'c>],
-    data: &'d [u8],
-) -> ProgramResult {
-    // Anchor's entry ties all three to one lifetime; every borrow lives for the whole call.
-    let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
-        unsafe { std::mem::transmute((program_id, accounts, data)) };
-    portfolio_vault::entry(program_id, accounts, data)
+/// Proptest settings of the property-test files: `PROPTEST_CASES` cases (default 1,000), no
+/// failure files (a failure prints its minimal case).
+pub fn proptest_config() -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
 }
 
-fn perp_processor<'a, 'b, 'c, 'd>(
-    program_id: &'a Pubkey,
-    accounts: &'b [AccountInfo<'c>],
-    data: &'d [u8],
-) -> ProgramResult {
-    let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
-        unsafe { std::mem::transmute((program_id, accounts, data)) };
-    sim_perp::entry(program_id, accounts, data)
+/// A `processor!`-compatible wrapper around an Anchor program's `entry`, which ties its three
+/// arguments to one lifetime; every borrow lives for the whole call, so unifying them is sound.
+macro_rules! anchor_processor {
+    ($name:ident, $entry:path) => {
+        fn $name<'a, 'b, 'c, 'd>(
+            program_id: &'a Pubkey,
+            accounts: &'b [AccountInfo<'c>],
+            data: &'d [u8],
+        ) -> ProgramResult {
+            let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
+                unsafe { std::mem::transmute((program_id, accounts, data)) };
+            $entry(program_id, accounts, data)
+        }
+    };
 }
 
-fn amm_processor<'a, 'b, 'c, 'd>(
-    program_id: &'a Pubkey,
-    accounts: &'b [AccountInfo<'c>],
-    data: &'d [u8],
-) -> ProgramResult {
-    let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
-        unsafe { std::mem::transmute((program_id, accounts, data)) };
-    sim_amm::entry(program_id, accounts, data)
-}
+anchor_processor!(vault_processor, portfolio_vault::entry);
+anchor_processor!(amm_processor, sim_amm::entry);
+anchor_processor!(perp_processor, sim_perp::entry);
 
 /// Program-test with the vault, sim-amm and sim-perp programs registered natively.
 /// Program-test logs every transaction at debug level (tens of thousands of lines per run);

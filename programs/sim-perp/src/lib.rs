@@ -43,6 +43,22 @@ fn fx_units_ceil(v: Fx) -> Result<i64> {
         .ok_or_else(|| error!(PerpError::MathOverflow))
 }
 
+/// Prices of every market (one oracle account each, in order), each market's funding
+/// advanced to `now`, and the account's pending funding settled. Returns prices and
+/// cumulative funding per market.
+fn mark_to_oracle(
+    exchange: &mut Exchange,
+    account: &mut MarginAccount,
+    oracles: &[AccountInfo],
+    now: i64,
+) -> Result<([Fx; MAX_MARKETS], [Fx; MAX_MARKETS])> {
+    let n = exchange.num_markets as usize;
+    let decimals = exchange.collateral_decimals;
+    let (prices, cums) = oracle::load(&mut exchange.markets[..n], oracles, decimals, now)?;
+    math::settle_all(account, &cums[..n]).ok_or(PerpError::MathOverflow)?;
+    Ok((prices, cums))
+}
+
 fn exchange_seeds(e: &Exchange) -> [Vec<u8>; 4] {
     [
         EXCHANGE_SEED.to_vec(),
@@ -208,16 +224,13 @@ pub mod sim_perp {
         let now = Clock::get()?.unix_timestamp;
         let a = &mut ctx.accounts;
         require!(!a.exchange.halted, PerpError::Halted);
-        let decimals = a.exchange.collateral_decimals;
-        let n = a.exchange.num_markets as usize;
-        let (prices, cums) = oracle::load(
-            &mut a.exchange.markets[..n],
+        let (prices, cums) = mark_to_oracle(
+            &mut a.exchange,
+            &mut a.margin_account,
             ctx.remaining_accounts,
-            decimals,
             now,
         )?;
         let acc = &mut a.margin_account;
-        math::settle_all(acc, &cums[..n]).ok_or(PerpError::MathOverflow)?;
         let amount_i = i64::try_from(amount).map_err(|_| PerpError::MathOverflow)?;
         require!(
             amount_i <= acc.collateral,
@@ -256,11 +269,8 @@ pub mod sim_perp {
         let n = e.num_markets as usize;
         let i = market as usize;
         require!(i < n, PerpError::UnknownMarket);
-        let decimals = e.collateral_decimals;
-        let (prices, cums) =
-            oracle::load(&mut e.markets[..n], ctx.remaining_accounts, decimals, now)?;
+        let (prices, cums) = mark_to_oracle(e, &mut a.margin_account, ctx.remaining_accounts, now)?;
         let acc = &mut a.margin_account;
-        math::settle_all(acc, &cums[..n]).ok_or(PerpError::MathOverflow)?;
 
         let mode = Misbehaviour::from_u8(e.misbehaviour).unwrap_or(Misbehaviour::None);
         let bad = Fx::from_num(e.misbehaviour_bps) / Fx::from_num(10_000);
@@ -330,15 +340,13 @@ pub mod sim_perp {
         let n = a.exchange.num_markets as usize;
         let i = market as usize;
         require!(i < n, PerpError::UnknownMarket);
-        let decimals = a.exchange.collateral_decimals;
-        let (prices, cums) = oracle::load(
-            &mut a.exchange.markets[..n],
+        let (prices, cums) = mark_to_oracle(
+            &mut a.exchange,
+            &mut a.margin_account,
             ctx.remaining_accounts,
-            decimals,
             now,
         )?;
         let acc = &mut a.margin_account;
-        math::settle_all(acc, &cums[..n]).ok_or(PerpError::MathOverflow)?;
         let eq = math::equity(acc, &prices, &cums).ok_or(PerpError::MathOverflow)?;
         let mm = math::requirement(acc, &a.exchange.markets, &prices, false)
             .ok_or(PerpError::MathOverflow)?;
