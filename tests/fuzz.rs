@@ -1,7 +1,8 @@
 //! Stateful fuzzer (SECURITY.md): random sequences of deposits, withdrawals, in-kind
 //! redemptions, fee accruals, price moves (with arbitrage in the pools), donations, simulated
 //! gains, keeper rebalances through sim-amm (planned, resized and with tightened or loosened
-//! minimums), pauses and clock moves. After every step: the harness checks share supply against all balances and
+//! minimums) while pools randomly turn adversarial (short-pay, over-take, extra fee, touching
+//! another account, failing), pauses and clock moves. After every step: the harness checks share supply against all balances and
 //! accounting against token balances; every failed step must change no account; and every
 //! user action must leave NAV per share, at both sides of the confidence band, no lower for
 //! everyone else. At the end everyone redeems in kind.
@@ -172,7 +173,8 @@ async fn run_sequence(seed: u64, steps: u64) {
                     .iter()
                     .filter(|q| q.mint_a == mint || q.mint_b == mint)
                 {
-                    h.arbitrage(pool).await;
+                    // Arbitrageurs skip a pool that is misbehaving at the moment.
+                    let _ = h.arbitrage(pool).await;
                 }
                 (Ok(()), false)
             }
@@ -259,6 +261,16 @@ async fn run_sequence(seed: u64, steps: u64) {
             }
             7 => {
                 let flags = if rng.gen_bool(0.5) { PAUSE_DEPOSITS } else { 0 };
+                // The venue turns adversarial (or honest again) in one random pool: the
+                // vault's checks must refuse every bad fill and change nothing.
+                let pool = pools[rng.gen_range(0..pools.len())].clone();
+                let mode = if rng.gen_bool(0.6) {
+                    0
+                } else {
+                    rng.gen_range(1..=5u8)
+                };
+                h.set_misbehaviour(&pool, mode, rng.gen_range(10..300))
+                    .await;
                 (h.set_pause(flags).await, false)
             }
             _ => {

@@ -100,7 +100,7 @@ impl Setup {
         let p = self.h.assets[i].price.price;
         self.h.move_price(i, p * num / den).await;
         for pool in self.pools.clone() {
-            self.h.arbitrage(&pool).await;
+            self.h.arbitrage(&pool).await.expect("arbitrage");
         }
     }
 
