@@ -164,6 +164,10 @@ fn risk_args() -> RiskParamsArgs {
     }
 }
 
+fn hedge_args() -> HedgeParamsArgs {
+    HedgeParamsArgs::from_params(&HedgeParams::defaults())
+}
+
 fn rebalance_args() -> RebalanceParamsArgs {
     RebalanceParamsArgs::from_params(&RebalanceParams::defaults(6))
 }
@@ -202,6 +206,12 @@ fn vault_instructions(idl: &Value) -> Vec<Value> {
             kind: VENUE_KIND_AMM,
             fee_bps: 30,
         },
+        ParamChange::HedgeVenue {
+            program_id: sim_perp::ID,
+            exchange: key(60),
+            margin_account: key(61),
+        },
+        ParamChange::Hedge(hedge_args()),
     ];
     let derisks = [
         DeriskAction::LowerDepositCap(5_000_000),
@@ -214,6 +224,7 @@ fn vault_instructions(idl: &Value) -> Vec<Value> {
         DeriskAction::Pause(PAUSE_DEPOSITS | PAUSE_REBALANCE),
         DeriskAction::RemoveVenue(1),
         DeriskAction::TightenRebalance(rebalance_args()),
+        DeriskAction::TightenHedge(hedge_args()),
     ];
     let mut out = vec![
         instruction(
@@ -301,6 +312,29 @@ fn vault_instructions(idl: &Value) -> Vec<Value> {
             .data(),
         ),
         instruction(idl, p, "sweep_surplus", ix::SweepSurplus {}.data()),
+        instruction(idl, p, "init_hedge", ix::InitHedge {}.data()),
+        instruction(
+            idl,
+            p,
+            "move_collateral",
+            ix::MoveCollateral {
+                amount: 2_500_000_000,
+                to_venue: true,
+            }
+            .data(),
+        ),
+        instruction(
+            idl,
+            p,
+            "rebalance_hedge",
+            ix::RebalanceHedge {
+                asset: 1,
+                base_delta: -35_000_000_000,
+            }
+            .data(),
+        ),
+        instruction(idl, p, "open_hedge_claim", ix::OpenHedgeClaim {}.data()),
+        instruction(idl, p, "settle_hedge_claim", ix::SettleHedgeClaim {}.data()),
         instruction(
             idl,
             p,
@@ -502,6 +536,13 @@ fn accounts(vault_idl: &Value, amm_idl: &Value, perp_idl: &Value) -> Vec<Value> 
         _pad: [0; 5],
     };
     v.rebalance_state.window_notional = 999;
+    v.hedge.program_id = sim_perp::ID;
+    v.hedge.exchange = key(60);
+    v.hedge.margin_account = key(61);
+    v.hedge.units_total = 2_500_000_000;
+    v.hedge.units_claimed = 7;
+    v.hedge.params = HedgeParams::defaults();
+    v.hedge.params.mode = HEDGE_MODE_DELTA_NEUTRAL;
     let mut r: RiskState = bytemuck::Zeroable::zeroed();
     r.version = RISK_VERSION;
     r.num_assets = 2;
@@ -525,6 +566,14 @@ fn accounts(vault_idl: &Value, amm_idl: &Value, perp_idl: &Value) -> Vec<Value> 
     };
     let mut proposal_bytes = vec![];
     proposal.try_serialize(&mut proposal_bytes).unwrap();
+    let claim = HedgeClaim {
+        vault: key(30),
+        owner: key(64),
+        units: 123_456,
+        bump: 252,
+    };
+    let mut claim_bytes = vec![];
+    claim.try_serialize(&mut claim_bytes).unwrap();
     let pool = sim_amm::state::Pool {
         authority: key(40),
         mint_a: key(41),
@@ -596,6 +645,7 @@ fn accounts(vault_idl: &Value, amm_idl: &Value, perp_idl: &Value) -> Vec<Value> 
             zero_copy_bytes(&r),
         ),
         account(vault_idl, "portfolio_vault", "Proposal", proposal_bytes),
+        account(vault_idl, "portfolio_vault", "HedgeClaim", claim_bytes),
         account(amm_idl, "sim_amm", "Pool", pool_bytes),
         account(perp_idl, "sim_perp", "Exchange", exchange_bytes),
         account(perp_idl, "sim_perp", "MarginAccount", margin_bytes),

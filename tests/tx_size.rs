@@ -125,6 +125,12 @@ async fn every_instruction_fits_at_sixteen_assets() {
     let creator = h.creator.pubkey();
     let mut init_args = h.init_args();
     init_args.seed_id = 1;
+    // The hedge instructions' accounts (their execution is in tests/rebalance_hedge.rs).
+    let venue = vault_tests::perp::TestExchange {
+        exchange: Pubkey::new_unique(),
+        collateral_vault: Pubkey::new_unique(),
+        collateral_mint: h.base_mint,
+    };
     let rows = vec![
         measure(
             "initialize_vault",
@@ -174,6 +180,25 @@ async fn every_instruction_fits_at_sixteen_assets() {
         ),
         measure("accept_admin", &admin, h.ix_accept_admin(&admin), &alt),
         measure("rebalance_swap", &keeper.key(), rebalance_ix(&h), &alt),
+        measure(
+            "rebalance_hedge",
+            &keeper.key(),
+            h.ix_rebalance_hedge(&keeper, &venue, 15, -1_000),
+            &alt,
+        ),
+        measure(
+            "move_collateral",
+            &keeper.key(),
+            h.ix_move_collateral(&keeper, &venue, 1_000, true),
+            &alt,
+        ),
+        measure(
+            "settle_hedge_claim",
+            &keeper.key(),
+            h.ix_settle_hedge_claim(&keeper, &venue, &u),
+            &alt,
+        ),
+        measure("init_hedge", &keeper.key(), h.ix_init_hedge(&venue), &alt),
         measure(
             "set_pause",
             &admin,
@@ -225,6 +250,7 @@ async fn every_instruction_fits_at_sixteen_assets() {
         "apply_proposal",
         "derisk",
         "accept_admin",
+        "init_hedge",
     ];
     for r in rows.iter().filter(|r| fixed_size.contains(&r.name)) {
         assert!(

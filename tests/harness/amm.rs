@@ -270,6 +270,17 @@ impl Harness {
             prices[i] = self.mid_price(i).await;
             targets[i] = r.target_weights[i].get();
         }
+        let locked = match self.hedge {
+            None => 0,
+            Some(_) => {
+                let x = crate::perp::TestExchange {
+                    exchange: self.hedge.unwrap().0,
+                    collateral_vault: Pubkey::default(),
+                    collateral_mint: self.base_mint,
+                };
+                self.perp_equity_mid(&x).await.1.max(0.0) as u64
+            }
+        };
         Portfolio::new(
             n,
             &amounts,
@@ -278,6 +289,7 @@ impl Harness {
             v.idle_base,
             r.target_cash.get(),
         )
+        .with_locked_cash(locked)
     }
 
     /// The next trade by the shared planner, for a venue charging `venue_fee_bps`.
@@ -368,7 +380,7 @@ impl Harness {
             base_token_program: self.cfg.base_token_program,
         }
         .to_account_metas(None);
-        accounts.extend(self.oracle_metas());
+        accounts.extend(self.priced_metas());
         accounts.push(AccountMeta::new_readonly(sim_amm::ID, false));
         accounts.extend([
             AccountMeta::new_readonly(pool.pool, false),

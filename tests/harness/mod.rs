@@ -194,6 +194,9 @@ pub struct Harness {
     /// Once the vault exists, every successful transaction is followed by
     /// [`Harness::check_invariants`].
     vault_live: bool,
+    /// The vault's hedge venue once governance set it: `(exchange, margin account)`, passed
+    /// after the oracles by every priced instruction, and the users' claim accounts.
+    pub hedge: Option<(Pubkey, Pubkey)>,
 }
 
 /// Static accounts a legacy transaction may carry in this runtime (what fits one packet);
@@ -308,6 +311,7 @@ impl Harness {
             tx_counter: 0,
             vault_alt: None,
             vault_live: false,
+            hedge: None,
         };
         // Start at a realistic time so max-age arithmetic has room.
         h.set_time(1_700_000_000).await;
@@ -940,7 +944,7 @@ impl Harness {
             base_token_program: self.cfg.base_token_program,
         }
         .to_account_metas(None);
-        accounts.extend(self.oracle_metas());
+        accounts.extend(self.priced_metas());
         Instruction {
             program_id: portfolio_vault::ID,
             accounts,
@@ -971,7 +975,7 @@ impl Harness {
             base_token_program: self.cfg.base_token_program,
         }
         .to_account_metas(None);
-        accounts.extend(self.oracle_metas());
+        accounts.extend(self.priced_metas());
         Instruction {
             program_id: portfolio_vault::ID,
             accounts,
@@ -994,6 +998,29 @@ impl Harness {
             metas.push(AccountMeta::new(a.vault_ta, false));
             metas.push(AccountMeta::new(user.assets[i], false));
             metas.push(AccountMeta::new_readonly(a.mint, false));
+        }
+        if self.hedge.is_some() {
+            metas.push(AccountMeta::new(self.hedge_claim(&user.key()), false));
+        }
+        metas
+    }
+
+    /// The user's claim account on the vault's margin account.
+    pub fn hedge_claim(&self, owner: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(
+            &[HEDGE_CLAIM_SEED, self.vault.as_ref(), owner.as_ref()],
+            &portfolio_vault::ID,
+        )
+        .0
+    }
+
+    /// Oracles, then the hedge venue's exchange and margin account when the vault has one:
+    /// the remaining accounts of every instruction that prices the vault.
+    pub fn priced_metas(&self) -> Vec<AccountMeta> {
+        let mut metas = self.oracle_metas();
+        if let Some((exchange, margin)) = self.hedge {
+            metas.push(AccountMeta::new_readonly(exchange, false));
+            metas.push(AccountMeta::new_readonly(margin, false));
         }
         metas
     }
@@ -1044,7 +1071,7 @@ impl Harness {
             token_program: SPL_TOKEN,
         }
         .to_account_metas(None);
-        accounts.extend(self.oracle_metas());
+        accounts.extend(self.priced_metas());
         Instruction {
             program_id: portfolio_vault::ID,
             accounts,

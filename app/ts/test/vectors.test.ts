@@ -35,7 +35,7 @@ test("program ids come from the IDLs", () => {
 });
 
 test("every instruction encodes and decodes byte for byte", () => {
-  assert.ok(vectors.instructions.length >= 31);
+  assert.ok(vectors.instructions.length >= 39);
   for (const v of vectors.instructions) {
     const program = v.program as ProgramName;
     const data = encodeInstructionJson(program, v.name, v.args);
@@ -48,7 +48,7 @@ test("every instruction encodes and decodes byte for byte", () => {
 
 test("every account type encodes and decodes byte for byte", () => {
   const names = vectors.accounts.map((a: { name: string }) => a.name);
-  assert.deepEqual(names, ["Vault", "RiskState", "Proposal", "Pool", "Exchange", "MarginAccount"]);
+  assert.deepEqual(names, ["Vault", "RiskState", "Proposal", "HedgeClaim", "Pool", "Exchange", "MarginAccount"]);
   for (const a of vectors.accounts) {
     const program = a.program as ProgramName;
     const bytes = Buffer.from(a.data, "hex");
@@ -70,6 +70,8 @@ test("decoded vault fields carry the scenario's values", () => {
   assert.equal(v.assets[0].holdings, String(2n ** 40n));
   assert.equal(v.rebalance.band_bps, "200");
   assert.equal(v.venues[0].program_id, vectors.programs.sim_amm);
+  assert.equal(v.hedge.program_id, vectors.programs.sim_perp);
+  assert.equal(v.hedge.units_total, "2500000000");
   assert.equal(v.admin, new PublicKey(Buffer.alloc(32, 2)).toBase58());
 });
 

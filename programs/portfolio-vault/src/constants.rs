@@ -78,8 +78,29 @@ pub const PAUSE_DEPOSITS: u8 = 1 << 0;
 pub const PAUSE_UPDATE_RISK: u8 = 1 << 1;
 pub const PAUSE_COMPUTE_TARGETS: u8 = 1 << 2;
 pub const PAUSE_REBALANCE: u8 = 1 << 3;
+/// Closes `rebalance_hedge` and moving collateral to the venue (never its way back).
+pub const PAUSE_HEDGE: u8 = 1 << 4;
 pub const PAUSE_ALL_FLAGS: u8 =
-    PAUSE_DEPOSITS | PAUSE_UPDATE_RISK | PAUSE_COMPUTE_TARGETS | PAUSE_REBALANCE;
+    PAUSE_DEPOSITS | PAUSE_UPDATE_RISK | PAUSE_COMPUTE_TARGETS | PAUSE_REBALANCE | PAUSE_HEDGE;
+
+// Hedging: hard bounds and defaults.
+pub const HEDGE_CLAIM_SEED: &[u8] = b"hedge_claim";
+pub const HEDGE_MODE_OFF: u8 = 0;
+pub const HEDGE_MODE_DELTA_NEUTRAL: u8 = 1;
+pub const MAX_HEDGE_LEVERAGE_BPS: u16 = 30_000;
+pub const MIN_HEDGE_MARGIN_RATIO_BPS: u16 = 12_000;
+pub const MAX_HEDGE_MARGIN_RATIO_BPS: u16 = 60_000;
+pub const MAX_HEDGE_COLLATERAL_BPS: u16 = 5_000;
+pub const MIN_DELTA_BAND_BPS: u16 = 10;
+pub const MAX_DELTA_BAND_BPS: u16 = 2_000;
+pub const MAX_HEDGE_FEE_BPS: u16 = 200;
+pub const DEFAULT_HEDGE_LEVERAGE_BPS: u16 = 10_000;
+pub const DEFAULT_HEDGE_MARGIN_RATIO_BPS: u16 = 30_000;
+pub const DEFAULT_HEDGE_COLLATERAL_BPS: u16 = 3_000;
+pub const DEFAULT_DELTA_BAND_BPS: u16 = 200;
+pub const DEFAULT_HEDGE_FEE_BPS: u16 = 50;
+/// Perp-account units minted per base unit of the first collateral deposit.
+pub const HEDGE_UNITS_PER_BASE: u64 = 1;
 
 // Rebalancing: hard bounds of every parameter, and the defaults a new vault starts with.
 /// Asset index that names the base token (the idle buffer) in a trade.

@@ -279,4 +279,54 @@ pub enum VaultError {
     RebalanceSlippageBudgetExceeded,
     #[msg("amount_in must be positive and within the vault's holding")]
     RebalanceInvalidAmount,
+
+    // --- Hedge ---
+    #[msg("max_leverage_bps must be within 1..=30000")]
+    ParamHedgeLeverageOutOfBounds,
+    #[msg("min_margin_ratio_bps must be within 12000..=60000")]
+    ParamHedgeMarginRatioOutOfBounds,
+    #[msg("max_collateral_bps must be at most 5000")]
+    ParamHedgeCollateralOutOfBounds,
+    #[msg("delta_band_bps must be within 10..=2000")]
+    ParamDeltaBandOutOfBounds,
+    #[msg("hedge_ratio_bps must be at most 10000")]
+    ParamHedgeRatioOutOfBounds,
+    #[msg("max_fee_bps (hedge) must be within 1..=200")]
+    ParamHedgeFeeOutOfBounds,
+    #[msg("hedge mode must be 0 (off) or 1 (delta-neutral)")]
+    ParamHedgeModeUnknown,
+    #[msg("the hedge venue cannot change while the vault has collateral on it")]
+    HedgeVenueInUse,
+    #[msg("no hedge venue is configured, or its margin account is not open")]
+    HedgeNotConfigured,
+    #[msg("exchange or margin account does not match the vault's hedge venue")]
+    HedgeAccountMismatch,
+    #[msg("the exchange's markets do not mirror the vault's assets (oracle, decimals, collateral mint)")]
+    HedgeMarketsMismatch,
+    #[msg("hedging is off (mode 0)")]
+    HedgeModeOff,
+    #[msg("hedge not needed: every asset's position is within the delta band of its target")]
+    HedgeNotNeeded,
+    #[msg("wrong direction: the trade moves the position away from its hedge target")]
+    HedgeWrongDirection,
+    #[msg("trade would overshoot the hedge target")]
+    HedgeOvershoot,
+    #[msg("cooldown since the last hedge has not passed")]
+    HedgeCooldown,
+    #[msg("gross perp notional would exceed max_leverage_bps of NAV")]
+    HedgeLeverageExceeded,
+    #[msg("margin ratio would fall below min_margin_ratio_bps of the maintenance requirement")]
+    HedgeMarginTooLow,
+    #[msg("the venue filled a different size than asked")]
+    HedgeFillMismatch,
+    #[msg("execution cost (fee and price) exceeds max_fee_bps of the notional")]
+    HedgeCostExceeded,
+    #[msg("collateral on the venue would exceed max_collateral_bps of NAV")]
+    HedgeCollateralCapExceeded,
+    #[msg("amount exceeds what can leave the venue (owners' share, margin buffer)")]
+    HedgeWithdrawTooLarge,
+    #[msg("the user's hedge claim account is missing or not theirs")]
+    HedgeClaimAccountInvalid,
+    #[msg("the claim holds no units")]
+    HedgeClaimEmpty,
 }

@@ -218,3 +218,61 @@ pub struct RebalanceSwapped {
     pub slippage_used: u64,
     pub prices_mid: [i128; MAX_ASSETS],
 }
+
+#[event]
+pub struct HedgeOpened {
+    pub vault: Pubkey,
+    pub program_id: Pubkey,
+    pub exchange: Pubkey,
+    pub margin_account: Pubkey,
+}
+
+/// Collateral moved between the idle buffer and the margin account.
+#[event]
+pub struct CollateralMoved {
+    pub vault: Pubkey,
+    pub keeper: Pubkey,
+    pub to_venue: bool,
+    pub amount: u64,
+    pub units_minted: u64,
+    pub units_burned: u64,
+    pub units_total: u64,
+    /// Equity of the margin account at mid prices before the move, I80F48 bits.
+    pub equity_before: i128,
+    pub idle_after: u64,
+}
+
+/// One accepted `rebalance_hedge`. Values are base units at mid prices (I80F48 bits).
+#[event]
+pub struct HedgeRebalanced {
+    pub vault: Pubkey,
+    pub keeper: Pubkey,
+    pub asset: u8,
+    pub base_delta: i64,
+    pub position_after: i64,
+    pub residual_before: i128,
+    pub residual_after: i128,
+    pub cost: i128,
+    pub leverage_after: i128,
+    pub margin_ratio_after: i128,
+    pub bounty: u64,
+}
+
+/// A redemption in kind recorded a claim on the margin account.
+#[event]
+pub struct HedgeClaimRecorded {
+    pub vault: Pubkey,
+    pub owner: Pubkey,
+    pub units: u64,
+    pub claim_units_after: u64,
+    pub units_claimed_after: u64,
+}
+
+#[event]
+pub struct HedgeClaimSettled {
+    pub vault: Pubkey,
+    pub owner: Pubkey,
+    pub paid: u64,
+    pub units_burned: u64,
+    pub units_left: u64,
+}

@@ -13,6 +13,7 @@ pub mod instructions;
 pub mod math;
 pub mod operations;
 pub mod oracle;
+pub mod perp;
 pub mod state;
 
 pub use instructions::*;
@@ -55,6 +56,39 @@ pub mod portfolio_vault {
         args: RebalanceSwapArgs,
     ) -> Result<()> {
         instructions::handle_rebalance_swap(ctx, args)
+    }
+
+    /// Opens the vault's margin account on the hedge venue governance set; permissionless.
+    pub fn init_hedge<'info>(ctx: Context<'info, InitHedge<'info>>) -> Result<()> {
+        instructions::handle_init_hedge(ctx)
+    }
+
+    /// Moves base between the idle buffer and the margin account within the hedge limits; permissionless.
+    pub fn move_collateral<'info>(
+        ctx: Context<'info, MoveCollateral<'info>>,
+        amount: u64,
+        to_venue: bool,
+    ) -> Result<()> {
+        instructions::handle_move_collateral(ctx, amount, to_venue)
+    }
+
+    /// Trades one asset's perp toward its hedge target under every check of `rebalance_hedge.rs`; permissionless, pays a capped bounty.
+    pub fn rebalance_hedge<'info>(
+        ctx: Context<'info, RebalanceHedge<'info>>,
+        asset: u8,
+        base_delta: i64,
+    ) -> Result<()> {
+        instructions::handle_rebalance_hedge(ctx, asset, base_delta)
+    }
+
+    /// Creates the account that records a holder's claim on the margin account.
+    pub fn open_hedge_claim(ctx: Context<OpenHedgeClaim>) -> Result<()> {
+        instructions::handle_open_hedge_claim(ctx)
+    }
+
+    /// Pays a claim on the margin account as far as the venue lets collateral leave; permissionless.
+    pub fn settle_hedge_claim<'info>(ctx: Context<'info, SettleHedgeClaim<'info>>) -> Result<()> {
+        instructions::handle_settle_hedge_claim(ctx)
     }
 
     /// Cancels a pending proposal; admin or guardian.

@@ -5,6 +5,19 @@ export type PortfolioVault = {
   "accounts": [
     {
       "discriminator": [
+        183,
+        81,
+        17,
+        220,
+        167,
+        104,
+        43,
+        166
+      ],
+      "name": "hedgeClaim"
+    },
+    {
+      "discriminator": [
         26,
         94,
         189,
@@ -664,6 +677,126 @@ export type PortfolioVault = {
       "code": 6123,
       "msg": "amount_in must be positive and within the vault's holding",
       "name": "rebalanceInvalidAmount"
+    },
+    {
+      "code": 6124,
+      "msg": "max_leverage_bps must be within 1..=30000",
+      "name": "paramHedgeLeverageOutOfBounds"
+    },
+    {
+      "code": 6125,
+      "msg": "min_margin_ratio_bps must be within 12000..=60000",
+      "name": "paramHedgeMarginRatioOutOfBounds"
+    },
+    {
+      "code": 6126,
+      "msg": "max_collateral_bps must be at most 5000",
+      "name": "paramHedgeCollateralOutOfBounds"
+    },
+    {
+      "code": 6127,
+      "msg": "delta_band_bps must be within 10..=2000",
+      "name": "paramDeltaBandOutOfBounds"
+    },
+    {
+      "code": 6128,
+      "msg": "hedge_ratio_bps must be at most 10000",
+      "name": "paramHedgeRatioOutOfBounds"
+    },
+    {
+      "code": 6129,
+      "msg": "max_fee_bps (hedge) must be within 1..=200",
+      "name": "paramHedgeFeeOutOfBounds"
+    },
+    {
+      "code": 6130,
+      "msg": "hedge mode must be 0 (off) or 1 (delta-neutral)",
+      "name": "paramHedgeModeUnknown"
+    },
+    {
+      "code": 6131,
+      "msg": "the hedge venue cannot change while the vault has collateral on it",
+      "name": "hedgeVenueInUse"
+    },
+    {
+      "code": 6132,
+      "msg": "no hedge venue is configured, or its margin account is not open",
+      "name": "hedgeNotConfigured"
+    },
+    {
+      "code": 6133,
+      "msg": "exchange or margin account does not match the vault's hedge venue",
+      "name": "hedgeAccountMismatch"
+    },
+    {
+      "code": 6134,
+      "msg": "the exchange's markets do not mirror the vault's assets (oracle, decimals, collateral mint)",
+      "name": "hedgeMarketsMismatch"
+    },
+    {
+      "code": 6135,
+      "msg": "hedging is off (mode 0)",
+      "name": "hedgeModeOff"
+    },
+    {
+      "code": 6136,
+      "msg": "hedge not needed: every asset's position is within the delta band of its target",
+      "name": "hedgeNotNeeded"
+    },
+    {
+      "code": 6137,
+      "msg": "wrong direction: the trade moves the position away from its hedge target",
+      "name": "hedgeWrongDirection"
+    },
+    {
+      "code": 6138,
+      "msg": "trade would overshoot the hedge target",
+      "name": "hedgeOvershoot"
+    },
+    {
+      "code": 6139,
+      "msg": "cooldown since the last hedge has not passed",
+      "name": "hedgeCooldown"
+    },
+    {
+      "code": 6140,
+      "msg": "gross perp notional would exceed max_leverage_bps of NAV",
+      "name": "hedgeLeverageExceeded"
+    },
+    {
+      "code": 6141,
+      "msg": "margin ratio would fall below min_margin_ratio_bps of the maintenance requirement",
+      "name": "hedgeMarginTooLow"
+    },
+    {
+      "code": 6142,
+      "msg": "the venue filled a different size than asked",
+      "name": "hedgeFillMismatch"
+    },
+    {
+      "code": 6143,
+      "msg": "execution cost (fee and price) exceeds max_fee_bps of the notional",
+      "name": "hedgeCostExceeded"
+    },
+    {
+      "code": 6144,
+      "msg": "collateral on the venue would exceed max_collateral_bps of NAV",
+      "name": "hedgeCollateralCapExceeded"
+    },
+    {
+      "code": 6145,
+      "msg": "amount exceeds what can leave the venue (owners' share, margin buffer)",
+      "name": "hedgeWithdrawTooLarge"
+    },
+    {
+      "code": 6146,
+      "msg": "the user's hedge claim account is missing or not theirs",
+      "name": "hedgeClaimAccountInvalid"
+    },
+    {
+      "code": 6147,
+      "msg": "the claim holds no units",
+      "name": "hedgeClaimEmpty"
     }
   ],
   "events": [
@@ -692,6 +825,19 @@ export type PortfolioVault = {
         93
       ],
       "name": "assetAdded"
+    },
+    {
+      "discriminator": [
+        54,
+        113,
+        80,
+        108,
+        2,
+        191,
+        63,
+        112
+      ],
+      "name": "collateralMoved"
     },
     {
       "discriminator": [
@@ -731,6 +877,58 @@ export type PortfolioVault = {
         191
       ],
       "name": "feesAccrued"
+    },
+    {
+      "discriminator": [
+        41,
+        81,
+        121,
+        83,
+        61,
+        169,
+        44,
+        201
+      ],
+      "name": "hedgeClaimRecorded"
+    },
+    {
+      "discriminator": [
+        131,
+        0,
+        33,
+        209,
+        173,
+        50,
+        173,
+        151
+      ],
+      "name": "hedgeClaimSettled"
+    },
+    {
+      "discriminator": [
+        166,
+        134,
+        217,
+        87,
+        115,
+        75,
+        1,
+        32
+      ],
+      "name": "hedgeOpened"
+    },
+    {
+      "discriminator": [
+        168,
+        69,
+        31,
+        246,
+        107,
+        225,
+        33,
+        238
+      ],
+      "name": "hedgeRebalanced"
     },
     {
       "discriminator": [
@@ -1335,6 +1533,72 @@ export type PortfolioVault = {
     {
       "accounts": [
         {
+          "name": "payer",
+          "signer": true,
+          "writable": true
+        },
+        {
+          "name": "vault"
+        },
+        {
+          "name": "vaultAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "hedgeProgram"
+        },
+        {
+          "name": "exchange"
+        },
+        {
+          "name": "marginAccount",
+          "writable": true
+        },
+        {
+          "address": "11111111111111111111111111111111",
+          "name": "systemProgram"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        37,
+        237,
+        31,
+        129,
+        37,
+        154,
+        69,
+        110
+      ],
+      "docs": [
+        "Opens the vault's margin account on the hedge venue governance set; permissionless."
+      ],
+      "name": "initHedge"
+    },
+    {
+      "accounts": [
+        {
           "name": "admin",
           "relations": [
             "vault"
@@ -1618,6 +1882,164 @@ export type PortfolioVault = {
     {
       "accounts": [
         {
+          "name": "keeper",
+          "signer": true
+        },
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vaultAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "hedgeProgram"
+        },
+        {
+          "name": "exchange",
+          "writable": true
+        },
+        {
+          "name": "marginAccount",
+          "writable": true
+        },
+        {
+          "name": "collateralVault",
+          "writable": true
+        },
+        {
+          "name": "baseMint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "baseVault",
+          "relations": [
+            "vault"
+          ],
+          "writable": true
+        },
+        {
+          "name": "baseTokenProgram"
+        }
+      ],
+      "args": [
+        {
+          "name": "amount",
+          "type": "u64"
+        },
+        {
+          "name": "toVenue",
+          "type": "bool"
+        }
+      ],
+      "discriminator": [
+        236,
+        104,
+        238,
+        93,
+        226,
+        52,
+        26,
+        220
+      ],
+      "docs": [
+        "Moves base between the idle buffer and the margin account within the hedge limits; permissionless."
+      ],
+      "name": "moveCollateral"
+    },
+    {
+      "accounts": [
+        {
+          "name": "payer",
+          "signer": true,
+          "writable": true
+        },
+        {
+          "name": "owner"
+        },
+        {
+          "name": "vault"
+        },
+        {
+          "name": "claim",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  104,
+                  101,
+                  100,
+                  103,
+                  101,
+                  95,
+                  99,
+                  108,
+                  97,
+                  105,
+                  109
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "address": "11111111111111111111111111111111",
+          "name": "systemProgram"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        60,
+        137,
+        28,
+        135,
+        87,
+        49,
+        226,
+        57
+      ],
+      "docs": [
+        "Creates the account that records a holder's claim on the margin account."
+      ],
+      "name": "openHedgeClaim"
+    },
+    {
+      "accounts": [
+        {
           "name": "admin",
           "relations": [
             "vault"
@@ -1695,6 +2117,101 @@ export type PortfolioVault = {
         "Proposes a timelocked parameter or role change; admin only."
       ],
       "name": "proposeChange"
+    },
+    {
+      "accounts": [
+        {
+          "name": "keeper",
+          "signer": true
+        },
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vaultAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "hedgeProgram"
+        },
+        {
+          "name": "exchange",
+          "writable": true
+        },
+        {
+          "name": "marginAccount",
+          "writable": true
+        },
+        {
+          "name": "baseVault",
+          "relations": [
+            "vault"
+          ],
+          "writable": true
+        },
+        {
+          "name": "baseMint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "docs": [
+            "Receives the bounty."
+          ],
+          "name": "keeperBase",
+          "writable": true
+        },
+        {
+          "name": "baseTokenProgram"
+        }
+      ],
+      "args": [
+        {
+          "name": "asset",
+          "type": "u8"
+        },
+        {
+          "name": "baseDelta",
+          "type": "i64"
+        }
+      ],
+      "discriminator": [
+        35,
+        211,
+        159,
+        55,
+        42,
+        200,
+        179,
+        172
+      ],
+      "docs": [
+        "Trades one asset's perp toward its hedge target under every check of `rebalance_hedge.rs`; permissionless, pays a capped bounty."
+      ],
+      "name": "rebalanceHedge"
     },
     {
       "accounts": [
@@ -1942,6 +2459,129 @@ export type PortfolioVault = {
         "Sets the pause flags exactly (the only way to reopen a gate); admin only. Exits are never paused."
       ],
       "name": "setPause"
+    },
+    {
+      "accounts": [
+        {
+          "name": "keeper",
+          "signer": true
+        },
+        {
+          "name": "vault",
+          "relations": [
+            "claim"
+          ],
+          "writable": true
+        },
+        {
+          "name": "vaultAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "hedgeProgram"
+        },
+        {
+          "name": "exchange",
+          "writable": true
+        },
+        {
+          "name": "marginAccount",
+          "writable": true
+        },
+        {
+          "name": "collateralVault",
+          "writable": true
+        },
+        {
+          "name": "claim",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  104,
+                  101,
+                  100,
+                  103,
+                  101,
+                  95,
+                  99,
+                  108,
+                  97,
+                  105,
+                  109
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              },
+              {
+                "account": "hedgeClaim",
+                "kind": "account",
+                "path": "claim.owner"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "name": "claimantBase",
+          "writable": true
+        },
+        {
+          "name": "baseMint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "baseVault",
+          "relations": [
+            "vault"
+          ],
+          "writable": true
+        },
+        {
+          "name": "baseTokenProgram"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        149,
+        239,
+        117,
+        218,
+        228,
+        99,
+        231,
+        224
+      ],
+      "docs": [
+        "Pays a claim on the margin account as far as the venue lets collateral leave; permissionless."
+      ],
+      "name": "settleHedgeClaim"
     },
     {
       "accounts": [
@@ -2380,6 +3020,56 @@ export type PortfolioVault = {
       }
     },
     {
+      "docs": [
+        "Collateral moved between the idle buffer and the margin account."
+      ],
+      "name": "collateralMoved",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "keeper",
+            "type": "pubkey"
+          },
+          {
+            "name": "toVenue",
+            "type": "bool"
+          },
+          {
+            "name": "amount",
+            "type": "u64"
+          },
+          {
+            "name": "unitsMinted",
+            "type": "u64"
+          },
+          {
+            "name": "unitsBurned",
+            "type": "u64"
+          },
+          {
+            "name": "unitsTotal",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Equity of the margin account at mid prices before the move, I80F48 bits."
+            ],
+            "name": "equityBefore",
+            "type": "i128"
+          },
+          {
+            "name": "idleAfter",
+            "type": "u64"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
       "name": "deposited",
       "type": {
         "fields": [
@@ -2499,6 +3189,16 @@ export type PortfolioVault = {
               }
             ],
             "name": "tightenRebalance"
+          },
+          {
+            "fields": [
+              {
+                "defined": {
+                  "name": "hedgeParamsArgs"
+                }
+              }
+            ],
+            "name": "tightenHedge"
           }
         ]
       }
@@ -2624,6 +3324,363 @@ export type PortfolioVault = {
                 16
               ]
             }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "What a holder who redeemed in kind is owed of the margin account (PDA",
+        "`[HEDGE_CLAIM_SEED, vault, owner]`): `units` of the vault's `units_total`, paid out by",
+        "`settle_hedge_claim` whenever the venue lets collateral leave."
+      ],
+      "name": "hedgeClaim",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "units",
+            "type": "u64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "A redemption in kind recorded a claim on the margin account."
+      ],
+      "name": "hedgeClaimRecorded",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "units",
+            "type": "u64"
+          },
+          {
+            "name": "claimUnitsAfter",
+            "type": "u64"
+          },
+          {
+            "name": "unitsClaimedAfter",
+            "type": "u64"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "name": "hedgeClaimSettled",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "paid",
+            "type": "u64"
+          },
+          {
+            "name": "unitsBurned",
+            "type": "u64"
+          },
+          {
+            "name": "unitsLeft",
+            "type": "u64"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "The vault's hedge venue and its margin account there."
+      ],
+      "name": "hedgeConfig",
+      "repr": {
+        "kind": "c"
+      },
+      "serialization": "bytemuck",
+      "type": {
+        "fields": [
+          {
+            "docs": [
+              "A program with the sim-perp ABI; default = no hedge venue."
+            ],
+            "name": "programId",
+            "type": "pubkey"
+          },
+          {
+            "name": "exchange",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "The vault authority's margin account there (the venue's PDA); `init_hedge` opens it."
+            ],
+            "name": "marginAccount",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "Units the margin account is split into: share holders own `units_total -",
+              "units_claimed`, each open claim its own."
+            ],
+            "name": "unitsTotal",
+            "type": "u64"
+          },
+          {
+            "name": "unitsClaimed",
+            "type": "u64"
+          },
+          {
+            "name": "lastHedgeTs",
+            "type": "i64"
+          },
+          {
+            "docs": [
+              "Bit `i`: asset `i` was shorted, resp. bought back, by a hedge that earned a bounty in",
+              "the current cap interval (round trips pay once)."
+            ],
+            "name": "bountiedSold",
+            "type": "u32"
+          },
+          {
+            "name": "bountiedBought",
+            "type": "u32"
+          },
+          {
+            "name": "params",
+            "type": {
+              "defined": {
+                "name": "hedgeParams"
+              }
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "name": "hedgeOpened",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "programId",
+            "type": "pubkey"
+          },
+          {
+            "name": "exchange",
+            "type": "pubkey"
+          },
+          {
+            "name": "marginAccount",
+            "type": "pubkey"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "Limits of `rebalance_hedge` and `move_collateral`, each within hard bounds checked by",
+        "[`HedgeParams::validate`]."
+      ],
+      "name": "hedgeParams",
+      "repr": {
+        "kind": "c"
+      },
+      "serialization": "bytemuck",
+      "type": {
+        "fields": [
+          {
+            "name": "cooldownS",
+            "type": "u32"
+          },
+          {
+            "docs": [
+              "Gross perp notional at most this share of NAV."
+            ],
+            "name": "maxLeverageBps",
+            "type": "u16"
+          },
+          {
+            "docs": [
+              "Perp equity at least this multiple of the maintenance requirement."
+            ],
+            "name": "minMarginRatioBps",
+            "type": "u16"
+          },
+          {
+            "docs": [
+              "Perp equity at most this share of NAV after moving collateral to the venue."
+            ],
+            "name": "maxCollateralBps",
+            "type": "u16"
+          },
+          {
+            "docs": [
+              "A position this far (in value, share of NAV) from its hedge target needs a trade."
+            ],
+            "name": "deltaBandBps",
+            "type": "u16"
+          },
+          {
+            "docs": [
+              "Share of each spot holding to hedge (10000 = delta-neutral)."
+            ],
+            "name": "hedgeRatioBps",
+            "type": "u16"
+          },
+          {
+            "docs": [
+              "Fee plus price cost of one hedge trade at most this share of its notional."
+            ],
+            "name": "maxFeeBps",
+            "type": "u16"
+          },
+          {
+            "docs": [
+              "`HEDGE_MODE_*`."
+            ],
+            "name": "mode",
+            "type": "u8"
+          },
+          {
+            "name": "pad",
+            "type": {
+              "array": [
+                "u8",
+                7
+              ]
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "[`HedgeParams`] as an instruction argument."
+      ],
+      "name": "hedgeParamsArgs",
+      "type": {
+        "fields": [
+          {
+            "name": "mode",
+            "type": "u8"
+          },
+          {
+            "name": "maxLeverageBps",
+            "type": "u16"
+          },
+          {
+            "name": "minMarginRatioBps",
+            "type": "u16"
+          },
+          {
+            "name": "maxCollateralBps",
+            "type": "u16"
+          },
+          {
+            "name": "deltaBandBps",
+            "type": "u16"
+          },
+          {
+            "name": "hedgeRatioBps",
+            "type": "u16"
+          },
+          {
+            "name": "maxFeeBps",
+            "type": "u16"
+          },
+          {
+            "name": "cooldownS",
+            "type": "u32"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "One accepted `rebalance_hedge`. Values are base units at mid prices (I80F48 bits)."
+      ],
+      "name": "hedgeRebalanced",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "keeper",
+            "type": "pubkey"
+          },
+          {
+            "name": "asset",
+            "type": "u8"
+          },
+          {
+            "name": "baseDelta",
+            "type": "i64"
+          },
+          {
+            "name": "positionAfter",
+            "type": "i64"
+          },
+          {
+            "name": "residualBefore",
+            "type": "i128"
+          },
+          {
+            "name": "residualAfter",
+            "type": "i128"
+          },
+          {
+            "name": "cost",
+            "type": "i128"
+          },
+          {
+            "name": "leverageAfter",
+            "type": "i128"
+          },
+          {
+            "name": "marginRatioAfter",
+            "type": "i128"
+          },
+          {
+            "name": "bounty",
+            "type": "u64"
           }
         ],
         "kind": "struct"
@@ -2886,6 +3943,33 @@ export type PortfolioVault = {
               }
             ],
             "name": "addVenue"
+          },
+          {
+            "fields": [
+              {
+                "name": "programId",
+                "type": "pubkey"
+              },
+              {
+                "name": "exchange",
+                "type": "pubkey"
+              },
+              {
+                "name": "marginAccount",
+                "type": "pubkey"
+              }
+            ],
+            "name": "hedgeVenue"
+          },
+          {
+            "fields": [
+              {
+                "defined": {
+                  "name": "hedgeParamsArgs"
+                }
+              }
+            ],
+            "name": "hedge"
           }
         ]
       }
@@ -4260,11 +5344,19 @@ export type PortfolioVault = {
             }
           },
           {
+            "name": "hedge",
+            "type": {
+              "defined": {
+                "name": "hedgeConfig"
+              }
+            }
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                648
+                496
               ]
             }
           }
@@ -4932,6 +6024,72 @@ export const IDL = {
       ]
     },
     {
+      "name": "init_hedge",
+      "docs": [
+        "Opens the vault's margin account on the hedge venue governance set; permissionless."
+      ],
+      "discriminator": [
+        37,
+        237,
+        31,
+        129,
+        37,
+        154,
+        69,
+        110
+      ],
+      "accounts": [
+        {
+          "name": "payer",
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "vault"
+        },
+        {
+          "name": "vault_authority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "hedge_program"
+        },
+        {
+          "name": "exchange"
+        },
+        {
+          "name": "margin_account",
+          "writable": true
+        },
+        {
+          "name": "system_program",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": []
+    },
+    {
       "name": "initialize_risk",
       "docs": [
         "Creates the vault's risk account with parameters checked against hard bounds; admin only."
@@ -5215,6 +6373,164 @@ export const IDL = {
       ]
     },
     {
+      "name": "move_collateral",
+      "docs": [
+        "Moves base between the idle buffer and the margin account within the hedge limits; permissionless."
+      ],
+      "discriminator": [
+        236,
+        104,
+        238,
+        93,
+        226,
+        52,
+        26,
+        220
+      ],
+      "accounts": [
+        {
+          "name": "keeper",
+          "signer": true
+        },
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vault_authority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "hedge_program"
+        },
+        {
+          "name": "exchange",
+          "writable": true
+        },
+        {
+          "name": "margin_account",
+          "writable": true
+        },
+        {
+          "name": "collateral_vault",
+          "writable": true
+        },
+        {
+          "name": "base_mint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "base_vault",
+          "writable": true,
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "base_token_program"
+        }
+      ],
+      "args": [
+        {
+          "name": "amount",
+          "type": "u64"
+        },
+        {
+          "name": "to_venue",
+          "type": "bool"
+        }
+      ]
+    },
+    {
+      "name": "open_hedge_claim",
+      "docs": [
+        "Creates the account that records a holder's claim on the margin account."
+      ],
+      "discriminator": [
+        60,
+        137,
+        28,
+        135,
+        87,
+        49,
+        226,
+        57
+      ],
+      "accounts": [
+        {
+          "name": "payer",
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "owner"
+        },
+        {
+          "name": "vault"
+        },
+        {
+          "name": "claim",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  104,
+                  101,
+                  100,
+                  103,
+                  101,
+                  95,
+                  99,
+                  108,
+                  97,
+                  105,
+                  109
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              },
+              {
+                "kind": "account",
+                "path": "owner"
+              }
+            ]
+          }
+        },
+        {
+          "name": "system_program",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": []
+    },
+    {
       "name": "propose_change",
       "docs": [
         "Proposes a timelocked parameter or role change; admin only."
@@ -5292,6 +6608,101 @@ export const IDL = {
               "name": "ParamChange"
             }
           }
+        }
+      ]
+    },
+    {
+      "name": "rebalance_hedge",
+      "docs": [
+        "Trades one asset's perp toward its hedge target under every check of `rebalance_hedge.rs`; permissionless, pays a capped bounty."
+      ],
+      "discriminator": [
+        35,
+        211,
+        159,
+        55,
+        42,
+        200,
+        179,
+        172
+      ],
+      "accounts": [
+        {
+          "name": "keeper",
+          "signer": true
+        },
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vault_authority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "hedge_program"
+        },
+        {
+          "name": "exchange",
+          "writable": true
+        },
+        {
+          "name": "margin_account",
+          "writable": true
+        },
+        {
+          "name": "base_vault",
+          "writable": true,
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "base_mint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "keeper_base",
+          "docs": [
+            "Receives the bounty."
+          ],
+          "writable": true
+        },
+        {
+          "name": "base_token_program"
+        }
+      ],
+      "args": [
+        {
+          "name": "asset",
+          "type": "u8"
+        },
+        {
+          "name": "base_delta",
+          "type": "i64"
         }
       ]
     },
@@ -5543,6 +6954,129 @@ export const IDL = {
       ]
     },
     {
+      "name": "settle_hedge_claim",
+      "docs": [
+        "Pays a claim on the margin account as far as the venue lets collateral leave; permissionless."
+      ],
+      "discriminator": [
+        149,
+        239,
+        117,
+        218,
+        228,
+        99,
+        231,
+        224
+      ],
+      "accounts": [
+        {
+          "name": "keeper",
+          "signer": true
+        },
+        {
+          "name": "vault",
+          "writable": true,
+          "relations": [
+            "claim"
+          ]
+        },
+        {
+          "name": "vault_authority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "hedge_program"
+        },
+        {
+          "name": "exchange",
+          "writable": true
+        },
+        {
+          "name": "margin_account",
+          "writable": true
+        },
+        {
+          "name": "collateral_vault",
+          "writable": true
+        },
+        {
+          "name": "claim",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  104,
+                  101,
+                  100,
+                  103,
+                  101,
+                  95,
+                  99,
+                  108,
+                  97,
+                  105,
+                  109
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              },
+              {
+                "kind": "account",
+                "path": "claim.owner",
+                "account": "HedgeClaim"
+              }
+            ]
+          }
+        },
+        {
+          "name": "claimant_base",
+          "writable": true
+        },
+        {
+          "name": "base_mint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "base_vault",
+          "writable": true,
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "base_token_program"
+        }
+      ],
+      "args": []
+    },
+    {
       "name": "sweep_surplus",
       "docs": [
         "Sends unaccounted tokens (donations) in a vault token account to the fee recipient; admin only."
@@ -5762,6 +7296,19 @@ export const IDL = {
   ],
   "accounts": [
     {
+      "name": "HedgeClaim",
+      "discriminator": [
+        183,
+        81,
+        17,
+        220,
+        167,
+        104,
+        43,
+        166
+      ]
+    },
+    {
       "name": "Proposal",
       "discriminator": [
         26,
@@ -5829,6 +7376,19 @@ export const IDL = {
       ]
     },
     {
+      "name": "CollateralMoved",
+      "discriminator": [
+        54,
+        113,
+        80,
+        108,
+        2,
+        191,
+        63,
+        112
+      ]
+    },
+    {
       "name": "Deposited",
       "discriminator": [
         111,
@@ -5865,6 +7425,58 @@ export const IDL = {
         90,
         12,
         191
+      ]
+    },
+    {
+      "name": "HedgeClaimRecorded",
+      "discriminator": [
+        41,
+        81,
+        121,
+        83,
+        61,
+        169,
+        44,
+        201
+      ]
+    },
+    {
+      "name": "HedgeClaimSettled",
+      "discriminator": [
+        131,
+        0,
+        33,
+        209,
+        173,
+        50,
+        173,
+        151
+      ]
+    },
+    {
+      "name": "HedgeOpened",
+      "discriminator": [
+        166,
+        134,
+        217,
+        87,
+        115,
+        75,
+        1,
+        32
+      ]
+    },
+    {
+      "name": "HedgeRebalanced",
+      "discriminator": [
+        168,
+        69,
+        31,
+        246,
+        107,
+        225,
+        33,
+        238
       ]
     },
     {
@@ -6644,6 +8256,126 @@ export const IDL = {
       "code": 6123,
       "name": "RebalanceInvalidAmount",
       "msg": "amount_in must be positive and within the vault's holding"
+    },
+    {
+      "code": 6124,
+      "name": "ParamHedgeLeverageOutOfBounds",
+      "msg": "max_leverage_bps must be within 1..=30000"
+    },
+    {
+      "code": 6125,
+      "name": "ParamHedgeMarginRatioOutOfBounds",
+      "msg": "min_margin_ratio_bps must be within 12000..=60000"
+    },
+    {
+      "code": 6126,
+      "name": "ParamHedgeCollateralOutOfBounds",
+      "msg": "max_collateral_bps must be at most 5000"
+    },
+    {
+      "code": 6127,
+      "name": "ParamDeltaBandOutOfBounds",
+      "msg": "delta_band_bps must be within 10..=2000"
+    },
+    {
+      "code": 6128,
+      "name": "ParamHedgeRatioOutOfBounds",
+      "msg": "hedge_ratio_bps must be at most 10000"
+    },
+    {
+      "code": 6129,
+      "name": "ParamHedgeFeeOutOfBounds",
+      "msg": "max_fee_bps (hedge) must be within 1..=200"
+    },
+    {
+      "code": 6130,
+      "name": "ParamHedgeModeUnknown",
+      "msg": "hedge mode must be 0 (off) or 1 (delta-neutral)"
+    },
+    {
+      "code": 6131,
+      "name": "HedgeVenueInUse",
+      "msg": "the hedge venue cannot change while the vault has collateral on it"
+    },
+    {
+      "code": 6132,
+      "name": "HedgeNotConfigured",
+      "msg": "no hedge venue is configured, or its margin account is not open"
+    },
+    {
+      "code": 6133,
+      "name": "HedgeAccountMismatch",
+      "msg": "exchange or margin account does not match the vault's hedge venue"
+    },
+    {
+      "code": 6134,
+      "name": "HedgeMarketsMismatch",
+      "msg": "the exchange's markets do not mirror the vault's assets (oracle, decimals, collateral mint)"
+    },
+    {
+      "code": 6135,
+      "name": "HedgeModeOff",
+      "msg": "hedging is off (mode 0)"
+    },
+    {
+      "code": 6136,
+      "name": "HedgeNotNeeded",
+      "msg": "hedge not needed: every asset's position is within the delta band of its target"
+    },
+    {
+      "code": 6137,
+      "name": "HedgeWrongDirection",
+      "msg": "wrong direction: the trade moves the position away from its hedge target"
+    },
+    {
+      "code": 6138,
+      "name": "HedgeOvershoot",
+      "msg": "trade would overshoot the hedge target"
+    },
+    {
+      "code": 6139,
+      "name": "HedgeCooldown",
+      "msg": "cooldown since the last hedge has not passed"
+    },
+    {
+      "code": 6140,
+      "name": "HedgeLeverageExceeded",
+      "msg": "gross perp notional would exceed max_leverage_bps of NAV"
+    },
+    {
+      "code": 6141,
+      "name": "HedgeMarginTooLow",
+      "msg": "margin ratio would fall below min_margin_ratio_bps of the maintenance requirement"
+    },
+    {
+      "code": 6142,
+      "name": "HedgeFillMismatch",
+      "msg": "the venue filled a different size than asked"
+    },
+    {
+      "code": 6143,
+      "name": "HedgeCostExceeded",
+      "msg": "execution cost (fee and price) exceeds max_fee_bps of the notional"
+    },
+    {
+      "code": 6144,
+      "name": "HedgeCollateralCapExceeded",
+      "msg": "collateral on the venue would exceed max_collateral_bps of NAV"
+    },
+    {
+      "code": 6145,
+      "name": "HedgeWithdrawTooLarge",
+      "msg": "amount exceeds what can leave the venue (owners' share, margin buffer)"
+    },
+    {
+      "code": 6146,
+      "name": "HedgeClaimAccountInvalid",
+      "msg": "the user's hedge claim account is missing or not theirs"
+    },
+    {
+      "code": 6147,
+      "name": "HedgeClaimEmpty",
+      "msg": "the claim holds no units"
     }
   ],
   "types": [
@@ -6859,6 +8591,56 @@ export const IDL = {
       }
     },
     {
+      "name": "CollateralMoved",
+      "docs": [
+        "Collateral moved between the idle buffer and the margin account."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "keeper",
+            "type": "pubkey"
+          },
+          {
+            "name": "to_venue",
+            "type": "bool"
+          },
+          {
+            "name": "amount",
+            "type": "u64"
+          },
+          {
+            "name": "units_minted",
+            "type": "u64"
+          },
+          {
+            "name": "units_burned",
+            "type": "u64"
+          },
+          {
+            "name": "units_total",
+            "type": "u64"
+          },
+          {
+            "name": "equity_before",
+            "docs": [
+              "Equity of the margin account at mid prices before the move, I80F48 bits."
+            ],
+            "type": "i128"
+          },
+          {
+            "name": "idle_after",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
       "name": "Deposited",
       "type": {
         "kind": "struct",
@@ -6975,6 +8757,16 @@ export const IDL = {
               {
                 "defined": {
                   "name": "RebalanceParamsArgs"
+                }
+              }
+            ]
+          },
+          {
+            "name": "TightenHedge",
+            "fields": [
+              {
+                "defined": {
+                  "name": "HedgeParamsArgs"
                 }
               }
             ]
@@ -7104,6 +8896,363 @@ export const IDL = {
                 16
               ]
             }
+          }
+        ]
+      }
+    },
+    {
+      "name": "HedgeClaim",
+      "docs": [
+        "What a holder who redeemed in kind is owed of the margin account (PDA",
+        "`[HEDGE_CLAIM_SEED, vault, owner]`): `units` of the vault's `units_total`, paid out by",
+        "`settle_hedge_claim` whenever the venue lets collateral leave."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "units",
+            "type": "u64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "HedgeClaimRecorded",
+      "docs": [
+        "A redemption in kind recorded a claim on the margin account."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "units",
+            "type": "u64"
+          },
+          {
+            "name": "claim_units_after",
+            "type": "u64"
+          },
+          {
+            "name": "units_claimed_after",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "HedgeClaimSettled",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "paid",
+            "type": "u64"
+          },
+          {
+            "name": "units_burned",
+            "type": "u64"
+          },
+          {
+            "name": "units_left",
+            "type": "u64"
+          }
+        ]
+      }
+    },
+    {
+      "name": "HedgeConfig",
+      "docs": [
+        "The vault's hedge venue and its margin account there."
+      ],
+      "serialization": "bytemuck",
+      "repr": {
+        "kind": "c"
+      },
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "program_id",
+            "docs": [
+              "A program with the sim-perp ABI; default = no hedge venue."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "exchange",
+            "type": "pubkey"
+          },
+          {
+            "name": "margin_account",
+            "docs": [
+              "The vault authority's margin account there (the venue's PDA); `init_hedge` opens it."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "units_total",
+            "docs": [
+              "Units the margin account is split into: share holders own `units_total -",
+              "units_claimed`, each open claim its own."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "units_claimed",
+            "type": "u64"
+          },
+          {
+            "name": "last_hedge_ts",
+            "type": "i64"
+          },
+          {
+            "name": "bountied_sold",
+            "docs": [
+              "Bit `i`: asset `i` was shorted, resp. bought back, by a hedge that earned a bounty in",
+              "the current cap interval (round trips pay once)."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "bountied_bought",
+            "type": "u32"
+          },
+          {
+            "name": "params",
+            "type": {
+              "defined": {
+                "name": "HedgeParams"
+              }
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "HedgeOpened",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "program_id",
+            "type": "pubkey"
+          },
+          {
+            "name": "exchange",
+            "type": "pubkey"
+          },
+          {
+            "name": "margin_account",
+            "type": "pubkey"
+          }
+        ]
+      }
+    },
+    {
+      "name": "HedgeParams",
+      "docs": [
+        "Limits of `rebalance_hedge` and `move_collateral`, each within hard bounds checked by",
+        "[`HedgeParams::validate`]."
+      ],
+      "serialization": "bytemuck",
+      "repr": {
+        "kind": "c"
+      },
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "cooldown_s",
+            "type": "u32"
+          },
+          {
+            "name": "max_leverage_bps",
+            "docs": [
+              "Gross perp notional at most this share of NAV."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "min_margin_ratio_bps",
+            "docs": [
+              "Perp equity at least this multiple of the maintenance requirement."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "max_collateral_bps",
+            "docs": [
+              "Perp equity at most this share of NAV after moving collateral to the venue."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "delta_band_bps",
+            "docs": [
+              "A position this far (in value, share of NAV) from its hedge target needs a trade."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "hedge_ratio_bps",
+            "docs": [
+              "Share of each spot holding to hedge (10000 = delta-neutral)."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "max_fee_bps",
+            "docs": [
+              "Fee plus price cost of one hedge trade at most this share of its notional."
+            ],
+            "type": "u16"
+          },
+          {
+            "name": "mode",
+            "docs": [
+              "`HEDGE_MODE_*`."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "_pad",
+            "type": {
+              "array": [
+                "u8",
+                7
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "HedgeParamsArgs",
+      "docs": [
+        "[`HedgeParams`] as an instruction argument."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "mode",
+            "type": "u8"
+          },
+          {
+            "name": "max_leverage_bps",
+            "type": "u16"
+          },
+          {
+            "name": "min_margin_ratio_bps",
+            "type": "u16"
+          },
+          {
+            "name": "max_collateral_bps",
+            "type": "u16"
+          },
+          {
+            "name": "delta_band_bps",
+            "type": "u16"
+          },
+          {
+            "name": "hedge_ratio_bps",
+            "type": "u16"
+          },
+          {
+            "name": "max_fee_bps",
+            "type": "u16"
+          },
+          {
+            "name": "cooldown_s",
+            "type": "u32"
+          }
+        ]
+      }
+    },
+    {
+      "name": "HedgeRebalanced",
+      "docs": [
+        "One accepted `rebalance_hedge`. Values are base units at mid prices (I80F48 bits)."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "keeper",
+            "type": "pubkey"
+          },
+          {
+            "name": "asset",
+            "type": "u8"
+          },
+          {
+            "name": "base_delta",
+            "type": "i64"
+          },
+          {
+            "name": "position_after",
+            "type": "i64"
+          },
+          {
+            "name": "residual_before",
+            "type": "i128"
+          },
+          {
+            "name": "residual_after",
+            "type": "i128"
+          },
+          {
+            "name": "cost",
+            "type": "i128"
+          },
+          {
+            "name": "leverage_after",
+            "type": "i128"
+          },
+          {
+            "name": "margin_ratio_after",
+            "type": "i128"
+          },
+          {
+            "name": "bounty",
+            "type": "u64"
           }
         ]
       }
@@ -7363,6 +9512,33 @@ export const IDL = {
               {
                 "name": "fee_bps",
                 "type": "u16"
+              }
+            ]
+          },
+          {
+            "name": "HedgeVenue",
+            "fields": [
+              {
+                "name": "program_id",
+                "type": "pubkey"
+              },
+              {
+                "name": "exchange",
+                "type": "pubkey"
+              },
+              {
+                "name": "margin_account",
+                "type": "pubkey"
+              }
+            ]
+          },
+          {
+            "name": "Hedge",
+            "fields": [
+              {
+                "defined": {
+                  "name": "HedgeParamsArgs"
+                }
               }
             ]
           }
@@ -8740,11 +10916,19 @@ export const IDL = {
             }
           },
           {
+            "name": "hedge",
+            "type": {
+              "defined": {
+                "name": "HedgeConfig"
+              }
+            }
+          },
+          {
             "name": "_reserved",
             "type": {
               "array": [
                 "u8",
-                648
+                496
               ]
             }
           }

@@ -35,6 +35,12 @@ pub fn nav(idle_base: u64, holdings: &[PricedHolding], side: PriceSide) -> MathR
     })
 }
 
+/// `nav` plus a signed amount (the share holders' part of a perp account); fails below zero.
+pub fn nav_with_perp(nav: u64, perp_value: i64) -> MathResult<u64> {
+    let total = nav as i128 + perp_value as i128;
+    u64::try_from(total).map_err(|_| MathError::Overflow)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

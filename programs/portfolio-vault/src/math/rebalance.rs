@@ -36,13 +36,16 @@ impl From<MathError> for TradeError {
     }
 }
 
-/// Holdings at mid prices against targets. Slot `n` is the base token (price 1).
+/// Holdings at mid prices against targets. Slot `n` is the base token (price 1); its value
+/// also counts `locked_cash`, base held where trades cannot reach it (the share holders' part of
+/// a perp margin account).
 #[derive(Clone, Copy, Debug)]
 pub struct Portfolio {
     pub n: usize,
     pub amounts: [u64; SLOTS],
     pub prices: [Fx; SLOTS],
     pub targets: [Fx; SLOTS],
+    pub locked_cash: u64,
 }
 
 impl Portfolio {
@@ -61,6 +64,7 @@ impl Portfolio {
             amounts: [0; SLOTS],
             prices: [Fx::ZERO; SLOTS],
             targets: [Fx::ZERO; SLOTS],
+            locked_cash: 0,
         };
         p.amounts[..n].copy_from_slice(&asset_amounts[..n]);
         p.prices[..n].copy_from_slice(&asset_prices[..n]);
@@ -71,8 +75,19 @@ impl Portfolio {
         p
     }
 
+    /// Counts `value` of base that trades cannot move in the cash slot.
+    pub fn with_locked_cash(mut self, value: u64) -> Self {
+        self.locked_cash = value;
+        self
+    }
+
     pub fn value(&self, slot: usize) -> MathResult<u64> {
-        value_floor(self.amounts[slot], self.prices[slot])
+        let v = value_floor(self.amounts[slot], self.prices[slot])?;
+        if slot == self.n {
+            v.checked_add(self.locked_cash).ok_or(MathError::Overflow)
+        } else {
+            Ok(v)
+        }
     }
 
     pub fn nav(&self) -> MathResult<u64> {

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use super::fees::{accrue_management, ManagementAccrual};
 use crate::error::VaultError;
-use crate::math::nav::{nav, PriceSide, PricedHolding};
+use crate::math::nav::{nav, nav_with_perp, PriceSide, PricedHolding};
 use crate::math::shares::shares_for_deposit_floor;
 use crate::math::MathError;
 use crate::state::Vault;
@@ -18,11 +18,13 @@ pub struct DepositEffects {
 }
 
 /// Prices a deposit of `amount` base units: shares at NAV with every asset at the high side of
-/// its band, rounded down.
+/// its band (and the share holders' part of the perp account, `perp_value`, valued on the same
+/// side), rounded down.
 pub fn deposit(
     vault: &Vault,
     holdings: &[PricedHolding],
     minted_supply: u64,
+    perp_value: i64,
     amount: u64,
     min_shares_out: u64,
     now_ts: i64,
@@ -37,7 +39,7 @@ pub fn deposit(
         .pricing_supply(minted_supply)?
         .checked_add(management.shares)
         .ok_or(MathError::Overflow)?;
-    let nav_before = nav(vault.idle_base, holdings, PriceSide::High)?;
+    let nav_before = nav_with_perp(nav(vault.idle_base, holdings, PriceSide::High)?, perp_value)?;
     require!(nav_before > 0, VaultError::VaultNavZero);
     let nav_after = nav_before
         .checked_add(amount)

@@ -52,6 +52,7 @@ pub struct CrystallizeEffects {
 pub fn crystallize(
     vault: &Vault,
     holdings: &[PricedHolding],
+    perp_value: i64,
     minted_supply: u64,
     now_ts: i64,
 ) -> Result<CrystallizeEffects> {
@@ -63,7 +64,10 @@ pub fn crystallize(
     let supply = minted_supply
         .checked_add(pending)
         .ok_or(crate::math::MathError::Overflow)?;
-    let nav_low = nav(vault.idle_base, holdings, PriceSide::Low)?;
+    let nav_low = crate::math::nav::nav_with_perp(
+        nav(vault.idle_base, holdings, PriceSide::Low)?,
+        perp_value,
+    )?;
     let performance = performance_fee(
         nav_low,
         supply,

@@ -107,6 +107,32 @@ pub fn apply_change(
             kind,
             _pad: [0; 5],
         })?,
+        ParamChange::HedgeVenue {
+            program_id,
+            exchange,
+            margin_account,
+        } => {
+            require!(vault.hedge.units_total == 0, VaultError::HedgeVenueInUse);
+            let probe = Venue {
+                program_id,
+                fee_bps: 0,
+                kind: VENUE_KIND_AMM,
+                _pad: [0; 5],
+            };
+            probe.validate()?;
+            require!(
+                exchange != Pubkey::default() && margin_account != Pubkey::default(),
+                VaultError::ParamVenueProgramInvalid
+            );
+            vault.hedge.program_id = program_id;
+            vault.hedge.exchange = exchange;
+            vault.hedge.margin_account = margin_account;
+        }
+        ParamChange::Hedge(args) => {
+            let params = args.params();
+            params.validate()?;
+            vault.hedge.params = params;
+        }
     }
     vault.invariant()
 }
@@ -156,6 +182,15 @@ pub fn apply_derisk(vault: &mut Vault, action: &DeriskAction) -> Result<()> {
                 VaultError::GovNotDerisking
             );
             vault.rebalance = params;
+        }
+        DeriskAction::TightenHedge(args) => {
+            let params = args.params();
+            params.validate()?;
+            require!(
+                params.is_no_looser_than(&vault.hedge.params) && params != vault.hedge.params,
+                VaultError::GovNotDerisking
+            );
+            vault.hedge.params = params;
         }
     }
     vault.invariant()

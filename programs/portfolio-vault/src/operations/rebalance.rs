@@ -172,6 +172,23 @@ pub fn take_bounty(
     let (sell_bit, buy_bit) = (slot_bit(sell, n), slot_bit(buy, n));
     let reverses_paid_trade =
         state.bountied_bought & sell_bit != 0 || state.bountied_sold & buy_bit != 0;
+    let bounty = pay_bounty(state, params, net_saving, idle_base, reverses_paid_trade)?;
+    if bounty > 0 {
+        state.bountied_sold |= sell_bit;
+        state.bountied_bought |= buy_bit;
+    }
+    Ok(bounty)
+}
+
+/// `bounty_share_bps` of `net_saving`, capped per call, by what is left of the interval's cap
+/// and by the idle base; nothing when `reverses_paid_trade`. Records the payment in `state`.
+pub fn pay_bounty(
+    state: &mut RebalanceState,
+    params: &RebalanceParams,
+    net_saving: u64,
+    idle_base: u64,
+    reverses_paid_trade: bool,
+) -> Result<u64> {
     if reverses_paid_trade {
         return Ok(0);
     }
@@ -189,8 +206,6 @@ pub fn take_bounty(
             .total_bounty
             .checked_add(bounty)
             .ok_or(VaultError::MathOverflow)?;
-        state.bountied_sold |= sell_bit;
-        state.bountied_bought |= buy_bit;
     }
     Ok(bounty)
 }

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use super::fees::{accrue_management, ManagementAccrual};
 use crate::error::VaultError;
-use crate::math::nav::{nav, PriceSide, PricedHolding};
+use crate::math::nav::{nav, nav_with_perp, PriceSide, PricedHolding};
 use crate::math::shares::value_for_shares_floor;
 use crate::math::MathError;
 use crate::state::Vault;
@@ -22,6 +22,7 @@ pub fn withdraw(
     vault: &Vault,
     holdings: &[PricedHolding],
     minted_supply: u64,
+    perp_value: i64,
     shares: u64,
     min_assets_out: u64,
     now_ts: i64,
@@ -32,7 +33,7 @@ pub fn withdraw(
         .pricing_supply(minted_supply)?
         .checked_add(management.shares)
         .ok_or(MathError::Overflow)?;
-    let nav_before = nav(vault.idle_base, holdings, PriceSide::Low)?;
+    let nav_before = nav_with_perp(nav(vault.idle_base, holdings, PriceSide::Low)?, perp_value)?;
     let assets_out = value_for_shares_floor(shares, nav_before, supply_before)?;
     require!(assets_out > 0, VaultError::WithdrawZeroAssets);
     require!(

@@ -1,10 +1,12 @@
 //! Account types. Each has an `invariant()` that every mutating instruction calls last.
 
+pub mod hedge;
 pub mod proposal;
 pub mod rebalance;
 pub mod risk;
 pub mod vault;
 
+pub use hedge::*;
 pub use proposal::*;
 pub use rebalance::*;
 pub use risk::*;

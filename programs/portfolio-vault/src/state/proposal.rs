@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 use crate::constants::*;
 use crate::error::VaultError;
 use crate::instructions::RiskParamsArgs;
-use crate::state::RebalanceParamsArgs;
+use crate::state::{HedgeParamsArgs, RebalanceParamsArgs};
 
 /// One change that can hurt depositors, so it waits the timelock. Changes are granular so
 /// several pending proposals never overwrite each other's fields.
@@ -44,6 +44,15 @@ pub enum ParamChange {
         kind: u8,
         fee_bps: u16,
     },
+    /// Sets the hedge venue (a program with the sim-perp ABI), its exchange and the vault
+    /// authority's margin account there; refused while collateral sits on the current one.
+    HedgeVenue {
+        program_id: Pubkey,
+        exchange: Pubkey,
+        margin_account: Pubkey,
+    },
+    /// Replaces every hedging limit (mode included).
+    Hedge(HedgeParamsArgs),
 }
 
 /// A change that only reduces risk: applied at once by the admin or the guardian.
@@ -64,6 +73,8 @@ pub enum DeriskAction {
     RemoveVenue(u8),
     /// Rebalancing limits that are each no looser than now, at least one tighter.
     TightenRebalance(RebalanceParamsArgs),
+    /// Hedging limits that are each no looser than now, at least one tighter.
+    TightenHedge(HedgeParamsArgs),
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]

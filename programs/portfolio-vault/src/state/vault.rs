@@ -7,7 +7,9 @@ use crate::constants::*;
 use crate::error::VaultError;
 use crate::math::Fx;
 use crate::operations::fees::ManagementAccrual;
-use crate::state::{RebalanceParams, RebalanceState, Venue};
+#[cfg(test)]
+use crate::state::HedgeParams;
+use crate::state::{HedgeConfig, RebalanceParams, RebalanceState, Venue};
 
 /// A fixed-point value stored as its little-endian bits (alignment 1, so the account layout is
 /// the same on every target).
@@ -211,7 +213,8 @@ pub struct Vault {
     pub rebalance: RebalanceParams,
     pub venues: [Venue; MAX_VENUES],
     pub rebalance_state: RebalanceState,
-    pub _reserved: [u8; 648],
+    pub hedge: HedgeConfig,
+    pub _reserved: [u8; 496],
 }
 
 impl Vault {
@@ -325,6 +328,12 @@ impl Vault {
             self.rebalance.validate().is_ok(),
             VaultError::VaultInvariantViolated
         );
+        let h = &self.hedge;
+        let hedge_ok = h.params.validate().is_ok()
+            && h.units_claimed <= h.units_total
+            && h.has_venue() == h.is_open()
+            && (h.has_venue() || h.units_total == 0);
+        require!(hedge_ok, VaultError::VaultInvariantViolated);
         for (i, v) in self.venues.iter().enumerate() {
             let ok = v.is_empty() && bytemuck::bytes_of(v).iter().all(|b| *b == 0)
                 || v.validate().is_ok()
@@ -398,8 +407,14 @@ mod tests {
             core::mem::size_of::<RebalanceParams>()
                 + MAX_VENUES * core::mem::size_of::<Venue>()
                 + core::mem::size_of::<RebalanceState>()
-                + 648,
+                + core::mem::size_of::<HedgeConfig>()
+                + 496,
             928
+        );
+        assert_eq!(core::mem::size_of::<HedgeParams>(), 4 + 2 * 6 + 1 + 7);
+        assert_eq!(
+            core::mem::size_of::<HedgeConfig>(),
+            32 * 3 + 8 * 3 + 4 * 2 + 24
         );
         assert_eq!(core::mem::align_of::<Vault>(), 8);
         assert_eq!(Vault::SIZE % 8, 0);

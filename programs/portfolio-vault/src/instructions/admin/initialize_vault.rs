@@ -6,7 +6,7 @@ use crate::constants::*;
 use crate::cpi;
 use crate::error::VaultError;
 use crate::events::VaultInitialized;
-use crate::state::{FxBits, RebalanceParams, Vault, VaultParams};
+use crate::state::{FxBits, HedgeParams, RebalanceParams, Vault, VaultParams};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InitializeVaultArgs {
@@ -132,6 +132,7 @@ pub fn handle_initialize_vault<'info>(
         vault.guardian = args.guardian;
         vault.timelock_s = args.timelock_s;
         vault.rebalance = RebalanceParams::defaults(a.base_mint.decimals);
+        vault.hedge.params = HedgeParams::defaults();
         vault.fee_recipient = args.fee_recipient;
         vault.base_mint = a.base_mint.key();
         vault.base_token_program = a.base_token_program.key();

@@ -5,10 +5,12 @@ use anchor_spl::token_interface::{Mint, TokenAccount};
 use crate::constants::*;
 use crate::error::VaultError;
 use crate::events::FeesAccrued;
+use crate::math::nav::PriceSide;
 use crate::state::Vault;
-use crate::{cpi, operations, oracle};
+use crate::{cpi, operations, oracle, perp};
 
-/// Permissionless. Remaining accounts: one oracle account per asset, in asset order.
+/// Permissionless. Remaining accounts: one oracle account per asset, in asset order, then (when
+/// the vault has a hedge venue) its exchange and the vault's margin account.
 #[derive(Accounts)]
 pub struct AccrueFees<'info> {
     #[account(mut, has_one = share_mint @ VaultError::TokenWrongMint)]
@@ -42,10 +44,22 @@ pub fn handle_accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
         if now <= vault.last_crystallize_ts {
             return Ok(());
         }
-        let prices = oracle::load_prices(&mut vault, ctx.remaining_accounts, now)?;
+        let prices = {
+            let (oracles, _) = perp::split(&vault, ctx.remaining_accounts)?;
+            oracle::load_prices(&mut vault, oracles, now)?
+        };
+        let (_, perp_accounts) = perp::split(&vault, ctx.remaining_accounts)?;
+        let perp_value = perp::priced_value(
+            &vault,
+            perp_accounts,
+            &prices[..vault.num_assets as usize],
+            PriceSide::Low,
+            now,
+        )?;
         let holdings = oracle::priced_holdings(&vault, &prices);
         let n = vault.num_assets as usize;
-        let effects = operations::fees::crystallize(&vault, &holdings[..n], minted_before, now)?;
+        let effects =
+            operations::fees::crystallize(&vault, &holdings[..n], perp_value, minted_before, now)?;
         let hwm_before = vault.hwm_pps.get();
         vault.pending_fee_shares = 0;
         vault.pending_fee_fraction.set(effects.management.fraction);

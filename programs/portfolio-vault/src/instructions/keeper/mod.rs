@@ -1,11 +1,19 @@
 pub mod accrue_fees;
 pub mod apply_proposal;
 pub mod compute_targets;
+pub mod init_hedge;
+pub mod move_collateral;
+pub mod rebalance_hedge;
 pub mod rebalance_swap;
+pub mod settle_hedge_claim;
 pub mod update_risk;
 
 pub use accrue_fees::*;
 pub use apply_proposal::*;
 pub use compute_targets::*;
+pub use init_hedge::*;
+pub use move_collateral::*;
+pub use rebalance_hedge::*;
 pub use rebalance_swap::*;
+pub use settle_hedge_claim::*;
 pub use update_risk::*;

@@ -7,11 +7,12 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::constants::*;
 use crate::error::VaultError;
 use crate::events::RebalanceSwapped;
+use crate::math::nav::PriceSide;
 use crate::math::rebalance::{check_trade, Portfolio, TradeLimits};
 use crate::math::Fx;
 use crate::operations::rebalance::{check_fill, roll_windows, slot_of, take_bounty};
 use crate::state::{RiskState, Vault};
-use crate::{cpi, oracle};
+use crate::{cpi, oracle, perp};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct RebalanceSwapArgs {
@@ -28,7 +29,8 @@ pub struct RebalanceSwapArgs {
     pub route_data: Vec<u8>,
 }
 
-/// Remaining accounts: one oracle per asset in asset order, then the venue program, then the
+/// Remaining accounts: one oracle per asset in asset order, then (when the vault has a hedge
+/// venue) its exchange and the vault's margin account, then the venue program, then the
 /// venue's accounts. For the sim-amm ABI those are `[pool, vault_authority, vault_sell_token,
 /// vault_buy_token, pool_source, pool_destination, mint_in, mint_out, token_program, ..]`.
 #[derive(Accounts)]
@@ -62,6 +64,8 @@ pub struct RebalanceSwap<'info> {
 /// What the pre-trade checks hand to the CPI and the post-trade checks.
 struct Plan {
     portfolio: Portfolio,
+    /// Oracles, then the hedge venue's exchange and margin account when the vault has one.
+    priced_len: usize,
     sell: usize,
     buy: usize,
     min_out: u64,
@@ -85,8 +89,7 @@ pub fn handle_rebalance_swap<'info>(
     let a = &ctx.accounts;
     let vault_key = a.vault.key();
     let plan = plan_and_check(&ctx, &args, now)?;
-    let n_oracles = plan.portfolio.n;
-    let venue_infos = &ctx.remaining_accounts[n_oracles + 1..];
+    let venue_infos = &ctx.remaining_accounts[plan.priced_len + 1..];
 
     // The CPI: only the two traded token accounts may be vault accounts, and the vault
     // authority signs but is never writable.
@@ -134,7 +137,7 @@ pub fn handle_rebalance_swap<'info>(
     let sell_before = cpi::token_balance(&a.vault_sell_token.to_account_info())?;
     let buy_before = cpi::token_balance(&a.vault_buy_token.to_account_info())?;
     let mut infos = Vec::with_capacity(venue_infos.len() + 1);
-    infos.push(ctx.remaining_accounts[n_oracles].clone());
+    infos.push(ctx.remaining_accounts[plan.priced_len].clone());
     infos.extend_from_slice(venue_infos);
     let seeds: &[&[u8]] = &[AUTHORITY_SEED, vault_key.as_ref(), &[plan.authority_bump]];
     invoke_signed(&ix, &infos, &[seeds])?;
@@ -261,9 +264,10 @@ fn plan_and_check<'info>(
     let n = vault.num_assets as usize;
 
     let venue = *vault.venue(args.venue)?;
+    let priced_len = n + if vault.hedge.has_venue() { 2 } else { 0 };
     let venue_program = ctx
         .remaining_accounts
-        .get(n)
+        .get(priced_len)
         .ok_or(VaultError::VenueAccountsInvalid)?;
     require_keys_eq!(
         *venue_program.key,
@@ -307,7 +311,17 @@ fn plan_and_check<'info>(
         VaultError::RebalanceCooldown
     );
 
-    let prices = oracle::load_prices(&mut vault, &ctx.remaining_accounts[..n], now)?;
+    let (oracles, perp_accounts) = perp::split(&vault, &ctx.remaining_accounts[..priced_len])?;
+    let prices = oracle::load_prices(&mut vault, oracles, now)?;
+    // The share holders' part of the perp account counts as cash no trade can move.
+    let locked_cash = match perp_accounts {
+        Some((exchange, margin)) => {
+            let book = perp::load(&vault, exchange, margin)?;
+            let e = perp::equity(&book, n, &prices[..n], None, now)?;
+            perp::owners_value(&vault, e, PriceSide::Low)?.max(0) as u64
+        }
+        None => 0,
+    };
     let mut amounts = [0u64; MAX_ASSETS];
     let mut mids = [Fx::ZERO; MAX_ASSETS];
     let mut targets = [Fx::ZERO; MAX_ASSETS];
@@ -325,7 +339,8 @@ fn plan_and_check<'info>(
         &targets,
         vault.idle_base,
         risk.target_cash.get(),
-    );
+    )
+    .with_locked_cash(locked_cash);
     let nav = portfolio.nav()?;
     let allowance = roll_windows(&mut vault.rebalance_state, &params, nav, now)?;
     let limits = TradeLimits::new(
@@ -352,6 +367,7 @@ fn plan_and_check<'info>(
     }
     Ok(Plan {
         portfolio,
+        priced_len,
         sell,
         buy,
         min_out: args.min_amount_out,

@@ -5,10 +5,12 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::constants::*;
 use crate::error::VaultError;
 use crate::events::Deposited;
+use crate::math::nav::PriceSide;
 use crate::state::Vault;
-use crate::{cpi, operations, oracle};
+use crate::{cpi, operations, oracle, perp};
 
-/// Remaining accounts: one oracle account per asset, in asset order.
+/// Remaining accounts: one oracle account per asset, in asset order, then (when the vault has a
+/// hedge venue) its exchange and the vault's margin account.
 #[derive(Accounts)]
 pub struct Deposit<'info> {
     pub user: Signer<'info>,
@@ -52,13 +54,25 @@ pub fn handle_deposit<'info>(
         let mut vault = a.vault.load_mut()?;
         vault.check_version()?;
         require!(!vault.deposits_paused(), VaultError::DepositPaused);
-        let prices = oracle::load_prices(&mut vault, ctx.remaining_accounts, now)?;
+        let prices = {
+            let (oracles, _) = perp::split(&vault, ctx.remaining_accounts)?;
+            oracle::load_prices(&mut vault, oracles, now)?
+        };
+        let (_, perp_accounts) = perp::split(&vault, ctx.remaining_accounts)?;
+        let perp_value = perp::priced_value(
+            &vault,
+            perp_accounts,
+            &prices[..vault.num_assets as usize],
+            PriceSide::High,
+            now,
+        )?;
         let holdings = oracle::priced_holdings(&vault, &prices);
         let n = vault.num_assets as usize;
         let effects = operations::deposit::deposit(
             &vault,
             &holdings[..n],
             minted_before,
+            perp_value,
             amount,
             min_shares_out,
             now,

@@ -5,16 +5,19 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::*;
 use crate::error::VaultError;
-use crate::events::RedeemedInKind;
-use crate::state::Vault;
+use crate::events::{HedgeClaimRecorded, RedeemedInKind};
+use crate::math::shares::value_for_shares_floor;
+use crate::state::{HedgeClaim, Vault};
 use crate::{cpi, operations};
 
 /// Accounts per asset in `remaining_accounts`, in asset order.
 pub const REDEEM_ACCOUNTS_PER_ASSET: usize = 3;
 
 /// Remaining accounts: for each asset, in asset order, `[vault token account (writable),
-/// receiver token account (writable, owned by the user), mint]`. Needs no oracle; works while
-/// paused and while any oracle is stale.
+/// receiver token account (writable, owned by the user), mint]`; then the user's `HedgeClaim`
+/// (writable), required while the vault's share holders own units of a perp margin account
+/// (it records their pro-rata part of it), optional otherwise. Needs no oracle and no venue; works while paused, while
+/// any oracle is stale and while the venue is halted.
 #[derive(Accounts)]
 pub struct RedeemInKind<'info> {
     pub user: Signer<'info>,
@@ -94,12 +97,16 @@ pub fn handle_redeem_in_kind<'info>(
         VaultError::WithdrawInsufficientShares
     );
 
-    let (effects, n, authority_bump) = {
+    let (effects, n, authority_bump, claim_units) = {
         let mut vault = a.vault.load_mut()?;
         vault.check_version()?;
         let n = vault.num_assets as usize;
+        let with_claim = vault.hedge.owners_units() > 0;
+        // The claim account is required while there are units to claim, optional otherwise.
+        let len = ctx.remaining_accounts.len();
+        let base_len = n * REDEEM_ACCOUNTS_PER_ASSET;
         require!(
-            ctx.remaining_accounts.len() == n * REDEEM_ACCOUNTS_PER_ASSET,
+            len == base_len + 1 || (!with_claim && len == base_len),
             VaultError::TokenAccountCountMismatch
         );
         for (i, slot) in vault.active_assets().iter().enumerate() {
@@ -112,8 +119,40 @@ pub fn handle_redeem_in_kind<'info>(
         for (i, slot) in vault.active_assets_mut().iter_mut().enumerate() {
             slot.holdings -= effects.assets_out[i];
         }
-        (effects, n, vault.authority_bump)
+        // The pro-rata part of the margin account becomes the leaver's claim: recorded here
+        // without touching the venue (halted or not), paid by `settle_hedge_claim`.
+        let claim_units = if with_claim {
+            value_for_shares_floor(shares, vault.hedge.owners_units(), effects.supply_before)?
+        } else {
+            0
+        };
+        vault.hedge.units_claimed += claim_units; // <= owners' units
+        (effects, n, vault.authority_bump, claim_units)
     };
+    if claim_units > 0 {
+        let info = &ctx.remaining_accounts[n * REDEEM_ACCOUNTS_PER_ASSET];
+        require!(info.is_writable, VaultError::HedgeClaimAccountInvalid);
+        let mut claim = Account::<HedgeClaim>::try_from(info)
+            .map_err(|_| error!(VaultError::HedgeClaimAccountInvalid))?;
+        require!(
+            claim.vault == vault_key && claim.owner == user_key,
+            VaultError::HedgeClaimAccountInvalid
+        );
+        claim.units = claim
+            .units
+            .checked_add(claim_units)
+            .ok_or(VaultError::MathOverflow)?;
+        let units_after = claim.units;
+        claim.exit(&crate::ID)?;
+        let units_claimed_after = a.vault.load()?.hedge.units_claimed;
+        emit!(HedgeClaimRecorded {
+            vault: vault_key,
+            owner: user_key,
+            units: claim_units,
+            claim_units_after: units_after,
+            units_claimed_after,
+        });
+    }
 
     cpi::burn_shares(
         &a.token_program.to_account_info(),

@@ -5,10 +5,12 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::constants::*;
 use crate::error::VaultError;
 use crate::events::Withdrawn;
+use crate::math::nav::PriceSide;
 use crate::state::Vault;
-use crate::{cpi, operations, oracle};
+use crate::{cpi, operations, oracle, perp};
 
-/// Remaining accounts: one oracle account per asset, in asset order. Never paused.
+/// Remaining accounts: one oracle account per asset, in asset order, then (when the vault has a
+/// hedge venue) its exchange and the vault's margin account. Never paused.
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     pub user: Signer<'info>,
@@ -55,13 +57,25 @@ pub fn handle_withdraw<'info>(
     let (effects, prices, idle_before, authority_bump) = {
         let mut vault = a.vault.load_mut()?;
         vault.check_version()?;
-        let prices = oracle::load_prices(&mut vault, ctx.remaining_accounts, now)?;
+        let prices = {
+            let (oracles, _) = perp::split(&vault, ctx.remaining_accounts)?;
+            oracle::load_prices(&mut vault, oracles, now)?
+        };
+        let (_, perp_accounts) = perp::split(&vault, ctx.remaining_accounts)?;
+        let perp_value = perp::priced_value(
+            &vault,
+            perp_accounts,
+            &prices[..vault.num_assets as usize],
+            PriceSide::Low,
+            now,
+        )?;
         let holdings = oracle::priced_holdings(&vault, &prices);
         let n = vault.num_assets as usize;
         let effects = operations::withdraw::withdraw(
             &vault,
             &holdings[..n],
             minted_before,
+            perp_value,
             shares,
             min_assets_out,
             now,
