@@ -788,3 +788,97 @@ async fn derisk_fails_loosening_rebalance_or_missing_venue() {
     )
     .await;
 }
+
+// ---------------------------------------------------------------- hedging
+
+use portfolio_vault::state::HedgeParamsArgs;
+
+#[tokio::test]
+async fn propose_change_fails_hedge_out_of_bounds() {
+    let mut h = Harness::new(1).await;
+    let admin = h.admin.insecure_clone();
+    let base = HedgeParamsArgs::from_params(&h.vault_state().await.hedge.params);
+    type Tweak = fn(&mut HedgeParamsArgs);
+    let cases: [(Tweak, VaultError); 9] = [
+        (|p| p.mode = 2, VaultError::ParamHedgeModeUnknown),
+        (
+            |p| p.max_leverage_bps = 0,
+            VaultError::ParamHedgeLeverageOutOfBounds,
+        ),
+        (
+            |p| p.max_leverage_bps = 30_001,
+            VaultError::ParamHedgeLeverageOutOfBounds,
+        ),
+        (
+            |p| p.min_margin_ratio_bps = 11_999,
+            VaultError::ParamHedgeMarginRatioOutOfBounds,
+        ),
+        (
+            |p| p.max_collateral_bps = 5_001,
+            VaultError::ParamHedgeCollateralOutOfBounds,
+        ),
+        (
+            |p| p.delta_band_bps = 9,
+            VaultError::ParamDeltaBandOutOfBounds,
+        ),
+        (
+            |p| p.hedge_ratio_bps = 10_001,
+            VaultError::ParamHedgeRatioOutOfBounds,
+        ),
+        (
+            |p| p.max_fee_bps = 201,
+            VaultError::ParamHedgeFeeOutOfBounds,
+        ),
+        (
+            |p| p.cooldown_s = 86_401,
+            VaultError::ParamCooldownOutOfBounds,
+        ),
+    ];
+    for (tweak, e) in cases {
+        let mut p = base;
+        tweak(&mut p);
+        propose_fails(&mut h, &admin, ParamChange::Hedge(p), e).await;
+    }
+    let venue = ParamChange::HedgeVenue {
+        program_id: portfolio_vault::ID,
+        exchange: Pubkey::new_unique(),
+        margin_account: Pubkey::new_unique(),
+    };
+    propose_fails(&mut h, &admin, venue, VaultError::ParamVenueProgramInvalid).await;
+}
+
+#[tokio::test]
+async fn derisk_fails_loosening_hedge() {
+    let mut h = Harness::new(1).await;
+    let g = h.guardian.insecure_clone();
+    let base = HedgeParamsArgs::from_params(&h.vault_state().await.hedge.params);
+    type Tweak = fn(&mut HedgeParamsArgs);
+    let loosenings: [Tweak; 6] = [
+        |p| p.max_leverage_bps += 1,
+        |p| p.min_margin_ratio_bps -= 1,
+        |p| p.max_collateral_bps += 1,
+        |p| p.max_fee_bps += 1,
+        // Turning hedging on, or changing its target, needs the timelock.
+        |p| p.mode = HEDGE_MODE_DELTA_NEUTRAL,
+        |p| p.hedge_ratio_bps -= 1,
+    ];
+    for tweak in loosenings {
+        let mut p = base;
+        tweak(&mut p);
+        derisk_fails(
+            &mut h,
+            &g,
+            DeriskAction::TightenHedge(p),
+            VaultError::GovNotDerisking,
+        )
+        .await;
+    }
+    let mut p = base;
+    p.max_leverage_bps -= 1;
+    p.min_margin_ratio_bps += 1;
+    h.derisk(&g, DeriskAction::TightenHedge(p)).await.unwrap();
+    assert_eq!(
+        h.vault_state().await.hedge.params.max_leverage_bps,
+        base.max_leverage_bps - 1
+    );
+}

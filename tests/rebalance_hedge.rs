@@ -492,3 +492,17 @@ async fn flash_crash_delta_neutral_vault_keeps_its_nav_and_is_not_liquidated() {
     let res = s.h.perp_liquidate(&x, &liquidator, margin, 1).await;
     assert_eq!(custom_code(&res), perp_code(PerpError::NotLiquidatable));
 }
+
+#[tokio::test]
+async fn propose_change_fails_new_hedge_venue_while_collateral_is_on_it() {
+    let mut s = setup_with(HEDGE_MODE_DELTA_NEUTRAL, 1_000).await;
+    let change = portfolio_vault::state::ParamChange::HedgeVenue {
+        program_id: sim_perp::ID,
+        exchange: Pubkey::new_unique(),
+        margin_account: Pubkey::new_unique(),
+    };
+    let before = s.h.snapshot(&[]).await;
+    let res = s.h.propose(change).await.map(|_| ());
+    assert_vault_error(res, VaultError::HedgeVenueInUse);
+    s.h.assert_unchanged(&before).await;
+}
