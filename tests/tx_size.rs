@@ -50,6 +50,18 @@ fn measure(
     }
 }
 
+/// `build` as it is for a vault with a hedge venue (two more priced accounts, the claim).
+fn with_hedge(
+    h: &mut Harness,
+    venue: &vault_tests::perp::TestExchange,
+    build: impl Fn(&Harness) -> Instruction,
+) -> Instruction {
+    h.hedge = Some((venue.exchange, h.vault_margin(venue)));
+    let ix = build(h);
+    h.hedge = None;
+    ix
+}
+
 #[tokio::test]
 async fn every_instruction_fits_at_sixteen_assets() {
     let mut h = Harness::new(16).await;
@@ -199,6 +211,24 @@ async fn every_instruction_fits_at_sixteen_assets() {
             &alt,
         ),
         measure("init_hedge", &keeper.key(), h.ix_init_hedge(&venue), &alt),
+        measure(
+            "rebalance_swap+hedge",
+            &keeper.key(),
+            with_hedge(&mut h, &venue, rebalance_ix),
+            &alt,
+        ),
+        measure(
+            "deposit+hedge",
+            &u.key(),
+            with_hedge(&mut h, &venue, |h| h.ix_deposit(&u, 1_000_000, 1)),
+            &alt,
+        ),
+        measure(
+            "redeem_in_kind+hedge",
+            &u.key(),
+            with_hedge(&mut h, &venue, |h| h.ix_redeem_in_kind(&u, 1_000_000)),
+            &alt,
+        ),
         measure(
             "set_pause",
             &admin,
