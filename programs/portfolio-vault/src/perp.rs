@@ -72,7 +72,7 @@ pub fn load(vault: &Vault, exchange: &AccountInfo, margin: &AccountInfo) -> Resu
 
 /// Per-market prices for valuing the book on `side`, and the funding each market has accrued
 /// up to `now`. `Low` values every position at its worse edge of the band (longs at the low
-/// price, shorts at the high), `High` at its better edge, `Mid`-like valuation uses `price`.
+/// price, shorts at the high), `High` at its better edge, and `None` at the mid price.
 pub fn marks(
     book: &PerpBook,
     n: usize,

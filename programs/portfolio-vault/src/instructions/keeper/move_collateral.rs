@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::instruction::AccountMeta;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::*;
@@ -209,5 +210,3 @@ pub fn handle_move_collateral<'info>(
     });
     Ok(())
 }
-
-use anchor_lang::solana_program::instruction::AccountMeta;
