@@ -1,0 +1,219 @@
+//! The in-process backend: the vault, sim-amm and sim-perp programs compiled natively and run
+//! inside solana-program-test's bank with the real SPL Token programs and real CPIs. Besides
+//! the [`ChainClient`] calls it lets a simulator write accounts (oracles) and set the clock.
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use solana_account::{Account, AccountSharedData};
+use solana_hash::Hash;
+use solana_keypair::Keypair;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
+use std::sync::Mutex;
+
+use super::{transaction_error, ChainClient, ChainClock, Simulation};
+use crate::error::ClientError;
+
+/// A `processor!`-compatible wrapper around an Anchor program's `entry`, which ties its three
+/// arguments to one lifetime; every borrow lives for the whole call, so unifying them is sound.
+#[macro_export]
+macro_rules! anchor_processor {
+    ($name:ident, $entry:path) => {
+        fn $name<'a, 'b, 'c, 'd>(
+            program_id: &'a Pubkey,
+            accounts: &'b [AccountInfo<'c>],
+            data: &'d [u8],
+        ) -> ProgramResult {
+            let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
+                unsafe { std::mem::transmute((program_id, accounts, data)) };
+            $entry(program_id, accounts, data)
+        }
+    };
+}
+
+anchor_processor!(vault_processor, portfolio_vault::entry);
+anchor_processor!(amm_processor, sim_amm::entry);
+anchor_processor!(perp_processor, sim_perp::entry);
+
+/// Program-test with the vault, sim-amm and sim-perp registered natively. Program-test logs
+/// every transaction at debug level; keep errors only unless `RUST_LOG` asks for more.
+pub fn program_test() -> ProgramTest {
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
+    let mut pt = ProgramTest::default();
+    pt.prefer_bpf(false);
+    pt.add_program(
+        "portfolio_vault",
+        portfolio_vault::ID,
+        processor!(vault_processor),
+    );
+    pt.add_program("sim_amm", sim_amm::ID, processor!(amm_processor));
+    pt.add_program("sim_perp", sim_perp::ID, processor!(perp_processor));
+    pt
+}
+
+pub struct BankChain {
+    rt: tokio::runtime::Runtime,
+    ctx: Mutex<ProgramTestContext>,
+    payer: Keypair,
+}
+
+impl BankChain {
+    /// A fresh bank with the three programs; its payer holds the genesis SOL.
+    pub fn start() -> Self {
+        // One thread: the bank's own server thread does the work; a current-thread runtime
+        // avoids a cross-thread wake-up on every call.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let ctx = rt.block_on(program_test().start_with_context());
+        let payer = ctx.payer.insecure_clone();
+        Self {
+            rt,
+            ctx: Mutex::new(ctx),
+            payer,
+        }
+    }
+
+    /// The genesis payer (funds and pays for everything the simulator sets up).
+    pub fn payer(&self) -> &Keypair {
+        &self.payer
+    }
+
+    /// Writes an account directly (oracle updates, test set-up).
+    pub fn set_account(&self, key: &Pubkey, account: Account) {
+        self.ctx
+            .lock()
+            .unwrap()
+            .set_account(key, &AccountSharedData::from(account));
+    }
+
+    /// Sets the clock's unix time (the simulator's market time).
+    pub fn set_unix_timestamp(&self, ts: i64) {
+        let ctx = self.ctx.lock().unwrap();
+        let mut clock: anchor_lang::prelude::Clock = self
+            .rt
+            .block_on(ctx.banks_client.get_sysvar())
+            .expect("clock sysvar");
+        clock.unix_timestamp = ts;
+        ctx.set_sysvar(&clock);
+    }
+
+    /// Moves to a new slot (a new bank, so a new blockhash), keeping the unix time.
+    pub fn advance_slot(&self) {
+        let now = self.clock().expect("clock").unix_timestamp;
+        {
+            let mut ctx = self.ctx.lock().unwrap();
+            let slot = self
+                .rt
+                .block_on(ctx.banks_client.get_root_slot())
+                .expect("slot");
+            ctx.warp_to_slot(slot + 1).expect("warp");
+        }
+        self.set_unix_timestamp(now);
+    }
+
+    fn banks(&self) -> solana_program_test::BanksClient {
+        self.ctx.lock().unwrap().banks_client.clone()
+    }
+}
+
+fn banks_err(e: BanksClientError) -> ClientError {
+    match e {
+        BanksClientError::TransactionError(err) => transaction_error(err, vec![]),
+        BanksClientError::SimulationError { err, logs, .. } => transaction_error(err, logs),
+        other => ClientError::Chain(other.to_string()),
+    }
+}
+
+impl ChainClient for BankChain {
+    fn get_account(&self, key: &Pubkey) -> Result<Option<Account>, ClientError> {
+        let b = self.banks();
+        self.rt.block_on(b.get_account(*key)).map_err(banks_err)
+    }
+
+    fn clock(&self) -> Result<ChainClock, ClientError> {
+        let b = self.banks();
+        let c: anchor_lang::prelude::Clock = self.rt.block_on(b.get_sysvar()).map_err(banks_err)?;
+        Ok(ChainClock {
+            slot: c.slot,
+            unix_timestamp: c.unix_timestamp,
+        })
+    }
+
+    fn latest_blockhash(&self) -> Result<Hash, ClientError> {
+        let b = self.banks();
+        self.rt
+            .block_on(b.get_latest_blockhash())
+            .map_err(banks_err)
+    }
+
+    fn simulate(&self, tx: &VersionedTransaction) -> Result<Simulation, ClientError> {
+        let b = self.banks();
+        let r = self
+            .rt
+            .block_on(b.simulate_transaction(tx.clone()))
+            .map_err(banks_err)?;
+        let (logs, units) = r
+            .simulation_details
+            .map(|d| (d.logs, d.units_consumed))
+            .unwrap_or_default();
+        let error = match r.result {
+            Some(Err(e)) => Some(transaction_error(e, logs.clone())),
+            _ => None,
+        };
+        Ok(Simulation {
+            units_consumed: units,
+            logs,
+            error,
+        })
+    }
+
+    fn send_and_confirm(&self, tx: &VersionedTransaction) -> Result<Signature, ClientError> {
+        let b = self.banks();
+        let r = self
+            .rt
+            .block_on(b.process_transaction_with_metadata(tx.clone()))
+            .map_err(banks_err)?;
+        match r.result {
+            Ok(()) => Ok(tx.signatures[0]),
+            Err(e) => Err(transaction_error(
+                e,
+                r.metadata.map(|m| m.log_messages).unwrap_or_default(),
+            )),
+        }
+    }
+
+    fn recent_prioritization_fees(&self, _accounts: &[Pubkey]) -> Result<Vec<u64>, ClientError> {
+        Ok(vec![])
+    }
+
+    fn minimum_balance_for_rent_exemption(&self, len: usize) -> Result<u64, ClientError> {
+        let b = self.banks();
+        let rent = self.rt.block_on(b.get_rent()).map_err(banks_err)?;
+        Ok(rent.minimum_balance(len))
+    }
+}
+
+impl BankChain {
+    /// Signs with the payer (and `signers`) and sends.
+    pub fn send(
+        &self,
+        instructions: &[solana_instruction::Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Signature, ClientError> {
+        let bh = self.latest_blockhash()?;
+        let mut all: Vec<&dyn Signer> = vec![&self.payer];
+        for s in signers {
+            if s.pubkey() != self.payer.pubkey() {
+                all.push(*s);
+            }
+        }
+        let tx = super::build_transaction(&self.payer.pubkey(), instructions, &all, bh, &[])?;
+        self.send_and_confirm(&tx)
+    }
+}
