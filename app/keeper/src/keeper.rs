@@ -1,0 +1,459 @@
+//! One keeper: read → `update_risk` when due → `compute_targets` → hedge → swap, each
+//! transaction simulated, then sent with a compute limit and a priority fee.
+
+use anchor_lang::prelude::Pubkey;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_signer::Signer;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use vault_client::chain::build_transaction;
+use vault_client::ix::AmmRoute;
+use vault_client::{ChainClient, ClientError, OracleAddresses, SwapPlan, VaultSnapshot, Wait};
+
+use crate::config::KeeperConfig;
+use crate::metrics::Metrics;
+
+/// Compute units a transaction may ask for at most.
+const MAX_COMPUTE_UNITS: u64 = 1_400_000;
+/// Floor of the compute limit: natively run programs report few units in simulation.
+const MIN_COMPUTE_UNITS: u64 = 200_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionKind {
+    UpdateRisk,
+    ComputeTargets,
+    MoveCollateral,
+    Hedge,
+    Swap,
+}
+
+/// What became of one planned transaction.
+#[derive(Debug)]
+pub enum Status {
+    Sent(Signature),
+    /// Dry run: the simulation passed; nothing was sent.
+    Simulated {
+        units: u64,
+    },
+    /// The program refused it (in simulation or on send): another keeper won the race, or
+    /// the state moved. Not retried.
+    Refused(ClientError),
+    /// Transient failures on every attempt.
+    Failed(ClientError),
+}
+
+#[derive(Debug)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub status: Status,
+    pub detail: String,
+    /// Base-unit value the action moves (swap input at the oracle mid price; hedge notional).
+    pub notional: u64,
+}
+
+/// A planned transaction, before it is sent.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub kind: ActionKind,
+    pub instructions: Vec<Instruction>,
+    pub detail: String,
+    pub notional: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct TickReport {
+    pub actions: Vec<Action>,
+    /// Why nothing (more) was sent.
+    pub waits: Vec<Wait>,
+}
+
+impl TickReport {
+    pub fn sent(&self, kind: ActionKind) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.kind == kind && matches!(a.status, Status::Sent(_)))
+            .count()
+    }
+
+    pub fn sent_any(&self) -> bool {
+        self.actions
+            .iter()
+            .any(|a| matches!(a.status, Status::Sent(_)))
+    }
+}
+
+pub type Outcome = Result<TickReport, ClientError>;
+
+pub struct Keeper<'c> {
+    pub chain: &'c dyn ChainClient,
+    pub signer: Keypair,
+    pub vault: Pubkey,
+    pub bounty_account: Pubkey,
+    pub oracles: OracleAddresses,
+    pub cfg: KeeperConfig,
+    pub metrics: Arc<Metrics>,
+    keys: vault_client::KeysCache,
+}
+
+/// The associated token account of `owner` for `mint` (the default bounty account).
+pub fn associated_token_account(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    const ATA_PROGRAM: Pubkey =
+        anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+    Pubkey::find_program_address(
+        &[owner.as_ref(), token_program.as_ref(), mint.as_ref()],
+        &ATA_PROGRAM,
+    )
+    .0
+}
+
+fn percentile(mut fees: Vec<u64>, pct: u8) -> u64 {
+    if fees.is_empty() {
+        return 0;
+    }
+    fees.sort_unstable();
+    let idx = ((fees.len() - 1) * pct.min(100) as usize) / 100;
+    fees[idx]
+}
+
+impl<'c> Keeper<'c> {
+    pub fn new(
+        chain: &'c dyn ChainClient,
+        signer: Keypair,
+        vault: Pubkey,
+        bounty_account: Pubkey,
+        oracles: OracleAddresses,
+        cfg: KeeperConfig,
+    ) -> Self {
+        Self {
+            chain,
+            signer,
+            vault,
+            bounty_account,
+            oracles,
+            cfg,
+            metrics: Arc::new(Metrics::default()),
+            keys: Default::default(),
+        }
+    }
+
+    pub fn snapshot(&self) -> Result<VaultSnapshot, ClientError> {
+        VaultSnapshot::load_cached(self.chain, self.vault, &self.oracles, &self.keys)
+    }
+
+    /// The risk-model transactions due now: sampling (with the targets in the same
+    /// transaction) or the targets alone.
+    pub fn plan_risk(&self, s: &VaultSnapshot) -> Option<Planned> {
+        use vault_client::portfolio_vault::constants::{PAUSE_COMPUTE_TARGETS, PAUSE_UPDATE_RISK};
+        let flags = s.vault.pause_flags;
+        let can_sample = flags & PAUSE_UPDATE_RISK == 0 && s.all_prices().is_ok();
+        let can_target = flags & PAUSE_COMPUTE_TARGETS == 0;
+        if s.update_risk_due() && can_sample {
+            let mut ixs = vec![s.keys.update_risk()];
+            if can_target {
+                ixs.push(s.keys.compute_targets());
+            }
+            return Some(Planned {
+                kind: ActionKind::UpdateRisk,
+                instructions: ixs,
+                detail: "update_risk + compute_targets".into(),
+                notional: 0,
+            });
+        }
+        if s.targets_due() && can_target {
+            return Some(Planned {
+                kind: ActionKind::ComputeTargets,
+                instructions: vec![s.keys.compute_targets()],
+                detail: "compute_targets".into(),
+                notional: 0,
+            });
+        }
+        None
+    }
+
+    /// The next hedge transaction: collateral to the venue first, then the trade.
+    pub fn plan_hedge(&self, s: &VaultSnapshot) -> Result<Planned, Wait> {
+        if !self.cfg.hedge || s.keys.hedge.is_none() {
+            return Err(Wait::NothingToDo);
+        }
+        let shortfall = s.collateral_shortfall();
+        let me = self.signer.pubkey();
+        if shortfall > 0 {
+            return Ok(Planned {
+                kind: ActionKind::MoveCollateral,
+                instructions: vec![s.keys.move_collateral(me, shortfall, true)],
+                detail: format!("move {shortfall} base to the hedge venue"),
+                notional: shortfall,
+            });
+        }
+        let t = s.plan_hedge()?;
+        Ok(Planned {
+            kind: ActionKind::Hedge,
+            instructions: vec![s.keys.rebalance_hedge(
+                me,
+                self.bounty_account,
+                t.asset as u8,
+                t.base_delta,
+            )],
+            detail: format!("hedge asset {} by {} units", t.asset, t.base_delta),
+            notional: t.residual.abs().to_num::<f64>() as u64,
+        })
+    }
+
+    /// The next swap by the shared planner.
+    pub fn plan_swap(&self, s: &VaultSnapshot) -> Result<Planned, Wait> {
+        let SwapPlan {
+            venue,
+            venue_program,
+            trade,
+        } = s.plan_swap()?;
+        let route = AmmRoute::sim_amm(
+            venue_program,
+            s.keys.slot_mint(trade.sell),
+            s.keys.slot_mint(trade.buy),
+        );
+        let ix = s.keys.rebalance_swap_amm(
+            self.signer.pubkey(),
+            self.bounty_account,
+            venue,
+            &route,
+            trade.sell,
+            trade.buy,
+            trade.amount_in,
+            trade.check.min_out,
+        );
+        Ok(Planned {
+            kind: ActionKind::Swap,
+            instructions: vec![ix],
+            detail: format!(
+                "swap {} of slot {} for >= {} of slot {} (value {} base, benefit {}, cost {})",
+                trade.amount_in,
+                trade.sell,
+                trade.check.min_out,
+                trade.buy,
+                trade.check.value_in,
+                trade.check.benefit,
+                trade.check.cost
+            ),
+            notional: trade.check.value_in,
+        })
+    }
+
+    fn priority_fee(&self, writable: &[Pubkey]) -> u64 {
+        let fees = self
+            .chain
+            .recent_prioritization_fees(writable)
+            .unwrap_or_default();
+        percentile(fees, self.cfg.priority_fee_percentile)
+            .min(self.cfg.max_priority_fee_micro_lamports)
+    }
+
+    fn with_budget(ixs: &[Instruction], units: u64, price: u64) -> Vec<Instruction> {
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(
+            units.min(MAX_COMPUTE_UNITS) as u32,
+        )];
+        if price > 0 {
+            all.push(ComputeBudgetInstruction::set_compute_unit_price(price));
+        }
+        all.extend_from_slice(ixs);
+        all
+    }
+
+    fn transaction(
+        &self,
+        ixs: &[Instruction],
+    ) -> Result<vault_client::chain::VersionedTransaction, ClientError> {
+        let bh = self.chain.latest_blockhash()?;
+        build_transaction(&self.signer.pubkey(), ixs, &[&self.signer], bh, &[])
+    }
+
+    /// Simulates `p`, then (unless dry-run) sends it with the simulated compute units plus
+    /// the margin and a priority fee, retrying transient failures with a fresh blockhash and
+    /// exponential backoff.
+    pub fn execute(&self, p: Planned) -> Action {
+        let status = self.execute_status(&p);
+        match &status {
+            Status::Sent(_) => {
+                Metrics::inc(&self.metrics.sent);
+                let counter = match p.kind {
+                    ActionKind::UpdateRisk => &self.metrics.risk_updates,
+                    ActionKind::ComputeTargets => &self.metrics.target_updates,
+                    ActionKind::Hedge | ActionKind::MoveCollateral => &self.metrics.hedges,
+                    ActionKind::Swap => &self.metrics.swaps,
+                };
+                Metrics::inc(counter);
+                tracing::info!(kind = ?p.kind, detail = %p.detail, "sent");
+            }
+            Status::Simulated { units } => {
+                Metrics::inc(&self.metrics.simulated_only);
+                tracing::info!(kind = ?p.kind, detail = %p.detail, units, "dry run: simulated, not sent");
+            }
+            Status::Refused(e) => {
+                Metrics::inc(&self.metrics.refused);
+                tracing::info!(kind = ?p.kind, detail = %p.detail, error = %e, "refused by the program; moving on");
+            }
+            Status::Failed(e) => {
+                Metrics::inc(&self.metrics.send_failures);
+                tracing::warn!(kind = ?p.kind, detail = %p.detail, error = %e, "gave up after retries");
+            }
+        }
+        Action {
+            kind: p.kind,
+            status,
+            detail: p.detail,
+            notional: p.notional,
+        }
+    }
+
+    fn execute_status(&self, p: &Planned) -> Status {
+        let writable: Vec<Pubkey> = p
+            .instructions
+            .iter()
+            .flat_map(|ix| {
+                ix.accounts
+                    .iter()
+                    .filter(|m| m.is_writable)
+                    .map(|m| m.pubkey)
+            })
+            .collect();
+        let price = self.priority_fee(&writable);
+        self.metrics.priority_fee.store(price, Ordering::Relaxed);
+        let probe = match self.transaction(&Self::with_budget(
+            &p.instructions,
+            MAX_COMPUTE_UNITS,
+            price,
+        )) {
+            Ok(tx) => tx,
+            Err(e) => return Status::Failed(e),
+        };
+        let sim = match self.chain.simulate(&probe) {
+            Ok(s) => s,
+            Err(e) => return Status::Failed(e),
+        };
+        if let Some(e) = sim.error {
+            return Status::Refused(e);
+        }
+        let units = (sim.units_consumed * (100 + self.cfg.compute_margin_pct as u64) / 100)
+            .max(MIN_COMPUTE_UNITS);
+        if self.cfg.dry_run {
+            return Status::Simulated { units };
+        }
+        let ixs = Self::with_budget(&p.instructions, units, price);
+        let mut backoff = self.cfg.backoff_ms;
+        let attempts = self.cfg.max_retries.max(1);
+        let mut last = None;
+        for attempt in 0..attempts {
+            if attempt > 0 {
+                Metrics::inc(&self.metrics.retries);
+                std::thread::sleep(std::time::Duration::from_millis(backoff));
+                backoff = backoff.saturating_mul(2);
+            }
+            // A fresh blockhash every attempt: a retry never reuses an expired one.
+            let tx = match self.transaction(&ixs) {
+                Ok(tx) => tx,
+                Err(e) => {
+                    last = Some(e);
+                    continue;
+                }
+            };
+            match self.chain.send_and_confirm(&tx) {
+                Ok(sig) => return Status::Sent(sig),
+                Err(e @ ClientError::Program(_)) => return Status::Refused(e),
+                Err(e) => last = Some(e),
+            }
+        }
+        Status::Failed(last.unwrap_or_else(|| ClientError::Other("no attempt made".into())))
+    }
+
+    /// One pass: risk model, hedge, swap; each re-planned on a fresh read after a send.
+    /// Sends at most one hedge and `max_swaps` swaps.
+    pub fn tick_with(&self, max_swaps: usize) -> Outcome {
+        Metrics::inc(&self.metrics.ticks);
+        let mut report = TickReport::default();
+        let mut s = match self.snapshot() {
+            Ok(s) => s,
+            Err(e) => {
+                Metrics::inc(&self.metrics.tick_errors);
+                return Err(e);
+            }
+        };
+        self.metrics.last_tick_ts.store(s.now, Ordering::Relaxed);
+        self.metrics
+            .last_success_ts
+            .store(wall_clock(), Ordering::Relaxed);
+        if let Err(w) = s.all_prices() {
+            tracing::info!(reason = %w, "waiting: an oracle is not usable");
+            report.waits.push(w);
+            return Ok(report);
+        }
+        if let Some(p) = self.plan_risk(&s) {
+            let a = self.execute(p);
+            let sent = matches!(a.status, Status::Sent(_));
+            report.actions.push(a);
+            if sent {
+                s = self.snapshot()?;
+            }
+        }
+        for _ in 0..2 {
+            match self.plan_hedge(&s) {
+                Ok(p) => {
+                    let a = self.execute(p);
+                    let sent = matches!(a.status, Status::Sent(_));
+                    let kind = a.kind;
+                    report.actions.push(a);
+                    if !sent {
+                        break;
+                    }
+                    s = self.snapshot()?;
+                    if kind == ActionKind::Hedge {
+                        break;
+                    }
+                }
+                Err(w) => {
+                    if w != Wait::NothingToDo {
+                        report.waits.push(w);
+                    }
+                    break;
+                }
+            }
+        }
+        for _ in 0..max_swaps {
+            match self.plan_swap(&s) {
+                Ok(p) => {
+                    let a = self.execute(p);
+                    let sent = matches!(a.status, Status::Sent(_));
+                    report.actions.push(a);
+                    if !sent {
+                        break;
+                    }
+                    s = self.snapshot()?;
+                }
+                Err(w) => {
+                    report.waits.push(w);
+                    break;
+                }
+            }
+        }
+        if let (Ok(nav), Ok(pps)) = (s.nav(None), s.share_price()) {
+            self.metrics.nav_base_units.store(nav, Ordering::Relaxed);
+            self.metrics
+                .share_price_e9
+                .store((pps * 1e9) as u64, Ordering::Relaxed);
+        }
+        Ok(report)
+    }
+
+    /// A tick that sends at most one swap (cooldowns usually allow no more).
+    pub fn tick(&self) -> Outcome {
+        self.tick_with(1)
+    }
+}
+
+fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
