@@ -416,3 +416,23 @@ async fn compute_targets_ok_current_view_for_keepers() {
     );
     assert!((view.delta[1] - 60_200_000).abs() <= 2, "{}", view.delta[1]);
 }
+
+/// λ^k underflows to zero after about 540 samples at λ = 0.94 (I80F48 keeps 48 fractional
+/// bits). The risk account must keep sampling and computing targets past that point; it once
+/// refused every update from there on (found by the year-long simulation).
+#[tokio::test]
+async fn update_risk_ok_after_decay_power_underflows() {
+    let mut h = risk_vault(2, |a| a.ewma_short_decay_bps = 5_000).await;
+    h.update_risk().await.unwrap();
+    for k in 0..600 {
+        let s = if k % 2 == 0 { 1.004 } else { 0.996 };
+        h.step_prices(3_600, &[s, 1.0 / s]).await.unwrap();
+    }
+    let r = h.risk_state().await;
+    assert_eq!(r.sample_count, 600);
+    assert_eq!(r.decay_pow.get(), portfolio_vault::math::Fx::ZERO, "λ^k has underflowed");
+    h.compute_targets().await.unwrap();
+    let r = h.risk_state().await;
+    let w: f64 = (0..2).map(|i| f(r.target_weights[i].get())).sum();
+    assert!((w + f(r.target_cash.get()) - 1.0).abs() < 1e-9);
+}

@@ -177,7 +177,9 @@ impl RiskState {
             && self.has_prices <= 1
             && Strategy::from_u8(self.targets_strategy).is_some()
             && self.params.validate().is_ok()
-            && self.decay_pow.get() > Fx::ZERO
+            // λ^k underflows to exactly zero after a few hundred samples (about 540 at
+            // λ = 0.94): the bias correction is then 1, which is right, so zero is valid.
+            && self.decay_pow.get() >= Fx::ZERO
             && self.decay_pow.get() <= Fx::ONE
             && self.target_cash.get() >= Fx::ZERO;
         require!(ok, VaultError::VaultInvariantViolated);
