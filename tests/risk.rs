@@ -430,7 +430,11 @@ async fn update_risk_ok_after_decay_power_underflows() {
     }
     let r = h.risk_state().await;
     assert_eq!(r.sample_count, 600);
-    assert_eq!(r.decay_pow.get(), portfolio_vault::math::Fx::ZERO, "λ^k has underflowed");
+    assert_eq!(
+        r.decay_pow.get(),
+        portfolio_vault::math::Fx::ZERO,
+        "λ^k has underflowed"
+    );
     h.compute_targets().await.unwrap();
     let r = h.risk_state().await;
     let w: f64 = (0..2).map(|i| f(r.target_weights[i].get())).sum();

@@ -170,12 +170,12 @@ fn anchor_framework(code: u32) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// Names a custom error code. `logs` pick which program failed (the innermost
-/// `Program <id> failed` line); without them the vault's table is tried first.
+/// Names a custom error code. `logs` pick which program failed (the innermost, whose
+/// `Program <id> failed` line comes first); without them the vault's table is tried first.
 pub fn describe(code: u32, logs: &[String]) -> ProgramError {
+    // The first `failed` line is the innermost program (the caller's own line follows it).
     let failing = logs
         .iter()
-        .rev()
         .find_map(|l| {
             l.strip_prefix("Program ")
                 .and_then(|r| r.split_once(" failed"))

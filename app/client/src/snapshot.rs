@@ -66,6 +66,8 @@ pub enum Wait {
     Cooldown(i64),
     /// Every weight is inside its band, or no trade is worth its cost.
     NothingToDo,
+    /// The venue cannot take the trade (no pool, or too shallow).
+    Venue(String),
 }
 
 impl std::fmt::Display for Wait {
@@ -78,6 +80,7 @@ impl std::fmt::Display for Wait {
             Wait::NoRiskAccount => write!(f, "the vault has no risk account"),
             Wait::TargetsStale => write!(f, "targets are stale"),
             Wait::Cooldown(s) => write!(f, "cooldown: {s} s left"),
+            Wait::Venue(why) => write!(f, "venue: {why}"),
             Wait::NothingToDo => write!(
                 f,
                 "every weight is inside its band (or no trade is worth its cost)"
@@ -450,6 +453,37 @@ impl VaultSnapshot {
             }
         }
         best.ok_or(Wait::NothingToDo)
+    }
+
+    /// Shrinks a planned swap until a constant-product pool with reserves
+    /// `(reserve_in, reserve_out)` and `pool_fee_bps` would pay at least the program's minimum
+    /// output (the planner prices at the oracle and ignores price impact). `None` when no
+    /// size that still passes the program's checks fits the pool.
+    pub fn fit_to_pool(
+        &self,
+        plan: SwapPlan,
+        reserve_in: u64,
+        reserve_out: u64,
+        pool_fee_bps: u16,
+    ) -> Option<SwapPlan> {
+        use portfolio_vault::math::rebalance::check_trade;
+        let p = self.portfolio().ok()?;
+        let nav = p.nav().ok()?;
+        let fee = self.vault.venues.get(plan.venue as usize)?.fee_bps;
+        let lim = self.trade_limits(nav, fee)?;
+        let mut amount = plan.trade.amount_in;
+        for _ in 0..24 {
+            let check = check_trade(&p, plan.trade.sell, plan.trade.buy, amount, &lim).ok()?;
+            let quote = sim_amm::math::quote_out(reserve_in, reserve_out, amount, pool_fee_bps)?;
+            if quote >= check.min_out {
+                let mut out = plan;
+                out.trade.amount_in = amount;
+                out.trade.check = check;
+                return Some(out);
+            }
+            amount = amount / 4 * 3;
+        }
+        None
     }
 
     /// The hedge risk report (per-asset and portfolio delta, leverage, margin ratio, pending

@@ -202,18 +202,48 @@ impl<'c> Keeper<'c> {
         })
     }
 
-    /// The next swap by the shared planner.
+    /// The next swap by the shared planner, sized to what the venue's pool can fill at the
+    /// program's minimum output.
     pub fn plan_swap(&self, s: &VaultSnapshot) -> Result<Planned, Wait> {
+        let plan = s.plan_swap()?;
+        let route = AmmRoute::sim_amm(
+            plan.venue_program,
+            s.keys.slot_mint(plan.trade.sell),
+            s.keys.slot_mint(plan.trade.buy),
+        );
+        let accounts = self
+            .chain
+            .get_multiple_accounts(&[route.pool, route.pool_sell, route.pool_buy])
+            .map_err(|e| Wait::Venue(e.to_string()))?;
+        let amount = |i: usize| {
+            accounts[i]
+                .as_ref()
+                .and_then(|a| vault_client::decode::token_account(&a.data).ok())
+                .map(|t| t.amount)
+        };
+        let pool_fee = accounts[0]
+            .as_ref()
+            .and_then(|a| {
+                vault_client::decode::anchor::<vault_client::sim_amm::state::Pool>("pool", &a.data)
+                    .ok()
+            })
+            .map(|p| p.fee_bps);
+        let (Some(fee), Some(r_in), Some(r_out)) = (pool_fee, amount(1), amount(2)) else {
+            return Err(Wait::Venue(format!(
+                "no pool {} for slots {} and {}",
+                route.pool, plan.trade.sell, plan.trade.buy
+            )));
+        };
         let SwapPlan {
             venue,
-            venue_program,
+            venue_program: _,
             trade,
-        } = s.plan_swap()?;
-        let route = AmmRoute::sim_amm(
-            venue_program,
-            s.keys.slot_mint(trade.sell),
-            s.keys.slot_mint(trade.buy),
-        );
+        } = s.fit_to_pool(plan, r_in, r_out, fee).ok_or_else(|| {
+            Wait::Venue(format!(
+                "pool {} too shallow for a trade worth its cost",
+                route.pool
+            ))
+        })?;
         let ix = s.keys.rebalance_swap_amm(
             self.signer.pubkey(),
             self.bounty_account,

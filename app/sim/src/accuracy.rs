@@ -196,3 +196,33 @@ pub fn estimator_step_ops(n: usize) -> OpCount {
     est.high_vol_regime(&mut ops, Fx::from_num(1.5)).unwrap();
     ops
 }
+
+/// The `accuracy` subcommand: prints the study and returns whether every error is below 1e-9.
+pub fn main(matrices: usize, seed: u64) -> bool {
+    let started = std::time::Instant::now();
+    let reports = run(matrices, seed);
+    println!("{matrices} random covariance matrices per asset count 2..16, seed {seed}");
+    println!("strategy        cases  max_abs_err  certificate  max_iter | ops at 8 assets (max)                      | ops at 16 assets (max)");
+    let mut worst = 0.0f64;
+    for r in &reports {
+        worst = worst.max(r.max_abs_weight_error);
+        println!(
+            "{:<14} {:>6}  {:>11.3e}  {:>11.3e}  {:>8} | {} | {}",
+            r.name,
+            r.cases,
+            r.max_abs_weight_error,
+            r.max_certificate,
+            r.max_iterations,
+            format_ops(&r.ops_8),
+            format_ops(&r.ops_16)
+        );
+    }
+    println!(
+        "update-risk    (estimator step)                            | {} | {}",
+        format_ops(&estimator_step_ops(8)),
+        format_ops(&estimator_step_ops(16))
+    );
+    println!("elapsed: {:.1} s", started.elapsed().as_secs_f64());
+    println!("max_abs_weight_error: {worst:.3e}");
+    worst < 1e-9
+}

@@ -1,0 +1,419 @@
+//! The report: a summary table (printed and in `report.md`) and PNG charts — NAV per share
+//! against buy-and-hold and 1/N rebalanced daily, weights against targets, drawdown,
+//! turnover and costs, net delta.
+
+use plotters::prelude::*;
+use std::path::Path as FsPath;
+
+use crate::run::RunResult;
+
+/// Figures of one NAV series.
+#[derive(Clone, Copy, Debug)]
+pub struct Perf {
+    pub total_return: f64,
+    pub annual_return: f64,
+    pub annual_vol: f64,
+    pub sharpe: f64,
+    pub max_drawdown: f64,
+}
+
+pub fn perf(values: &[f64], dt_s: i64) -> Perf {
+    let n = values.len();
+    if n < 2 {
+        return Perf {
+            total_return: 0.0,
+            annual_return: 0.0,
+            annual_vol: 0.0,
+            sharpe: 0.0,
+            max_drawdown: 0.0,
+        };
+    }
+    let rets: Vec<f64> = values.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+    let mean = rets.iter().sum::<f64>() / rets.len() as f64;
+    let var = rets.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (rets.len().max(2) - 1) as f64;
+    let per_year = 365.0 * 86_400.0 / dt_s as f64;
+    let years = (n - 1) as f64 / per_year;
+    let total = values[n - 1] / values[0] - 1.0;
+    let annual_vol = var.sqrt() * per_year.sqrt();
+    let annual_return = (values[n - 1] / values[0]).powf(1.0 / years.max(1e-9)) - 1.0;
+    Perf {
+        total_return: total,
+        annual_return,
+        annual_vol,
+        sharpe: if annual_vol > 0.0 {
+            mean * per_year / annual_vol
+        } else {
+            0.0
+        },
+        max_drawdown: drawdown(values).iter().cloned().fold(0.0, f64::min),
+    }
+}
+
+pub fn drawdown(values: &[f64]) -> Vec<f64> {
+    let mut peak = f64::MIN;
+    values
+        .iter()
+        .map(|&v| {
+            peak = peak.max(v);
+            v / peak - 1.0
+        })
+        .collect()
+}
+
+/// Root-mean-square gap between weights and targets (summed over slots, averaged over steps).
+pub fn tracking_error(r: &RunResult) -> f64 {
+    (r.stats.tracking_sq / r.series.t.len().max(1) as f64).sqrt()
+}
+
+/// The summary table in Markdown.
+pub fn summary_table(r: &RunResult, dt_s: i64) -> String {
+    let s = &r.series;
+    let (v, b, e) = (
+        perf(&s.pps, dt_s),
+        perf(&s.buy_hold, dt_s),
+        perf(&s.equal_daily, dt_s),
+    );
+    let pct = |x: f64| format!("{:+.2} %", x * 100.0);
+    let mut t = String::new();
+    t.push_str("| | vault (NAV per share) | buy and hold 1/N | 1/N rebalanced daily |\n|---|---:|---:|---:|\n");
+    t.push_str(&format!(
+        "| total return | {} | {} | {} |\n",
+        pct(v.total_return),
+        pct(b.total_return),
+        pct(e.total_return)
+    ));
+    t.push_str(&format!(
+        "| annualised return | {} | {} | {} |\n",
+        pct(v.annual_return),
+        pct(b.annual_return),
+        pct(e.annual_return)
+    ));
+    t.push_str(&format!(
+        "| annualised volatility | {:.2} % | {:.2} % | {:.2} % |\n",
+        v.annual_vol * 100.0,
+        b.annual_vol * 100.0,
+        e.annual_vol * 100.0
+    ));
+    t.push_str(&format!(
+        "| Sharpe (zero rate) | {:.2} | {:.2} | {:.2} |\n",
+        v.sharpe, b.sharpe, e.sharpe
+    ));
+    t.push_str(&format!(
+        "| max drawdown | {} | {} | {} |\n",
+        pct(v.max_drawdown),
+        pct(b.max_drawdown),
+        pct(e.max_drawdown)
+    ));
+    let st = &r.stats;
+    let years = s.t.len() as f64 * dt_s as f64 / (365.0 * 86_400.0);
+    t.push_str("\n| vault operations | |\n|---|---:|\n");
+    t.push_str(&format!("| steps | {} |\n", st.steps));
+    t.push_str(&format!("| rebalancing swaps | {} |\n", st.swaps));
+    t.push_str(&format!(
+        "| hedge trades / collateral moves | {} / {} |\n",
+        st.hedge_trades, st.collateral_moves
+    ));
+    t.push_str(&format!(
+        "| risk samples (update_risk) | {} |\n",
+        st.risk_updates
+    ));
+    t.push_str(&format!(
+        "| turnover | {:.2}× average NAV ({:.2}× a year) |\n",
+        st.turnover_base / st.avg_nav.max(1e-9),
+        st.turnover_base / st.avg_nav.max(1e-9) / years.max(1e-9)
+    ));
+    t.push_str(&format!(
+        "| trading costs (fees + slippage) | {:.1} bps of average NAV |\n",
+        st.cost_base / st.avg_nav.max(1e-9) * 1e4
+    ));
+    t.push_str(&format!(
+        "| keeper bounties | {:.2} base tokens ({:.2} bps of average NAV) |\n",
+        st.bounty_base,
+        st.bounty_base / st.avg_nav.max(1e-9) * 1e4
+    ));
+    t.push_str(&format!(
+        "| tracking error (RMS weight gap) | {:.2} % |\n",
+        tracking_error(r) * 100.0
+    ));
+    t.push_str(&format!(
+        "| steps with every weight inside the {} bps band | {:.1} % |\n",
+        r.band_bps,
+        st.in_band_steps as f64 / st.steps.max(1) as f64 * 100.0
+    ));
+    t.push_str(&format!(
+        "| largest net delta / NAV | {:.3} |\n",
+        st.max_abs_net_delta
+    ));
+    t.push_str(&format!(
+        "| average NAV | {:.0} base tokens |\n",
+        st.avg_nav
+    ));
+    t.push_str(&format!(
+        "| deposits / withdrawals / redemptions in kind | {} / {} / {} |\n",
+        st.deposits, st.withdrawals, st.redemptions
+    ));
+    t.push_str(&format!(
+        "| transactions the program refused (keeper) | {} |\n",
+        st.refused
+    ));
+    t
+}
+
+fn days(r: &RunResult) -> Vec<f64> {
+    let t0 = r.series.t.first().copied().unwrap_or(0);
+    r.series
+        .t
+        .iter()
+        .map(|t| (t - t0) as f64 / 86_400.0)
+        .collect()
+}
+
+fn range(series: &[&[f64]]) -> (f64, f64) {
+    let mut lo = f64::MAX;
+    let mut hi = f64::MIN;
+    for s in series {
+        for &v in *s {
+            if v.is_finite() {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+    }
+    if lo >= hi {
+        (lo - 1.0, hi + 1.0)
+    } else {
+        let pad = (hi - lo) * 0.05;
+        (lo - pad, hi + pad)
+    }
+}
+
+type Err = Box<dyn std::error::Error>;
+
+fn line_chart(
+    path: &FsPath,
+    title: &str,
+    x: &[f64],
+    lines: &[(&str, &[f64], RGBColor)],
+    y_label: &str,
+) -> Result<(), Err> {
+    let root = BitMapBackend::new(path, (1100, 520)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let ys: Vec<&[f64]> = lines.iter().map(|l| l.1).collect();
+    let (lo, hi) = range(&ys);
+    let xmax = x.last().copied().unwrap_or(1.0).max(1e-9);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..xmax, lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("days")
+        .y_desc(y_label)
+        .draw()?;
+    for (name, ys, color) in lines {
+        let c = *color;
+        chart
+            .draw_series(LineSeries::new(
+                x.iter().copied().zip(ys.iter().copied()),
+                c.stroke_width(2),
+            ))?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+const PALETTE: [RGBColor; 9] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(23, 190, 207),
+];
+
+fn weights_chart(path: &FsPath, r: &RunResult) -> Result<(), Err> {
+    let x = days(r);
+    let slots = r.series.weights.first().map(|w| w.len()).unwrap_or(0);
+    let root = BitMapBackend::new(path, (1100, 620)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let xmax = x.last().copied().unwrap_or(1.0).max(1e-9);
+    let hi = r
+        .series
+        .weights
+        .iter()
+        .chain(&r.series.targets)
+        .flat_map(|w| w.iter().copied())
+        .fold(0.05, f64::max)
+        * 1.05;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Weights (solid) against targets (thin)", ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..xmax, 0f64..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("days")
+        .y_desc("weight")
+        .draw()?;
+    for s in 0..slots {
+        let c = PALETTE[s % PALETTE.len()];
+        let name = if s + 1 == slots {
+            "cash".to_string()
+        } else {
+            r.names[s].clone()
+        };
+        let w: Vec<(f64, f64)> = x
+            .iter()
+            .copied()
+            .zip(r.series.weights.iter().map(|w| w[s]))
+            .collect();
+        let t: Vec<(f64, f64)> = x
+            .iter()
+            .copied()
+            .zip(r.series.targets.iter().map(|t| t[s]))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(w, c.stroke_width(2)))?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        chart.draw_series(LineSeries::new(t, c.mix(0.6).stroke_width(1)))?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// Registers a system font for chart text (plotters draws text with ab_glyph).
+fn register_font() -> Result<(), Err> {
+    const CANDIDATES: [&str; 4] = [
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/TTF/DejaVuSans.ttf",
+        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+    ];
+    for c in CANDIDATES {
+        if let Ok(bytes) = std::fs::read(c) {
+            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+            plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
+                .map_err(|_| "font could not be registered")?;
+            return Ok(());
+        }
+    }
+    Err("no TrueType font found (install fonts-dejavu-core; scripts/setup.sh does)".into())
+}
+
+/// Writes the charts and `report.md` into `dir`; returns the chart file names.
+pub fn write(
+    dir: &FsPath,
+    r: &RunResult,
+    dt_s: i64,
+    title: &str,
+    extra: &str,
+) -> Result<Vec<String>, Err> {
+    std::fs::create_dir_all(dir)?;
+    register_font()?;
+    let x = days(r);
+    let s = &r.series;
+    line_chart(
+        &dir.join("nav.png"),
+        "NAV per share against buy-and-hold and 1/N rebalanced daily",
+        &x,
+        &[
+            ("vault", &s.pps, PALETTE[0]),
+            ("buy and hold 1/N", &s.buy_hold, PALETTE[1]),
+            ("1/N rebalanced daily", &s.equal_daily, PALETTE[2]),
+        ],
+        "value (start = 1)",
+    )?;
+    weights_chart(&dir.join("weights.png"), r)?;
+    let (dv, db, de) = (
+        drawdown(&s.pps),
+        drawdown(&s.buy_hold),
+        drawdown(&s.equal_daily),
+    );
+    line_chart(
+        &dir.join("drawdown.png"),
+        "Drawdown",
+        &x,
+        &[
+            ("vault", &dv, PALETTE[0]),
+            ("buy and hold 1/N", &db, PALETTE[1]),
+            ("1/N rebalanced daily", &de, PALETTE[2]),
+        ],
+        "drawdown",
+    )?;
+    line_chart(
+        &dir.join("turnover.png"),
+        "Cumulative turnover (× average NAV) and trading costs (bps of average NAV / 100)",
+        &x,
+        &[
+            ("turnover", &s.turnover_cum, PALETTE[0]),
+            (
+                "costs, bps / 100",
+                &s.cost_cum_bps.iter().map(|c| c / 100.0).collect::<Vec<_>>(),
+                PALETTE[3],
+            ),
+        ],
+        "cumulative",
+    )?;
+    line_chart(
+        &dir.join("delta.png"),
+        "Net delta (spot plus perp) / NAV",
+        &x,
+        &[("net delta", &s.net_delta, PALETTE[4])],
+        "delta / NAV",
+    )?;
+    let charts = [
+        "nav.png",
+        "weights.png",
+        "drawdown.png",
+        "turnover.png",
+        "delta.png",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut md = format!("# {title}\n\n{extra}\n\n{}\n", summary_table(r, dt_s));
+    if !r.stats.notes.is_empty() {
+        md.push_str("\n## Events\n\n");
+        for n in &r.stats.notes {
+            md.push_str(&format!("- {n}\n"));
+        }
+    }
+    if !r.stats.keeper_waits.is_empty() {
+        md.push_str("\n## Why the keeper waited or was refused (counts of ticks)\n\n| reason | count |\n|---|---:|\n");
+        for (k, v) in &r.stats.keeper_waits {
+            md.push_str(&format!("| {k} | {v} |\n"));
+        }
+    }
+    if !r.stats.refused_user_actions.is_empty() {
+        md.push_str(
+            "\n## User actions the program refused\n\n| action: error | count |\n|---|---:|\n",
+        );
+        for (k, v) in &r.stats.refused_user_actions {
+            md.push_str(&format!("| {k} | {v} |\n"));
+        }
+    }
+    md.push_str("\n## Charts\n\n");
+    for c in &charts {
+        md.push_str(&format!("![{c}]({c})\n\n"));
+    }
+    std::fs::write(dir.join("report.md"), md)?;
+    Ok(charts)
+}

@@ -1,0 +1,744 @@
+//! One simulation run: every step moves the clock, posts Pyth prices, lets an arbitrageur
+//! trade the pools back to the oracle, lets depositors come and go, runs the real keeper
+//! against the in-process backend, records the series the report draws, and checks the
+//! global invariants. At the end every depositor redeems in kind.
+
+use anchor_lang::prelude::Pubkey;
+use rand::Rng;
+use solana_signer::Signer;
+use std::collections::BTreeMap;
+use std::time::Instant;
+use vault_client::ix;
+use vault_client::{decode, pda, ChainClient, ClientError, Wait};
+use vault_keeper::{ActionKind, Keeper, KeeperConfig, Status};
+
+use crate::market::{actor_rng, lognormal, Path};
+use crate::world::{Holder, Setup, World, BASE_DECIMALS};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    Default,
+    FlashCrash,
+    OracleOutage,
+    LiquidityCrunch,
+    KeeperOutage,
+    PerpHalt,
+}
+
+impl Scenario {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "default" => Self::Default,
+            "flash-crash" => Self::FlashCrash,
+            "oracle-outage" => Self::OracleOutage,
+            "liquidity-crunch" => Self::LiquidityCrunch,
+            "keeper-outage" => Self::KeeperOutage,
+            "perp-halt" => Self::PerpHalt,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::FlashCrash => "flash-crash",
+            Self::OracleOutage => "oracle-outage",
+            Self::LiquidityCrunch => "liquidity-crunch",
+            Self::KeeperOutage => "keeper-outage",
+            Self::PerpHalt => "perp-halt",
+        }
+    }
+
+    /// The step window the scenario's event covers (start, length in steps).
+    pub fn window(self, steps: usize) -> (usize, usize) {
+        let mid = steps / 2;
+        match self {
+            Self::Default | Self::FlashCrash => (steps * 2 / 3, 0),
+            Self::OracleOutage => (mid, 12),
+            Self::LiquidityCrunch => (mid, 48),
+            Self::KeeperOutage => (mid, 168.min(steps / 3)),
+            Self::PerpHalt => (mid, 48),
+        }
+    }
+}
+
+/// How the keeper trades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeeperMode {
+    /// Whenever a weight leaves its band and the trade is worth its cost.
+    Band,
+    /// Once a day at midnight, every trade the program accepts (band at its minimum).
+    Calendar,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub setup: Setup,
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub depositors: usize,
+    pub keeper_mode: KeeperMode,
+    pub progress: bool,
+}
+
+/// The series the report draws, one entry per step.
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    pub t: Vec<i64>,
+    /// Vault NAV per share at mid prices, normalised to 1 at the start.
+    pub pps: Vec<f64>,
+    pub buy_hold: Vec<f64>,
+    pub equal_daily: Vec<f64>,
+    /// Weights and targets per slot (assets, then cash).
+    pub weights: Vec<Vec<f64>>,
+    pub targets: Vec<Vec<f64>>,
+    /// Net delta (spot plus perp) over NAV.
+    pub net_delta: Vec<f64>,
+    pub turnover_cum: Vec<f64>,
+    pub cost_cum_bps: Vec<f64>,
+    pub nav: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub steps: usize,
+    pub swaps: usize,
+    pub hedge_trades: usize,
+    pub collateral_moves: usize,
+    pub risk_updates: usize,
+    pub refused: usize,
+    pub keeper_waits: BTreeMap<String, usize>,
+    pub turnover_base: f64,
+    pub cost_base: f64,
+    pub bounty_base: f64,
+    pub avg_nav: f64,
+    pub deposits: usize,
+    pub withdrawals: usize,
+    pub redemptions: usize,
+    pub refused_user_actions: BTreeMap<String, usize>,
+    pub invariant_checks: usize,
+    pub in_band_steps: usize,
+    pub tracking_sq: f64,
+    pub elapsed_s: f64,
+    pub notes: Vec<String>,
+    pub exits_ok: bool,
+    pub max_abs_net_delta: f64,
+}
+
+pub struct RunResult {
+    pub series: Series,
+    pub stats: Stats,
+    pub names: Vec<String>,
+    pub band_bps: u16,
+}
+
+struct Depositor {
+    h: Holder,
+    active: bool,
+}
+
+fn ui(x: u64) -> f64 {
+    x as f64 / 10f64.powi(BASE_DECIMALS as i32)
+}
+
+fn token_amount(chain: &dyn ChainClient, key: &Pubkey) -> u64 {
+    chain
+        .get_account(key)
+        .ok()
+        .flatten()
+        .and_then(|a| decode::token_account(&a.data).ok())
+        .map(|t| t.amount)
+        .unwrap_or(0)
+}
+
+/// The global invariants, checked every step: the share supply equals the sum of every share
+/// balance (dead and fee shares included), internal accounting never exceeds the real token
+/// balances, and the vault account's own invariant holds.
+pub fn check_invariants(w: &World) -> Result<(), String> {
+    let chain = &w.chain;
+    let mut keys = vec![w.vault, w.keys.share_mint, w.keys.base_vault];
+    keys.extend(w.keys.assets.iter().map(|a| a.token_account));
+    keys.extend(w.share_accounts.iter().copied());
+    let accs = chain
+        .get_multiple_accounts(&keys)
+        .map_err(|e| e.to_string())?;
+    let get = |i: usize| {
+        accs[i]
+            .as_ref()
+            .ok_or_else(|| format!("account {} missing", keys[i]))
+    };
+    let v = decode::vault(&get(0)?.data).map_err(|e| e.to_string())?;
+    let supply = decode::mint(&get(1)?.data)
+        .map_err(|e| e.to_string())?
+        .supply;
+    let amount = |i: usize| -> Result<u64, String> {
+        Ok(decode::token_account(&get(i)?.data)
+            .map_err(|e| e.to_string())?
+            .amount)
+    };
+    if v.idle_base > amount(2)? {
+        return Err(format!(
+            "idle_base {} above the base balance {}",
+            v.idle_base,
+            amount(2)?
+        ));
+    }
+    let n = w.keys.n();
+    for i in 0..n {
+        if v.assets[i].holdings > amount(3 + i)? {
+            return Err(format!("asset {i}: holdings above the balance"));
+        }
+    }
+    let mut sum = 0u64;
+    for i in 3 + n..keys.len() {
+        sum += amount(i)?;
+    }
+    if sum != supply {
+        return Err(format!("share supply {supply} != sum of balances {sum}"));
+    }
+    v.invariant().map_err(|e| format!("vault invariant: {e}"))?;
+    Ok(())
+}
+
+fn count(map: &mut BTreeMap<String, usize>, key: String) {
+    *map.entry(key).or_default() += 1;
+}
+
+fn err_name(e: &ClientError) -> String {
+    e.name()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.to_string())
+}
+
+/// Trades every pool back to its oracle price, as arbitrage does on a live market. The
+/// arbitrageur is modelled off-chain with unlimited inventory: its swap is computed with the
+/// AMM's own integer math (`sim_amm::math::quote_out`, fee included) and written straight to
+/// the pool's two token accounts, the mints' supplies following, instead of being sent as
+/// one transaction per pool (36 pools at 8 assets would cost the year-long study minutes).
+/// The keeper's trades always go through the real program.
+pub fn arbitrage(w: &World, prices: &[f64]) {
+    use anchor_lang::solana_program::program_pack::Pack;
+    use anchor_spl::token_2022::spl_token_2022::state::{Account as TokenAccount, Mint};
+    let price = |s: usize| prices.get(s).copied().unwrap_or(1.0);
+    let keys: Vec<Pubkey> = w.pool_vaults.iter().flat_map(|&(a, b)| [a, b]).collect();
+    let accs = w.chain.get_multiple_accounts(&keys).expect("pool vaults");
+    let mut supply_delta: std::collections::HashMap<Pubkey, i128> = Default::default();
+    for (k, &(x, y)) in w.pools.iter().enumerate() {
+        let (Some(ax), Some(ay)) = (accs[2 * k].clone(), accs[2 * k + 1].clone()) else {
+            continue;
+        };
+        let (Ok(mut tx), Ok(mut ty)) = (
+            TokenAccount::unpack(&ax.data),
+            TokenAccount::unpack(&ay.data),
+        ) else {
+            continue;
+        };
+        let (rx, ry) = (tx.amount as f64, ty.amount as f64);
+        if rx <= 0.0 || ry <= 0.0 {
+            continue;
+        }
+        let (mx, dx, _) = w.slot(x);
+        let (my, dy, _) = w.slot(y);
+        // Oracle price of one unit of x in units of y.
+        let p = price(x) / price(y) * 10f64.powi(dy as i32 - dx as i32);
+        let fee_bps = w.setup.venue_fee_bps;
+        let fee = fee_bps as f64 / 1e4;
+        let pool_price = ry / rx;
+        if (pool_price / p - 1.0).abs() <= fee {
+            continue;
+        }
+        let kk = rx * ry;
+        // x is dear in the pool: sell x into it, else sell y.
+        let x_in = pool_price > p;
+        let amount_in = if x_in {
+            ((kk / p).sqrt() - rx) / (1.0 - fee)
+        } else {
+            ((kk * p).sqrt() - ry) / (1.0 - fee)
+        };
+        if amount_in < 1.0 {
+            continue;
+        }
+        let amount_in = amount_in as u64;
+        let (r_in, r_out) = if x_in {
+            (tx.amount, ty.amount)
+        } else {
+            (ty.amount, tx.amount)
+        };
+        let Some(out) = vault_client::sim_amm::math::quote_out(r_in, r_out, amount_in, fee_bps)
+        else {
+            continue;
+        };
+        let (mint_in, mint_out) = if x_in { (mx, my) } else { (my, mx) };
+        if x_in {
+            tx.amount += amount_in;
+            ty.amount -= out;
+        } else {
+            ty.amount += amount_in;
+            tx.amount -= out;
+        }
+        *supply_delta.entry(mint_in).or_default() += amount_in as i128;
+        *supply_delta.entry(mint_out).or_default() -= out as i128;
+        for (key, acc, state) in [(keys[2 * k], ax, tx), (keys[2 * k + 1], ay, ty)] {
+            let mut acc = acc;
+            TokenAccount::pack(state, &mut acc.data[..TokenAccount::LEN])
+                .expect("pack token account");
+            w.chain.set_account(&key, acc);
+        }
+    }
+    for (mint, d) in supply_delta {
+        if d == 0 {
+            continue;
+        }
+        let mut acc = w.chain.account(&mint).expect("mint");
+        let mut m = Mint::unpack(&acc.data[..Mint::LEN]).expect("mint data");
+        m.supply = (m.supply as i128 + d) as u64;
+        Mint::pack(m, &mut acc.data[..Mint::LEN]).expect("pack mint");
+        w.chain.set_account(&mint, acc);
+    }
+}
+
+/// 1/N equal weights: buy and hold, and rebalanced daily (frictionless benchmarks).
+struct Benchmarks {
+    bh_units: Vec<f64>,
+    ew_units: Vec<f64>,
+    ew_value: f64,
+}
+
+impl Benchmarks {
+    fn new(p0: &[f64]) -> Self {
+        let n = p0.len() as f64;
+        let units: Vec<f64> = p0.iter().map(|p| 1.0 / n / p).collect();
+        Self {
+            bh_units: units.clone(),
+            ew_units: units,
+            ew_value: 1.0,
+        }
+    }
+
+    fn step(&mut self, p: &[f64], rebalance: bool) -> (f64, f64) {
+        let bh: f64 = self.bh_units.iter().zip(p).map(|(u, p)| u * p).sum();
+        self.ew_value = self.ew_units.iter().zip(p).map(|(u, p)| u * p).sum();
+        if rebalance {
+            let n = p.len() as f64;
+            self.ew_units = p.iter().map(|p| self.ew_value / n / p).collect();
+        }
+        (bh, self.ew_value)
+    }
+}
+
+/// The keeper's tick, `subticks` times a minute apart while it keeps sending, re-posting the
+/// same prices each time (they are fresh again a minute later).
+fn keeper_ticks(
+    w: &World,
+    keeper: &Keeper,
+    prices: &[f64],
+    max_swaps_per_tick: usize,
+    subticks: usize,
+    stats: &mut Stats,
+    post: bool,
+) {
+    for sub in 0..subticks {
+        if sub > 0 {
+            let t = w.now() + 61;
+            w.chain.set_unix_timestamp(t);
+            if post {
+                for (i, &p) in prices.iter().enumerate() {
+                    w.post_price(i, p, t, 0.0);
+                }
+            }
+        }
+        let report = match keeper.tick_with(max_swaps_per_tick) {
+            Ok(r) => r,
+            Err(e) => {
+                count(&mut stats.keeper_waits, format!("read failed: {e}"));
+                return;
+            }
+        };
+        let mut traded = false;
+        for a in &report.actions {
+            match (&a.status, a.kind) {
+                (Status::Sent(_), ActionKind::Swap) => {
+                    stats.swaps += 1;
+                    stats.turnover_base += ui(a.notional);
+                    traded = true;
+                }
+                (Status::Sent(_), ActionKind::Hedge) => {
+                    stats.hedge_trades += 1;
+                    traded = true;
+                }
+                (Status::Sent(_), ActionKind::MoveCollateral) => stats.collateral_moves += 1,
+                (Status::Sent(_), ActionKind::UpdateRisk) => stats.risk_updates += 1,
+                (Status::Refused(e), _) => {
+                    stats.refused += 1;
+                    count(&mut stats.keeper_waits, format!("refused: {}", err_name(e)));
+                }
+                (Status::Failed(e), _) => count(&mut stats.keeper_waits, format!("failed: {e}")),
+                _ => {}
+            }
+        }
+        for wait in &report.waits {
+            let key = match wait {
+                Wait::Oracle { .. } => "oracle refused".to_string(),
+                Wait::Cooldown(_) => "cooldown".to_string(),
+                other => other.to_string(),
+            };
+            count(&mut stats.keeper_waits, key);
+        }
+        if !traded {
+            return;
+        }
+    }
+}
+
+fn open_claim_if_needed(w: &World, owner: &Pubkey) {
+    if w.keys.hedge.is_none() {
+        return;
+    }
+    let claim = pda::hedge_claim(&w.vault, owner);
+    if w.chain.get_account(&claim).ok().flatten().is_none() {
+        let payer = w.chain.payer().pubkey();
+        let _ = w.send(&[w.keys.open_hedge_claim(payer, *owner)], &[]);
+    }
+}
+
+fn redeem_all(w: &World, d: &Holder) -> Result<(), ClientError> {
+    let shares = token_amount(&w.chain, &d.shares);
+    if shares == 0 {
+        return Ok(());
+    }
+    open_claim_if_needed(w, &d.kp.pubkey());
+    let ix = w
+        .keys
+        .redeem_in_kind(d.kp.pubkey(), d.base, d.shares, &d.assets, shares);
+    w.send(&[ix], &[&d.kp])
+}
+
+/// A depositor's move this step.
+fn depositor_step(w: &World, d: &mut Depositor, rng: &mut impl Rng, stats: &mut Stats, dt_s: i64) {
+    let per_day = 86_400.0 / dt_s as f64;
+    if !d.active {
+        if rng.gen_bool((1.0 / (15.0 * per_day)).min(1.0)) {
+            let amount = (lognormal(rng, 100_000.0, 0.8).clamp(100.0, 2_000_000.0) * 1e6) as u64;
+            let bal = token_amount(&w.chain, &d.h.base);
+            let amount = amount.min(bal);
+            let ix = w
+                .keys
+                .deposit(d.h.kp.pubkey(), d.h.base, d.h.shares, amount, 0);
+            match w.send(&[ix], &[&d.h.kp]) {
+                Ok(()) => {
+                    stats.deposits += 1;
+                    d.active = true;
+                }
+                Err(e) => count(
+                    &mut stats.refused_user_actions,
+                    format!("deposit: {}", err_name(&e)),
+                ),
+            }
+        }
+        return;
+    }
+    if !rng.gen_bool((1.0 / (45.0 * per_day)).min(1.0)) {
+        return;
+    }
+    let shares = token_amount(&w.chain, &d.h.shares);
+    // Half the time a partial withdrawal from the idle buffer, else a full exit in kind
+    // when the buffer cannot pay.
+    let part = if rng.gen_bool(0.5) {
+        shares / 3
+    } else {
+        shares
+    };
+    let ix = w
+        .keys
+        .withdraw(d.h.kp.pubkey(), d.h.shares, d.h.base, part.max(1), 0);
+    match w.send(&[ix], &[&d.h.kp]) {
+        Ok(()) => {
+            stats.withdrawals += 1;
+            d.active = token_amount(&w.chain, &d.h.shares) > 0;
+        }
+        Err(e) => {
+            count(
+                &mut stats.refused_user_actions,
+                format!("withdraw: {}", err_name(&e)),
+            );
+            match redeem_all(w, &d.h) {
+                Ok(()) => {
+                    stats.redemptions += 1;
+                    d.active = false;
+                }
+                Err(e) => count(
+                    &mut stats.refused_user_actions,
+                    format!("redeem_in_kind: {}", err_name(&e)),
+                ),
+            }
+        }
+    }
+}
+
+/// Withdraws `fraction_out` of the arbitrageur's liquidity from every pool, or (`restore`)
+/// puts the same value back at each pool's current ratio.
+fn set_pool_depth(w: &World, fraction_out: f64, restore: bool) {
+    for (k, &(x, y)) in w.pools.iter().enumerate() {
+        let (mx, _, ax) = w.slot(x);
+        let (my, _, ay) = w.slot(y);
+        let (mint_a, mint_b) = pda::amm::ordered(mx, my);
+        let (ua, ub) = if mint_a == mx { (ax, ay) } else { (ay, ax) };
+        let ix = if restore {
+            let pool = pda::amm::pool(&mint_a, &mint_b);
+            let va = token_amount(&w.chain, &pda::amm::pool_vault(&pool, &mint_a));
+            let vb = token_amount(&w.chain, &pda::amm::pool_vault(&pool, &mint_b));
+            let f = 1.0 / (1.0 - fraction_out) - 1.0;
+            ix::amm::add_liquidity(
+                w.arb.kp.pubkey(),
+                mint_a,
+                mint_b,
+                ua,
+                ub,
+                w.pool_lp[k],
+                (va as f64 * f) as u64,
+                (vb as f64 * f) as u64,
+            )
+        } else {
+            let lp = token_amount(&w.chain, &w.pool_lp[k]);
+            ix::amm::remove_liquidity(
+                w.arb.kp.pubkey(),
+                mint_a,
+                mint_b,
+                ua,
+                ub,
+                w.pool_lp[k],
+                (lp as f64 * fraction_out) as u64,
+            )
+        };
+        w.send(&[ix], &[&w.arb.kp]).expect("pool liquidity");
+    }
+}
+
+pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
+    let started = Instant::now();
+    let mut setup = cfg.setup.clone();
+    if matches!(cfg.scenario, Scenario::PerpHalt | Scenario::FlashCrash)
+        && setup.hedge_ratio_bps == 0
+    {
+        setup.hedge_ratio_bps = 5_000;
+    }
+    if cfg.keeper_mode == KeeperMode::Calendar {
+        setup.band_bps = portfolio_vault::constants::MIN_BAND_BPS;
+    }
+    let band_bps = setup.band_bps;
+    let n = path.n();
+    let steps = path.steps();
+    let mut w = World::build(setup, &path.prices[0]);
+    let mut depositors = vec![];
+    for _ in 0..cfg.depositors {
+        let h = w.new_holder(1_000_000_000);
+        w.mint_to(&w.base_mint.clone(), &h.base, 5_000_000 * 1_000_000);
+        depositors.push(Depositor { h, active: false });
+    }
+    let w = w;
+    let mut rng = actor_rng(cfg.seed);
+    let mut stats = Stats::default();
+    let mut series = Series::default();
+
+    // A founding cohort so the vault has capital from the first day.
+    for d in depositors.iter_mut().take(cfg.depositors / 2) {
+        let ix = w.keys.deposit(
+            d.h.kp.pubkey(),
+            d.h.base,
+            d.h.shares,
+            250_000 * 1_000_000,
+            0,
+        );
+        w.send(&[ix], &[&d.h.kp]).expect("founding deposit");
+        d.active = true;
+        stats.deposits += 1;
+    }
+    let keeper_kp = w.keeper.kp.insecure_clone();
+    let keeper = Keeper::new(
+        &w.chain as &dyn ChainClient,
+        keeper_kp,
+        w.vault,
+        w.keeper.base,
+        w.oracles.clone(),
+        KeeperConfig::in_process(&w.vault.to_string()),
+    );
+
+    let (event_start, event_len) = cfg.scenario.window(steps);
+    let in_event = |k: usize| k >= event_start && k < event_start + event_len;
+    let t_start = w.now();
+    let mut bench = Benchmarks::new(&path.prices[0]);
+    let mut pps0 = None;
+    let bar = if cfg.progress {
+        let b = indicatif::ProgressBar::new(steps as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} steps {elapsed_precise} eta {eta}",
+            )
+            .expect("template"),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let ema_alpha = 1.0 - (-(path.dt_s as f64) / 3_600.0).exp();
+    let mut nav_sum = 0.0;
+    for k in 1..=steps {
+        let t = t_start + k as i64 * path.dt_s;
+        w.chain.advance_slot();
+        w.chain.set_unix_timestamp(t);
+        let prices = &path.prices[k];
+        let outage = cfg.scenario == Scenario::OracleOutage && in_event(k);
+        if !outage {
+            for (i, &p) in prices.iter().enumerate() {
+                w.post_price(i, p, t, ema_alpha);
+            }
+        }
+        // Scenario events.
+        if cfg.scenario == Scenario::LiquidityCrunch && k == event_start {
+            set_pool_depth(&w, 0.98, false);
+            stats.notes.push(format!(
+                "step {k}: 98 % of every pool's liquidity withdrawn for {event_len} steps"
+            ));
+        }
+        if cfg.scenario == Scenario::LiquidityCrunch && k == event_start + event_len {
+            set_pool_depth(&w, 0.98, true);
+            stats.notes.push(format!("step {k}: liquidity restored"));
+        }
+        if cfg.scenario == Scenario::PerpHalt && (k == event_start || k == event_start + event_len)
+        {
+            let halted = k == event_start;
+            let payer = w.chain.payer().pubkey();
+            let exchange = w.exchange.expect("hedged vault");
+            w.send(&[ix::perp::set_halted(payer, exchange, halted)], &[])
+                .expect("set_halted");
+            stats.notes.push(format!(
+                "step {k}: perp market {}",
+                if halted { "halted" } else { "reopened" }
+            ));
+        }
+        arbitrage(&w, prices);
+        for d in depositors.iter_mut() {
+            depositor_step(&w, d, &mut rng, &mut stats, path.dt_s);
+        }
+        // Scenario probes: exits must work while the oracle, venue or keeper is away.
+        if in_event(k) && k == event_start + event_len / 2 && event_len > 0 {
+            if let Some(d) = depositors.iter_mut().find(|d| d.active) {
+                match redeem_all(&w, &d.h) {
+                    Ok(()) => {
+                        stats.redemptions += 1;
+                        d.active = false;
+                        stats.notes.push(format!(
+                            "step {k}: a depositor redeemed in kind during the {} event: ok",
+                            cfg.scenario.name()
+                        ));
+                    }
+                    Err(e) => stats.notes.push(format!(
+                        "step {k}: redeem_in_kind during the event FAILED: {e}"
+                    )),
+                }
+            }
+        }
+        if (k as i64 * path.dt_s) % 86_400 == 0 {
+            let _ = w.send(&[w.keys.accrue_fees(w.fee_shares)], &[]);
+        }
+        let keeper_away = cfg.scenario == Scenario::KeeperOutage && in_event(k);
+        let snap = if keeper_away {
+            w.snapshot().ok()
+        } else {
+            let before = w.snapshot().ok().and_then(|s| s.nav(None).ok());
+            let bounty_before = token_amount(&w.chain, &w.keeper.base);
+            match cfg.keeper_mode {
+                KeeperMode::Band => keeper_ticks(&w, &keeper, prices, 1, 4, &mut stats, !outage),
+                KeeperMode::Calendar => {
+                    let midnight = (t - t_start) % 86_400 < path.dt_s;
+                    let (swaps, subs) = if midnight { (1, 16) } else { (0, 1) };
+                    keeper_ticks(&w, &keeper, prices, swaps, subs, &mut stats, !outage);
+                }
+            }
+            let snap = w.snapshot().ok();
+            let after = snap.as_ref().and_then(|s| s.nav(None).ok());
+            let bounty = token_amount(&w.chain, &w.keeper.base).saturating_sub(bounty_before);
+            stats.bounty_base += ui(bounty);
+            if let (Some(b), Some(a)) = (before, after) {
+                // Prices do not move within a step: what NAV lost is fees, slippage and bounty.
+                stats.cost_base += (ui(b) - ui(a) - ui(bounty)).max(0.0);
+            }
+            snap
+        };
+        check_invariants(&w).unwrap_or_else(|e| panic!("step {k}: invariant broken: {e}"));
+        stats.invariant_checks += 1;
+
+        // Record.
+        let day_end = (k as i64 * path.dt_s) % 86_400 == 0;
+        let (bh, ew) = bench.step(prices, day_end);
+        if let Some(s) = snap {
+            if let (Ok(nav), Ok(supply)) = (s.nav(None), s.pricing_supply()) {
+                let pps = nav as f64 / supply.max(1) as f64;
+                let p0 = *pps0.get_or_insert(pps);
+                series.t.push(t);
+                series.pps.push(pps / p0);
+                series.buy_hold.push(bh);
+                series.equal_daily.push(ew);
+                series.nav.push(ui(nav));
+                nav_sum += ui(nav);
+                let wts = s.current_weights().unwrap_or_else(|_| vec![0.0; n + 1]);
+                let (tg, cash) = s.targets();
+                let mut tv: Vec<f64> = tg[..n].iter().map(|x| x.to_num::<f64>()).collect();
+                tv.push(cash.to_num::<f64>());
+                let gaps: Vec<f64> = wts.iter().zip(&tv).map(|(a, b)| a - b).collect();
+                if gaps.iter().all(|g| g.abs() * 1e4 <= band_bps as f64) {
+                    stats.in_band_steps += 1;
+                }
+                stats.tracking_sq += gaps.iter().map(|g| g * g).sum::<f64>();
+                let delta = match s.hedge_report() {
+                    Some(r) => r.portfolio_delta.to_num::<f64>() / ui(nav).max(1e-9) / 1e6,
+                    None => wts[..n].iter().sum(),
+                };
+                stats.max_abs_net_delta = stats.max_abs_net_delta.max(delta.abs());
+                series.net_delta.push(delta);
+                series.weights.push(wts);
+                series.targets.push(tv);
+                let avg_nav = nav_sum / series.nav.len() as f64;
+                series.turnover_cum.push(stats.turnover_base / avg_nav);
+                series.cost_cum_bps.push(stats.cost_base / avg_nav * 1e4);
+            }
+        }
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    stats.steps = steps;
+    stats.avg_nav = nav_sum / series.nav.len().max(1) as f64;
+
+    // Everyone leaves in kind (needs no oracle, no keeper, no venue).
+    let mut ok = true;
+    for d in depositors.iter_mut() {
+        if let Err(e) = redeem_all(&w, &d.h) {
+            stats
+                .notes
+                .push(format!("final redeem_in_kind failed: {e}"));
+            ok = false;
+        }
+        if token_amount(&w.chain, &d.h.shares) != 0 {
+            ok = false;
+        }
+        if d.active {
+            stats.redemptions += 1;
+            d.active = false;
+        }
+    }
+    check_invariants(&w).unwrap_or_else(|e| panic!("after the exits: invariant broken: {e}"));
+    stats.invariant_checks += 1;
+    stats.exits_ok = ok;
+    stats.elapsed_s = started.elapsed().as_secs_f64();
+    drop(keeper);
+    RunResult {
+        series,
+        stats,
+        names: path.names.clone(),
+        band_bps,
+    }
+}

@@ -1,0 +1,606 @@
+//! The simulated chain: the three programs in one in-process bank, a USDC-like base mint,
+//! one mint, Pyth account (alternating pull and legacy formats) and sim-amm pool per asset,
+//! optionally a sim-perp exchange, a vault configured through its real governance path
+//! (proposals, timelock, apply), a funded arbitrageur, depositors and a keeper.
+
+use anchor_lang::prelude::Pubkey;
+use portfolio_vault::constants::{MAX_ASSETS, VENUE_KIND_AMM};
+use portfolio_vault::instructions::{AddAssetArgs, InitializeVaultArgs, RiskParamsArgs};
+use portfolio_vault::state::{HedgeParamsArgs, OracleKind, ParamChange, RebalanceParamsArgs};
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use vault_client::chain::bank::BankChain;
+use vault_client::ix::{self, token};
+use vault_client::oracle::{account_for, PriceState};
+use vault_client::{pda, ChainClient, ClientError, OracleAddresses, VaultKeys};
+
+/// Base token decimals (a USD stablecoin).
+pub const BASE_DECIMALS: u8 = 6;
+/// Pyth exponent the simulated feeds publish with.
+pub const EXPO: i32 = -8;
+/// Published confidence, bps of the price.
+pub const CONF_BPS: f64 = 5.0;
+/// Start of the simulated clock.
+pub const T0: i64 = 1_700_000_000;
+
+/// How the vault and its venues are configured.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub strategy: u8,
+    pub vol_target_bps: u32,
+    pub band_bps: u16,
+    pub tracking_aversion_bps: u32,
+    pub venue_fee_bps: u16,
+    /// Value of each side of every pool, whole base tokens.
+    pub pool_depth: f64,
+    /// Delta-neutral hedge of this fraction of the spot holdings (0 = no hedge venue).
+    pub hedge_ratio_bps: u16,
+    pub management_fee_bps: u16,
+    pub performance_fee_bps: u16,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            strategy: 2,
+            vol_target_bps: 0,
+            band_bps: 400,
+            tracking_aversion_bps: 10_000,
+            venue_fee_bps: 30,
+            pool_depth: 50_000_000.0,
+            hedge_ratio_bps: 0,
+            management_fee_bps: 50,
+            performance_fee_bps: 1_000,
+        }
+    }
+}
+
+pub struct SimAsset {
+    pub mint: Pubkey,
+    pub decimals: u8,
+    pub kind: OracleKind,
+    pub feed_id: [u8; 32],
+    pub oracle: Pubkey,
+    /// The EMA the feed publishes (Pyth's is about an hour long).
+    pub ema: std::cell::Cell<f64>,
+}
+
+/// Someone holding a base account, a share account and one account per asset.
+pub struct Holder {
+    pub kp: Keypair,
+    pub base: Pubkey,
+    pub shares: Pubkey,
+    pub assets: Vec<Pubkey>,
+}
+
+pub struct World {
+    pub chain: BankChain,
+    pub setup: Setup,
+    pub base_mint: Pubkey,
+    pub assets: Vec<SimAsset>,
+    pub vault: Pubkey,
+    pub keys: VaultKeys,
+    pub oracles: OracleAddresses,
+    pub fee_shares: Pubkey,
+    pub dead_shares: Pubkey,
+    pub arb: Holder,
+    pub keeper: Holder,
+    pub guardian: Keypair,
+    pub exchange: Option<Pubkey>,
+    /// Every pool, as its two portfolio slots (slot `n` is the base token): one for every
+    /// pair of assets and every asset against the base, so any trade the planner picks has a
+    /// venue. The arbitrageur's LP account of each.
+    pub pools: Vec<(usize, usize)>,
+    /// Each pool's token accounts of its slot `x` and slot `y` mints.
+    pub pool_vaults: Vec<(Pubkey, Pubkey)>,
+    pub pool_lp: Vec<Pubkey>,
+    /// Derived addresses of the vault, kept between reads.
+    pub keys_cache: vault_client::KeysCache,
+    /// Every share account (for the supply invariant).
+    pub share_accounts: Vec<Pubkey>,
+    rent_mint: u64,
+    rent_account: u64,
+}
+
+fn to_units(x: f64, decimals: u8) -> u64 {
+    (x * 10f64.powi(decimals as i32)).round().max(0.0) as u64
+}
+
+/// Asset decimals: a mix of 9 (SOL-like), 8 (BTC-like) and 6.
+fn asset_decimals(i: usize) -> u8 {
+    [9, 8, 6][i % 3]
+}
+
+impl World {
+    fn payer(&self) -> &Keypair {
+        self.chain.payer()
+    }
+
+    pub fn send(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), ClientError> {
+        self.chain.send(ixs, signers).map(|_| ())
+    }
+
+    /// A fresh read of the vault.
+    pub fn snapshot(&self) -> Result<vault_client::VaultSnapshot, ClientError> {
+        vault_client::VaultSnapshot::load_cached(
+            &self.chain,
+            self.vault,
+            &self.oracles,
+            &self.keys_cache,
+        )
+    }
+
+    pub fn now(&self) -> i64 {
+        self.chain.clock().expect("clock").unix_timestamp
+    }
+
+    fn new_mint(&self, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.payer().pubkey();
+        self.send(
+            &token::create_mint(payer, mint.pubkey(), payer, decimals, self.rent_mint),
+            &[&mint],
+        )
+        .expect("create mint");
+        mint.pubkey()
+    }
+
+    /// Token accounts of `owner` for `mints`, created in batches.
+    pub fn new_accounts(&self, owner: &Pubkey, mints: &[Pubkey]) -> Vec<Pubkey> {
+        let payer = self.payer().pubkey();
+        let kps: Vec<Keypair> = mints.iter().map(|_| Keypair::new()).collect();
+        for chunk in kps.iter().zip(mints).collect::<Vec<_>>().chunks(6) {
+            let mut ixs = vec![];
+            let mut signers: Vec<&Keypair> = vec![];
+            for (kp, mint) in chunk {
+                ixs.extend(token::create_account(
+                    payer,
+                    kp.pubkey(),
+                    **mint,
+                    *owner,
+                    self.rent_account,
+                ));
+                signers.push(kp);
+            }
+            self.send(&ixs, &signers).expect("create token accounts");
+        }
+        kps.iter().map(|k| k.pubkey()).collect()
+    }
+
+    pub fn mint_to(&self, mint: &Pubkey, to: &Pubkey, amount: u64) {
+        let payer = self.payer().pubkey();
+        self.send(&[token::mint_to(*mint, *to, payer, amount)], &[])
+            .expect("mint_to");
+    }
+
+    /// A funded holder with accounts for the base token, the shares and every asset.
+    pub fn new_holder(&mut self, sol: u64) -> Holder {
+        let kp = Keypair::new();
+        let payer = self.payer().pubkey();
+        self.send(
+            &[anchor_lang::solana_program::system_instruction::transfer(
+                &payer,
+                &kp.pubkey(),
+                sol,
+            )],
+            &[],
+        )
+        .expect("fund holder");
+        let mut mints = vec![self.base_mint, self.keys.share_mint];
+        mints.extend(self.assets.iter().map(|a| a.mint));
+        let accs = self.new_accounts(&kp.pubkey(), &mints);
+        self.share_accounts.push(accs[1]);
+        Holder {
+            kp,
+            base: accs[0],
+            shares: accs[1],
+            assets: accs[2..].to_vec(),
+        }
+    }
+
+    /// Writes asset `i`'s oracle account: `price` per whole token (in base currency), with the
+    /// EMA following it, published at `publish_time`.
+    pub fn post_price(&self, i: usize, price: f64, publish_time: i64, ema_alpha: f64) {
+        let a = &self.assets[i];
+        let prev = a.ema.get();
+        a.ema.set(if prev == 0.0 {
+            price
+        } else {
+            prev + ema_alpha * (price - prev)
+        });
+        let scale = 10f64.powi(-EXPO);
+        let p = PriceState {
+            price: (price * scale).round() as i64,
+            conf: (price * scale * CONF_BPS / 1e4).round().max(1.0) as u64,
+            expo: EXPO,
+            ema_price: (a.ema.get() * scale).round() as i64,
+            publish_time,
+        };
+        let acc = account_for(a.kind, a.feed_id, &p);
+        self.chain.set_account(&a.oracle, acc);
+    }
+
+    /// Posts every asset's price at `t` (EMA moving by `ema_alpha`).
+    pub fn post_all(&self, prices: &[f64], t: i64, ema_alpha: f64) {
+        for (i, &p) in prices.iter().enumerate() {
+            self.post_price(i, p, t, ema_alpha);
+        }
+    }
+
+    /// Builds the world at the first prices of a path.
+    pub fn build(setup: Setup, first_prices: &[f64]) -> Self {
+        let chain = BankChain::start();
+        chain.set_unix_timestamp(T0);
+        let rent_mint = chain
+            .minimum_balance_for_rent_exemption(token::MINT_LEN)
+            .unwrap();
+        let rent_account = chain
+            .minimum_balance_for_rent_exemption(token::ACCOUNT_LEN)
+            .unwrap();
+        let n = first_prices.len();
+        assert!((1..=MAX_ASSETS).contains(&n), "1 to 16 assets");
+        let dummy = Holder {
+            kp: Keypair::new(),
+            base: Pubkey::default(),
+            shares: Pubkey::default(),
+            assets: vec![],
+        };
+        let mut w = World {
+            chain,
+            setup: setup.clone(),
+            base_mint: Pubkey::default(),
+            assets: vec![],
+            vault: Pubkey::default(),
+            keys: VaultKeys {
+                vault: Pubkey::default(),
+                authority: Pubkey::default(),
+                share_mint: Pubkey::default(),
+                base_mint: Pubkey::default(),
+                base_vault: Pubkey::default(),
+                base_token_program: anchor_lang::prelude::Pubkey::default(),
+                share_token_program: Pubkey::default(),
+                fee_recipient: Pubkey::default(),
+                dead_shares: Pubkey::default(),
+                risk: Pubkey::default(),
+                assets: vec![],
+                hedge: None,
+            },
+            oracles: OracleAddresses::default(),
+            fee_shares: Pubkey::default(),
+            dead_shares: Pubkey::default(),
+            arb: dummy,
+            keeper: Holder {
+                kp: Keypair::new(),
+                base: Pubkey::default(),
+                shares: Pubkey::default(),
+                assets: vec![],
+            },
+            guardian: Keypair::new(),
+            exchange: None,
+            pools: vec![],
+            pool_vaults: vec![],
+            pool_lp: vec![],
+            keys_cache: Default::default(),
+            share_accounts: vec![],
+            rent_mint,
+            rent_account,
+        };
+        let payer = w.payer().pubkey();
+        w.base_mint = w.new_mint(BASE_DECIMALS);
+        for (i, &p) in first_prices.iter().enumerate() {
+            let mint = w.new_mint(asset_decimals(i));
+            let kind = if i % 2 == 0 {
+                OracleKind::PullV2
+            } else {
+                OracleKind::Legacy
+            };
+            let mut feed_id = [0u8; 32];
+            feed_id[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+            feed_id[8..16].copy_from_slice(&mint.to_bytes()[..8]);
+            // Pull feeds live at Pyth's push-feed address, so every tool finds them unaided.
+            let oracle = match kind {
+                OracleKind::PullV2 => pda::pyth_push_feed(&feed_id),
+                OracleKind::Legacy => Keypair::new().pubkey(),
+            };
+            w.assets.push(SimAsset {
+                mint,
+                decimals: asset_decimals(i),
+                kind,
+                feed_id,
+                oracle,
+                ema: std::cell::Cell::new(0.0),
+            });
+            w.post_price(i, p, T0, 1.0);
+        }
+
+        // The vault: the payer creates it and is its admin (a multisig in production).
+        let creator_base = w.new_accounts(&payer, &[w.base_mint])[0];
+        w.mint_to(
+            &w.base_mint.clone(),
+            &creator_base,
+            to_units(10_000.0, BASE_DECIMALS),
+        );
+        let fee_recipient = Keypair::new();
+        let args = InitializeVaultArgs {
+            seed_id: 0,
+            admin: payer,
+            guardian: w.guardian.pubkey(),
+            fee_recipient: fee_recipient.pubkey(),
+            timelock_s: 86_400,
+            deposit_cap: u64::MAX / 4,
+            min_deposit: to_units(10.0, BASE_DECIMALS),
+            management_fee_bps: setup.management_fee_bps,
+            performance_fee_bps: setup.performance_fee_bps,
+            initial_deposit: to_units(1_000.0, BASE_DECIMALS),
+        };
+        w.send(
+            &[ix::initialize_vault(
+                payer,
+                w.base_mint,
+                anchor_spl_token(),
+                creator_base,
+                args,
+            )],
+            &[],
+        )
+        .expect("initialize_vault");
+        w.vault = pda::vault(&payer, &w.base_mint, 0);
+        for (i, a) in w.assets.iter().enumerate() {
+            let args = AddAssetArgs {
+                oracle_kind: a.kind as u8,
+                oracle_id: match a.kind {
+                    OracleKind::PullV2 => a.feed_id,
+                    OracleKind::Legacy => a.oracle.to_bytes(),
+                },
+                max_age_s: 300,
+                max_conf_bps: 100,
+                max_ema_dev_bps: 1_000,
+                min_weight_bps: 0,
+                max_weight_bps: 4_000,
+            };
+            w.send(
+                &[ix::add_asset(
+                    w.vault,
+                    payer,
+                    payer,
+                    a.mint,
+                    anchor_spl_token(),
+                    args,
+                )],
+                &[],
+            )
+            .unwrap_or_else(|e| panic!("add_asset {i}: {e}"));
+        }
+        w.refresh_keys();
+        w.dead_shares = w.keys.dead_shares;
+        w.fee_shares = w.new_accounts(&fee_recipient.pubkey(), &[w.keys.share_mint])[0];
+        w.share_accounts.extend([w.dead_shares, w.fee_shares]);
+
+        let mut fixed = [0u16; MAX_ASSETS];
+        for f in fixed.iter_mut().take(n) {
+            *f = (10_000 / n) as u16;
+        }
+        let risk = RiskParamsArgs {
+            strategy: setup.strategy,
+            ewma_decay_bps: 9_700,
+            ewma_short_decay_bps: 8_000,
+            shrinkage_bps: 1_000,
+            regime_ratio_bps: 15_000,
+            regime_vol_scale_bps: 5_000,
+            vol_target_bps: setup.vol_target_bps,
+            min_interval_s: 3_600,
+            min_samples: 24,
+            fixed_weights_bps: fixed,
+        };
+        w.send(&[ix::initialize_risk(w.vault, payer, payer, risk)], &[])
+            .expect("initialize_risk");
+
+        // Pools: each asset against the base token at the oracle price.
+        w.arb = w.fund_arbitrageur();
+        for x in 0..=n {
+            for y in x + 1..=n {
+                w.create_pool(x, y, first_prices);
+            }
+        }
+        if setup.hedge_ratio_bps > 0 {
+            w.create_exchange();
+        }
+        w.govern(n);
+        // Governance waited out the timelock: publish the opening prices again, fresh.
+        let now = w.now();
+        for (i, &p) in first_prices.iter().enumerate() {
+            w.post_price(i, p, now, 1.0);
+        }
+        w.keeper = w.new_holder(10_000_000_000);
+        w
+    }
+
+    pub fn refresh_keys(&mut self) {
+        let v =
+            vault_client::decode::vault(&self.chain.account(&self.vault).unwrap().data).unwrap();
+        self.keys = VaultKeys::from_state(self.vault, &v, &self.oracles);
+    }
+
+    /// An arbitrageur with deep inventory of every token (it also seeds the pools).
+    fn fund_arbitrageur(&mut self) -> Holder {
+        let arb = self.new_holder(10_000_000_000);
+        self.share_accounts.pop();
+        self.mint_to(&self.base_mint.clone(), &arb.base, u64::MAX / 8);
+        for (i, a) in self.assets.iter().enumerate() {
+            self.mint_to(&a.mint, &arb.assets[i], u64::MAX / 8);
+        }
+        arb
+    }
+
+    /// Mint, decimals and the arbitrageur's account of a slot (`n` is the base token).
+    pub fn slot(&self, slot: usize) -> (Pubkey, u8, Pubkey) {
+        match self.assets.get(slot) {
+            Some(a) => (a.mint, a.decimals, self.arb.assets[slot]),
+            None => (self.base_mint, BASE_DECIMALS, self.arb.base),
+        }
+    }
+
+    /// A pool of slots `x` and `y` at the oracle prices, `pool_depth` base tokens a side.
+    fn create_pool(&mut self, x: usize, y: usize, prices: &[f64]) {
+        let payer = self.payer().pubkey();
+        let depth = self.setup.pool_depth;
+        let price = |s: usize| prices.get(s).copied().unwrap_or(1.0);
+        let (mx, dx, ax) = self.slot(x);
+        let (my, dy, ay) = self.slot(y);
+        self.send(
+            &[ix::amm::create_pool(
+                payer,
+                mx,
+                my,
+                self.setup.venue_fee_bps,
+            )],
+            &[],
+        )
+        .expect("create_pool");
+        let pool = pda::amm::pool(&mx, &my);
+        let lp = self.new_accounts(&self.arb.kp.pubkey(), &[pda::amm::lp_mint(&pool)])[0];
+        let (amt_x, amt_y) = (
+            to_units(depth / price(x), dx),
+            to_units(depth / price(y), dy),
+        );
+        let (mint_a, mint_b) = pda::amm::ordered(mx, my);
+        let (src_a, src_b, amt_a, amt_b) = if mint_a == mx {
+            (ax, ay, amt_x, amt_y)
+        } else {
+            (ay, ax, amt_y, amt_x)
+        };
+        let arb = self.arb.kp.insecure_clone();
+        self.send(
+            &[ix::amm::add_liquidity(
+                arb.pubkey(),
+                mint_a,
+                mint_b,
+                src_a,
+                src_b,
+                lp,
+                amt_a,
+                amt_b,
+            )],
+            &[&arb],
+        )
+        .expect("add_liquidity");
+        self.pools.push((x, y));
+        self.pool_vaults.push((
+            pda::amm::pool_vault(&pool, &mx),
+            pda::amm::pool_vault(&pool, &my),
+        ));
+        self.pool_lp.push(lp);
+    }
+
+    fn create_exchange(&mut self) {
+        let payer = self.payer().pubkey();
+        self.send(&[ix::perp::create_exchange(payer, self.base_mint)], &[])
+            .expect("create_exchange");
+        let exchange = pda::perp::exchange(&payer, &self.base_mint);
+        for a in &self.assets {
+            let args = ix::perp::MarketArgs {
+                oracle_kind: a.kind as u8,
+                oracle_id: match a.kind {
+                    OracleKind::PullV2 => a.feed_id,
+                    OracleKind::Legacy => a.oracle.to_bytes(),
+                },
+                asset_decimals: a.decimals,
+                max_age_s: 300,
+                fee_bps: 5,
+                initial_margin_bps: 1_000,
+                maintenance_margin_bps: 500,
+                liquidation_fee_bps: 100,
+                funding_rate_bps_per_day: 1,
+                premium_bps_per_day: 0,
+            };
+            self.send(&[ix::perp::add_market(payer, exchange, args)], &[])
+                .expect("add_market");
+        }
+        // An insurance fund that pays winners.
+        self.mint_to(
+            &self.base_mint.clone(),
+            &pda::perp::collateral_vault(&exchange),
+            to_units(5_000_000.0, BASE_DECIMALS),
+        );
+        self.exchange = Some(exchange);
+    }
+
+    /// The venue whitelist, rebalancing limits and (optionally) the hedge venue and limits,
+    /// through governance: propose, wait out the timelock, apply.
+    fn govern(&mut self, n: usize) {
+        let payer = self.payer().pubkey();
+        let s = self.setup.clone();
+        let mut changes = vec![
+            ParamChange::AddVenue {
+                program_id: sim_amm_id(),
+                kind: VENUE_KIND_AMM,
+                fee_bps: s.venue_fee_bps,
+            },
+            ParamChange::Rebalance(RebalanceParamsArgs {
+                band_bps: s.band_bps,
+                max_slippage_bps: 50,
+                min_trade_bps: 10,
+                notional_cap_bps: 5_000,
+                slippage_budget_bps: 100,
+                bounty_share_bps: 1_000,
+                cap_interval_s: 86_400,
+                budget_period_s: 86_400,
+                cooldown_s: 60,
+                max_targets_age_s: 7_200,
+                tracking_aversion_bps: s.tracking_aversion_bps,
+                bounty_cap_per_call: to_units(5.0, BASE_DECIMALS),
+                bounty_cap_per_interval: to_units(100.0, BASE_DECIMALS),
+            }),
+        ];
+        if let Some(exchange) = self.exchange {
+            let authority = pda::authority(&self.vault);
+            changes.push(ParamChange::HedgeVenue {
+                program_id: sim_perp_id(),
+                exchange,
+                margin_account: pda::perp::margin(&exchange, &authority),
+            });
+            changes.push(ParamChange::Hedge(HedgeParamsArgs {
+                mode: portfolio_vault::constants::HEDGE_MODE_DELTA_NEUTRAL,
+                max_leverage_bps: 10_000,
+                min_margin_ratio_bps: 20_000,
+                max_collateral_bps: 3_000,
+                delta_band_bps: 200,
+                hedge_ratio_bps: s.hedge_ratio_bps,
+                max_fee_bps: 50,
+                cooldown_s: 60,
+            }));
+        }
+        let first = 0u64;
+        for (k, c) in changes.iter().enumerate() {
+            let ixs = [self
+                .keys
+                .propose_change(payer, payer, first + k as u64, c.clone())];
+            self.send(&ixs, &[]).expect("propose");
+        }
+        let t = self.now() + 86_401;
+        self.chain.set_unix_timestamp(t);
+        for k in 0..changes.len() {
+            self.send(&[self.keys.apply_proposal(first + k as u64, false)], &[])
+                .expect("apply");
+        }
+        self.refresh_keys();
+        if self.keys.hedge.is_some() {
+            self.send(&[self.keys.init_hedge(payer)], &[])
+                .expect("init_hedge");
+        }
+        let _ = n;
+    }
+}
+
+fn anchor_spl_token() -> Pubkey {
+    anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+}
+
+fn sim_amm_id() -> Pubkey {
+    vault_client::sim_amm::ID
+}
+
+fn sim_perp_id() -> Pubkey {
+    vault_client::sim_perp::ID
+}

@@ -1,0 +1,414 @@
+//! The `vault` CLI's commands against the in-process backend (the same functions the binary
+//! runs against a cluster): results, clear errors with the program's error names, nothing
+//! changed on a refusal, `--sign-only`.
+
+use anchor_lang::prelude::Pubkey;
+use solana_instruction::{AccountMeta, Instruction};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use vault_cli::{error_message, execute, gate_mask, parse_amount, ChangeCmd, Cmd, Ctx};
+use vault_client::{ChainClient, OracleAddresses};
+use vault_keeper::keeper::associated_token_account;
+use vault_sim::world::{Setup, World};
+
+const SPL_TOKEN: Pubkey = anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+const ATA_PROGRAM: Pubkey = anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+
+fn ctx<'a>(w: &'a World, kp: &Keypair) -> Ctx<'a> {
+    Ctx {
+        chain: &w.chain as &dyn ChainClient,
+        signer: Some(kp.insecure_clone()),
+        me: kp.pubkey(),
+        sign_only: false,
+        oracles: OracleAddresses::default(),
+    }
+}
+
+/// A user with associated token accounts for the base, the shares and every asset (what
+/// wallets create), holding `base` whole base tokens.
+fn user(w: &World, base: u64) -> Keypair {
+    let kp = Keypair::new();
+    let payer = w.chain.payer().pubkey();
+    w.send(
+        &[anchor_lang::solana_program::system_instruction::transfer(
+            &payer,
+            &kp.pubkey(),
+            1_000_000_000,
+        )],
+        &[],
+    )
+    .unwrap();
+    let mut mints = vec![w.base_mint, w.keys.share_mint];
+    mints.extend(w.assets.iter().map(|a| a.mint));
+    for m in &mints {
+        let ata = associated_token_account(&kp.pubkey(), m, &SPL_TOKEN);
+        let ix = Instruction {
+            program_id: ATA_PROGRAM,
+            accounts: vec![
+                AccountMeta::new(payer, true),
+                AccountMeta::new(ata, false),
+                AccountMeta::new_readonly(kp.pubkey(), false),
+                AccountMeta::new_readonly(*m, false),
+                AccountMeta::new_readonly(anchor_lang::system_program::ID, false),
+                AccountMeta::new_readonly(SPL_TOKEN, false),
+            ],
+            data: vec![1],
+        };
+        w.send(&[ix], &[]).unwrap();
+    }
+    let base_ata = associated_token_account(&kp.pubkey(), &w.base_mint, &SPL_TOKEN);
+    w.mint_to(&w.base_mint.clone(), &base_ata, base * 1_000_000);
+    kp
+}
+
+fn setup() -> (World, Keypair) {
+    let mut w = World::build(Setup::default(), &[3_000.0, 150.0, 25.0]);
+    let u = user(&w, 100_000);
+    let shares = associated_token_account(&u.pubkey(), &w.keys.share_mint, &SPL_TOKEN);
+    w.share_accounts.push(shares);
+    (w, u)
+}
+
+fn shares_of(w: &World, kp: &Keypair) -> u64 {
+    let a = associated_token_account(&kp.pubkey(), &w.keys.share_mint, &SPL_TOKEN);
+    vault_client::decode::token_account(&w.chain.account(&a).unwrap().data)
+        .unwrap()
+        .amount
+}
+
+#[test]
+fn cli_deposit_ok_mints_the_previewed_shares() {
+    let (w, u) = setup();
+    let r = execute(
+        &Cmd::Deposit {
+            amount: "2500.5".into(),
+            min_shares: None,
+            from: None,
+            shares_account: None,
+        },
+        &ctx(&w, &u),
+        Some(w.vault),
+    )
+    .unwrap();
+    assert_eq!(r["amount"], 2_500_500_000u64);
+    assert!(r["signature"].is_string());
+    assert_eq!(
+        shares_of(&w, &u),
+        r["preview_shares"].as_u64().unwrap(),
+        "the preview is exact"
+    );
+}
+
+#[test]
+fn cli_deposit_fails_below_minimum_with_a_clear_error() {
+    let (w, u) = setup();
+    let before = w.chain.get_account(&w.vault).unwrap();
+    let e = execute(
+        &Cmd::Deposit {
+            amount: "1".into(),
+            min_shares: None,
+            from: None,
+            shares_account: None,
+        },
+        &ctx(&w, &u),
+        Some(w.vault),
+    )
+    .unwrap_err();
+    assert_eq!(e.name(), Some("DepositBelowMinimum"));
+    let msg = error_message(&e);
+    assert!(
+        msg.contains("DepositBelowMinimum") && msg.contains("code 6"),
+        "{msg}"
+    );
+    assert_eq!(w.chain.get_account(&w.vault).unwrap(), before);
+    // An explicit minimum above what the vault would mint reaches the program and is refused there.
+    let e = execute(
+        &Cmd::Deposit {
+            amount: "100".into(),
+            min_shares: Some(u64::MAX),
+            from: None,
+            shares_account: None,
+        },
+        &ctx(&w, &u),
+        Some(w.vault),
+    )
+    .unwrap_err();
+    assert_eq!(e.name(), Some("DepositSlippageExceeded"), "{e}");
+    assert_eq!(w.chain.get_account(&w.vault).unwrap(), before);
+}
+
+#[test]
+fn cli_withdraw_and_redeem_in_kind_ok() {
+    let (w, u) = setup();
+    let c = ctx(&w, &u);
+    execute(
+        &Cmd::Deposit {
+            amount: "1000".into(),
+            min_shares: None,
+            from: None,
+            shares_account: None,
+        },
+        &c,
+        Some(w.vault),
+    )
+    .unwrap();
+    let s = shares_of(&w, &u);
+    let r = execute(
+        &Cmd::Withdraw {
+            shares: (s / 2).to_string(),
+            min_out: None,
+            to: None,
+            shares_account: None,
+        },
+        &c,
+        Some(w.vault),
+    )
+    .unwrap();
+    assert!(r["preview_base_units"].as_u64().unwrap() > 0);
+    execute(
+        &Cmd::RedeemInKind {
+            shares: "all".into(),
+            shares_account: None,
+        },
+        &c,
+        Some(w.vault),
+    )
+    .unwrap();
+    assert_eq!(shares_of(&w, &u), 0);
+    let e = execute(
+        &Cmd::Withdraw {
+            shares: "ten".into(),
+            min_out: None,
+            to: None,
+            shares_account: None,
+        },
+        &c,
+        Some(w.vault),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("whole number"), "{e}");
+}
+
+#[test]
+fn cli_show_reports_nav_assets_and_pending_proposals() {
+    let (w, u) = setup();
+    let admin = w.chain.payer().insecure_clone();
+    execute(
+        &Cmd::Deposit {
+            amount: "1000".into(),
+            min_shares: None,
+            from: None,
+            shares_account: None,
+        },
+        &ctx(&w, &u),
+        Some(w.vault),
+    )
+    .unwrap();
+    let p = execute(
+        &Cmd::Propose {
+            change: ChangeCmd::Fees {
+                management_bps: 100,
+                performance_bps: 1_000,
+            },
+        },
+        &ctx(&w, &admin),
+        Some(w.vault),
+    )
+    .unwrap();
+    let id = p["proposal"].as_u64().unwrap();
+    let v = execute(&Cmd::Show, &ctx(&w, &u), Some(w.vault)).unwrap();
+    let nav = v["nav"].as_f64().unwrap();
+    assert!(
+        (nav - 2_000.0).abs() < 1.0,
+        "creator's 1,000 plus the deposit: {nav}"
+    );
+    assert!(v["nav_low"].as_f64().unwrap() <= nav && nav <= v["nav_high"].as_f64().unwrap());
+    assert_eq!(v["assets"].as_array().unwrap().len(), 3);
+    assert!((v["assets"][0]["price"].as_f64().unwrap() - 3_000.0).abs() < 1e-6);
+    assert_eq!(v["pending_proposals"][0]["id"], id);
+    assert_eq!(v["pending_proposals"][0]["matured"], false);
+    let text = vault_cli::render(&v);
+    assert!(
+        text.contains("pending_proposals:") && text.contains("share_price:"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cli_governance_propose_apply_cancel_pause() {
+    let (w, u) = setup();
+    let admin = w.chain.payer().insecure_clone();
+    let a = ctx(&w, &admin);
+    w.send(
+        &[anchor_lang::solana_program::system_instruction::transfer(
+            &admin.pubkey(),
+            &w.guardian.pubkey(),
+            1_000_000_000,
+        )],
+        &[],
+    )
+    .unwrap();
+    let id = execute(
+        &Cmd::Propose {
+            change: ChangeCmd::DepositLimits {
+                cap: 10_000_000_000_000,
+                min: 20_000_000,
+            },
+        },
+        &a,
+        Some(w.vault),
+    )
+    .unwrap()["proposal"]
+        .as_u64()
+        .unwrap();
+    let e = execute(&Cmd::Apply { id }, &ctx(&w, &u), Some(w.vault)).unwrap_err();
+    assert_eq!(e.name(), Some("GovProposalNotMature"), "{e}");
+    w.chain.set_unix_timestamp(w.now() + 86_401);
+    execute(&Cmd::Apply { id }, &ctx(&w, &u), Some(w.vault)).unwrap();
+    let s = vault_client::decode::vault(&w.chain.account(&w.vault).unwrap().data).unwrap();
+    assert_eq!(s.params.min_deposit, 20_000_000);
+    let id2 = execute(
+        &Cmd::Propose {
+            change: ChangeCmd::Timelock {
+                seconds: 2 * 86_400,
+            },
+        },
+        &a,
+        Some(w.vault),
+    )
+    .unwrap()["proposal"]
+        .as_u64()
+        .unwrap();
+    let e = execute(&Cmd::Cancel { id: id2 }, &ctx(&w, &u), Some(w.vault)).unwrap_err();
+    assert_eq!(e.name(), Some("AuthNotAdminOrGuardian"), "{e}");
+    execute(
+        &Cmd::Cancel { id: id2 },
+        &ctx(&w, &w.guardian),
+        Some(w.vault),
+    )
+    .unwrap();
+    // The guardian closes deposits; a deposit is then refused with the gate's error.
+    execute(
+        &Cmd::Pause {
+            gates: vec!["deposits".into()],
+        },
+        &ctx(&w, &w.guardian),
+        Some(w.vault),
+    )
+    .unwrap();
+    w.post_all(&[3_000.0, 150.0, 25.0], w.now(), 0.0);
+    let e = execute(
+        &Cmd::Deposit {
+            amount: "100".into(),
+            min_shares: Some(0),
+            from: None,
+            shares_account: None,
+        },
+        &ctx(&w, &u),
+        Some(w.vault),
+    )
+    .unwrap_err();
+    assert_eq!(e.name(), Some("DepositPaused"), "{e}");
+    let e = execute(
+        &Cmd::SetPause { gates: vec![] },
+        &ctx(&w, &w.guardian),
+        Some(w.vault),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.name(),
+        Some("AuthNotAdmin"),
+        "only the admin reopens: {e}"
+    );
+    execute(&Cmd::SetPause { gates: vec![] }, &a, Some(w.vault)).unwrap();
+}
+
+#[test]
+fn cli_sign_only_prints_an_unsigned_transaction_and_sends_nothing() {
+    let (w, _u) = setup();
+    let multisig = Pubkey::new_unique();
+    let c = Ctx {
+        chain: &w.chain as &dyn ChainClient,
+        signer: None,
+        me: multisig,
+        sign_only: true,
+        oracles: OracleAddresses::default(),
+    };
+    let before = w.chain.get_account(&w.vault).unwrap();
+    let r = execute(
+        &Cmd::Propose {
+            change: ChangeCmd::Fees {
+                management_bps: 100,
+                performance_bps: 1_000,
+            },
+        },
+        &c,
+        Some(w.vault),
+    )
+    .unwrap();
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(r["unsigned_transaction"].as_str().unwrap())
+        .unwrap();
+    let tx: vault_client::chain::VersionedTransaction = bincode::deserialize(&bytes).unwrap();
+    assert_eq!(
+        tx.message.static_account_keys()[0],
+        multisig,
+        "the multisig pays and signs"
+    );
+    assert!(
+        tx.signatures.iter().all(|s| *s == Default::default()),
+        "unsigned"
+    );
+    assert_eq!(
+        w.chain.get_account(&w.vault).unwrap(),
+        before,
+        "nothing was sent"
+    );
+}
+
+#[test]
+fn cli_parses_amounts_and_gates() {
+    assert_eq!(parse_amount("1.5", 6).unwrap(), 1_500_000);
+    assert_eq!(parse_amount("42", 6).unwrap(), 42_000_000);
+    assert!(parse_amount("1.1234567", 6).is_err());
+    assert!(parse_amount("abc", 6).is_err());
+    assert!(parse_amount("99999999999999999999", 6).is_err());
+    use vault_client::portfolio_vault::constants::*;
+    assert_eq!(
+        gate_mask(&["deposits".into(), "hedge".into()]).unwrap(),
+        PAUSE_DEPOSITS | PAUSE_HEDGE
+    );
+    assert_eq!(gate_mask(&["all".into()]).unwrap(), PAUSE_ALL_FLAGS);
+    assert!(gate_mask(&["withdraw".into()])
+        .unwrap_err()
+        .to_string()
+        .contains("unknown gate"));
+}
+
+#[test]
+fn errors_are_named_after_the_innermost_failing_program() {
+    let amm = vault_client::sim_amm::ID.to_string();
+    let vault = vault_client::portfolio_vault::ID.to_string();
+    let logs = vec![
+        format!("Program {vault} invoke [1]"),
+        format!("Program {amm} invoke [2]"),
+        format!("Program {amm} failed: custom program error: 0x1775"),
+        format!("Program {vault} failed: custom program error: 0x1775"),
+    ];
+    let e = vault_client::error::describe(6005, &logs);
+    assert_eq!(
+        (e.program, e.name.as_str()),
+        ("sim_amm", "SlippageExceeded")
+    );
+    let e = vault_client::error::describe(6005, &[]);
+    assert_eq!(
+        (e.program, e.name.as_str()),
+        ("portfolio_vault", "GovProposalExpired"),
+        "without logs: the vault's table"
+    );
+    assert_eq!(
+        vault_client::error::describe(2006, &[]).name,
+        "ConstraintSeeds"
+    );
+}
