@@ -20,6 +20,15 @@ done
 # Download every crate the lock file names (the build itself needs no network afterwards).
 cargo fetch --locked
 
+# The simulator's charts draw their text with a TrueType font (DejaVu Sans).
+if ! [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null
+  else
+    echo "setup: install the DejaVu fonts (fonts-dejavu-core) for the simulator's charts" >&2
+  fi
+fi
+
 # The TypeScript client (app/ts): Node.js with npm, then the locked packages.
 if ! command -v npm >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1; then

@@ -264,6 +264,9 @@ fn cli_governance_propose_apply_cancel_pause() {
     let e = execute(&Cmd::Apply { id }, &ctx(&w, &u), Some(w.vault)).unwrap_err();
     assert_eq!(e.name(), Some("GovProposalNotMature"), "{e}");
     w.chain.set_unix_timestamp(w.now() + 86_401);
+    // A new slot: the same transaction under the same blockhash would be a duplicate of the
+    // refused one.
+    w.chain.advance_slot();
     execute(&Cmd::Apply { id }, &ctx(&w, &u), Some(w.vault)).unwrap();
     let s = vault_client::decode::vault(&w.chain.account(&w.vault).unwrap().data).unwrap();
     assert_eq!(s.params.min_deposit, 20_000_000);

@@ -47,6 +47,7 @@ fn cfg(w: &World) -> KeeperConfig {
 /// A minute later with the same prices (fresh again), as the simulator does between ticks.
 fn next_minute(w: &World, prices: &[f64]) {
     let t = w.now() + 61;
+    w.chain.advance_slot();
     w.chain.set_unix_timestamp(t);
     w.post_all(prices, t, 0.0);
     vault_sim::run::arbitrage(w, prices);
@@ -76,6 +77,7 @@ fn settle(w: &World, k: &Keeper, prices: &[f64]) -> usize {
             return swaps;
         }
         let t = w.now() + 86_400;
+        w.chain.advance_slot();
         w.chain.set_unix_timestamp(t);
         w.post_all(prices, t, 1.0);
         vault_sim::run::arbitrage(w, prices);
@@ -147,6 +149,7 @@ fn keeper_tick_ok_after_prices_move() {
     // An hour later asset 0 is up 25 % (its EMA has caught up), the others flat.
     let moved = [PRICES[0] * 1.25, PRICES[1], PRICES[2]];
     let t = w.now() + 3_600;
+    w.chain.advance_slot();
     w.chain.set_unix_timestamp(t);
     w.post_all(&moved, t, 1.0);
     vault_sim::run::arbitrage(&w, &moved);
@@ -250,6 +253,7 @@ fn keeper_tick_ok_hedges_to_delta_neutral() {
     for _ in 0..3 {
         run_until_quiet(&w, &k, &PRICES);
         let t = w.now() + 86_400;
+        w.chain.advance_slot();
         w.chain.set_unix_timestamp(t);
         w.post_all(&PRICES, t, 1.0);
         vault_sim::run::arbitrage(&w, &PRICES);

@@ -9,7 +9,6 @@ use portfolio_vault::math::rebalance::{plan_rebalance, PlannedTrade, Portfolio, 
 use portfolio_vault::math::Fx;
 use portfolio_vault::oracle::{validate, RawPrice};
 use portfolio_vault::state::{ParamChange, RebalanceParamsArgs};
-use sim_amm::state::{LP_MINT_SEED, POOL_SEED, POOL_VAULT_SEED};
 use solana_instruction::{AccountMeta, Instruction};
 use solana_signer::Signer;
 
@@ -86,62 +85,21 @@ impl Harness {
         } else {
             (mint_y, mint_x, amount_y, amount_x)
         };
-        let pid = sim_amm::ID;
-        let pool =
-            Pubkey::find_program_address(&[POOL_SEED, mint_a.as_ref(), mint_b.as_ref()], &pid).0;
-        let vault_a =
-            Pubkey::find_program_address(&[POOL_VAULT_SEED, pool.as_ref(), mint_a.as_ref()], &pid)
-                .0;
-        let vault_b =
-            Pubkey::find_program_address(&[POOL_VAULT_SEED, pool.as_ref(), mint_b.as_ref()], &pid)
-                .0;
-        let lp_mint = Pubkey::find_program_address(&[LP_MINT_SEED, pool.as_ref()], &pid).0;
+        let pool = vault_client::pda::amm::pool(&mint_a, &mint_b);
+        let vault_a = vault_client::pda::amm::pool_vault(&pool, &mint_a);
+        let vault_b = vault_client::pda::amm::pool_vault(&pool, &mint_b);
+        let lp_mint = vault_client::pda::amm::lp_mint(&pool);
         let payer = self.ctx.payer.pubkey();
-        let create = Instruction {
-            program_id: pid,
-            accounts: sim_amm::accounts::CreatePool {
-                authority: payer,
-                pool,
-                mint_a,
-                mint_b,
-                vault_a,
-                vault_b,
-                lp_mint,
-                token_program: SPL_TOKEN,
-                system_program: anchor_lang::system_program::ID,
-            }
-            .to_account_metas(None),
-            data: sim_amm::instruction::CreatePool { fee_bps }.data(),
-        };
+        let create = vault_client::ix::amm::create_pool(payer, mint_a, mint_b, fee_bps);
         self.process(&[create], &[]).await.expect("create_pool");
         let user_a = self.create_token_account(&mint_a, &payer, SPL_TOKEN).await;
         let user_b = self.create_token_account(&mint_b, &payer, SPL_TOKEN).await;
         let user_lp = self.create_token_account(&lp_mint, &payer, SPL_TOKEN).await;
         self.mint_to(&mint_a, &user_a, amount_a).await;
         self.mint_to(&mint_b, &user_b, amount_b).await;
-        let add = Instruction {
-            program_id: pid,
-            accounts: sim_amm::accounts::Liquidity {
-                user: payer,
-                pool,
-                mint_a,
-                mint_b,
-                vault_a,
-                vault_b,
-                lp_mint,
-                user_a,
-                user_b,
-                user_lp,
-                token_program: SPL_TOKEN,
-            }
-            .to_account_metas(None),
-            data: sim_amm::instruction::AddLiquidity {
-                amount_a,
-                amount_b,
-                min_lp: 1,
-            }
-            .data(),
-        };
+        let add = vault_client::ix::amm::add_liquidity(
+            payer, mint_a, mint_b, user_a, user_b, user_lp, amount_a, amount_b,
+        );
         self.process(&[add], &[]).await.expect("add_liquidity");
         TestPool {
             pool,

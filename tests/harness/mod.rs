@@ -9,8 +9,7 @@ pub mod amm;
 pub mod oracle;
 pub mod perp;
 
-use anchor_lang::prelude::{AccountInfo, Pubkey};
-use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::{program_pack::Pack, system_instruction};
 use anchor_lang::{InstructionData, ToAccountMetas};
 use anchor_spl::token_2022::spl_token_2022;
@@ -21,7 +20,7 @@ use portfolio_vault::state::{DeriskAction, OracleKind, ParamChange, Proposal, Ri
 use solana_account::{Account, AccountSharedData};
 use solana_instruction::{error::InstructionError, AccountMeta, Instruction};
 use solana_keypair::Keypair;
-use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_program_test::{BanksClientError, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
@@ -48,43 +47,10 @@ pub fn proptest_config() -> proptest::test_runner::Config {
     }
 }
 
-/// A `processor!`-compatible wrapper around an Anchor program's `entry`, which ties its three
-/// arguments to one lifetime; every borrow lives for the whole call, so unifying them is sound.
-macro_rules! anchor_processor {
-    ($name:ident, $entry:path) => {
-        fn $name<'a, 'b, 'c, 'd>(
-            program_id: &'a Pubkey,
-            accounts: &'b [AccountInfo<'c>],
-            data: &'d [u8],
-        ) -> ProgramResult {
-            let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
-                unsafe { std::mem::transmute((program_id, accounts, data)) };
-            $entry(program_id, accounts, data)
-        }
-    };
-}
-
-anchor_processor!(vault_processor, portfolio_vault::entry);
-anchor_processor!(amm_processor, sim_amm::entry);
-anchor_processor!(perp_processor, sim_perp::entry);
-
-/// Program-test with the vault, sim-amm and sim-perp programs registered natively.
-/// Program-test logs every transaction at debug level (tens of thousands of lines per run);
-/// keep errors only unless the caller asks for more with `RUST_LOG`.
+/// Program-test with the vault, sim-amm and sim-perp registered natively (the client's
+/// in-process backend builds the same), logs at error level unless `RUST_LOG` says otherwise.
 pub fn program_test() -> ProgramTest {
-    if std::env::var_os("RUST_LOG").is_none() {
-        std::env::set_var("RUST_LOG", "error");
-    }
-    let mut pt = ProgramTest::default();
-    pt.prefer_bpf(false);
-    pt.add_program(
-        "portfolio_vault",
-        portfolio_vault::ID,
-        processor!(vault_processor),
-    );
-    pt.add_program("sim_amm", sim_amm::ID, processor!(amm_processor));
-    pt.add_program("sim_perp", sim_perp::ID, processor!(perp_processor));
-    pt
+    vault_client::chain::bank::program_test()
 }
 
 /// One asset of a test vault.

@@ -354,6 +354,28 @@ fn oracle_args(kind: &str, id: &str) -> Result<(u8, [u8; 32]), ClientError> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
+fn asset_args(
+    kind: &str,
+    id: &str,
+    max_age_s: u32,
+    max_conf_bps: u16,
+    max_ema_dev_bps: u16,
+    min_weight_bps: u16,
+    max_weight_bps: u16,
+) -> Result<AddAssetArgs, ClientError> {
+    let (oracle_kind, oracle_id) = oracle_args(kind, id)?;
+    Ok(AddAssetArgs {
+        oracle_kind,
+        oracle_id,
+        max_age_s,
+        max_conf_bps,
+        max_ema_dev_bps,
+        min_weight_bps,
+        max_weight_bps,
+    })
+}
+
 fn read_toml<T: for<'de> Deserialize<'de>>(path: &str) -> Result<T, ClientError> {
     let text = std::fs::read_to_string(path).map_err(|e| other(format!("reading {path}: {e}")))?;
     toml::from_str(&text).map_err(|e| other(format!("{path}: {e}")))
@@ -554,18 +576,17 @@ pub fn execute(cmd: &Cmd, ctx: &Ctx, vault: Option<Pubkey>) -> Result<Value, Cli
             // Assets and the risk account need the admin; when the creator is the admin they follow.
             if args.admin == ctx.me {
                 for a in &f.assets {
-                    let (kind, id) = oracle_args(&a.oracle_kind, &a.oracle_id)?;
                     let mint = pubkey(&a.mint, "asset mint")?;
                     let program = ctx.chain.account(&mint)?.owner;
-                    let aa = AddAssetArgs {
-                        oracle_kind: kind,
-                        oracle_id: id,
-                        max_age_s: a.max_age_s,
-                        max_conf_bps: a.max_conf_bps,
-                        max_ema_dev_bps: a.max_ema_dev_bps,
-                        min_weight_bps: a.min_weight_bps,
-                        max_weight_bps: a.max_weight_bps,
-                    };
+                    let aa = asset_args(
+                        &a.oracle_kind,
+                        &a.oracle_id,
+                        a.max_age_s,
+                        a.max_conf_bps,
+                        a.max_ema_dev_bps,
+                        a.min_weight_bps,
+                        a.max_weight_bps,
+                    )?;
                     out.push(
                         ctx.submit(&[ix::add_asset(vault, ctx.me, ctx.me, mint, program, aa)])?,
                     );
@@ -592,18 +613,17 @@ pub fn execute(cmd: &Cmd, ctx: &Ctx, vault: Option<Pubkey>) -> Result<Value, Cli
             max_weight_bps,
         } => {
             let vault = need_vault()?;
-            let (kind, id) = oracle_args(oracle_kind, oracle_id)?;
             let mint = pubkey(mint, "mint")?;
             let program = ctx.chain.account(&mint)?.owner;
-            let args = AddAssetArgs {
-                oracle_kind: kind,
-                oracle_id: id,
-                max_age_s: *max_age_s,
-                max_conf_bps: *max_conf_bps,
-                max_ema_dev_bps: *max_ema_dev_bps,
-                min_weight_bps: *min_weight_bps,
-                max_weight_bps: *max_weight_bps,
-            };
+            let args = asset_args(
+                oracle_kind,
+                oracle_id,
+                *max_age_s,
+                *max_conf_bps,
+                *max_ema_dev_bps,
+                *min_weight_bps,
+                *max_weight_bps,
+            )?;
             ctx.submit(&[ix::add_asset(vault, ctx.me, ctx.me, mint, program, args)])
         }
         Cmd::Deposit {
@@ -716,7 +736,7 @@ pub fn execute(cmd: &Cmd, ctx: &Ctx, vault: Option<Pubkey>) -> Result<Value, Cli
             let s = ctx.snapshot(vault)?;
             let id = s.vault.next_proposal_id;
             let change = param_change(change, &vault)?;
-            let mut r = ctx.submit(&[s.keys.propose_change(ctx.me, ctx.me, id, change.clone())])?;
+            let mut r = ctx.submit(&[s.keys.propose_change(ctx.me, ctx.me, id, change)])?;
             r["proposal"] = json!(id);
             r["eta_ts"] = json!(s.now + s.vault.timelock_s as i64);
             r["change"] = json!(format!("{change:?}"));

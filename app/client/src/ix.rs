@@ -657,17 +657,15 @@ pub mod amm {
         }
     }
 
-    /// `add_liquidity` of the ordered pair: `user_a`/`user_b` hold `mint_a`/`mint_b`.
     #[allow(clippy::too_many_arguments)]
-    pub fn add_liquidity(
+    fn liquidity(
         user: Pubkey,
         mint_a: Pubkey,
         mint_b: Pubkey,
         user_a: Pubkey,
         user_b: Pubkey,
         user_lp: Pubkey,
-        amount_a: u64,
-        amount_b: u64,
+        data: Vec<u8>,
     ) -> Instruction {
         let pool = pda::amm::pool(&mint_a, &mint_b);
         Instruction {
@@ -686,13 +684,29 @@ pub mod amm {
                 token_program: SPL_TOKEN,
             }
             .to_account_metas(None),
-            data: sim_amm::instruction::AddLiquidity {
-                amount_a,
-                amount_b,
-                min_lp: 1,
-            }
-            .data(),
+            data,
         }
+    }
+
+    /// `add_liquidity` of the ordered pair: `user_a`/`user_b` hold `mint_a`/`mint_b`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_liquidity(
+        user: Pubkey,
+        mint_a: Pubkey,
+        mint_b: Pubkey,
+        user_a: Pubkey,
+        user_b: Pubkey,
+        user_lp: Pubkey,
+        amount_a: u64,
+        amount_b: u64,
+    ) -> Instruction {
+        let data = sim_amm::instruction::AddLiquidity {
+            amount_a,
+            amount_b,
+            min_lp: 1,
+        }
+        .data();
+        liquidity(user, mint_a, mint_b, user_a, user_b, user_lp, data)
     }
 
     /// `remove_liquidity` of `lp` pool tokens of the ordered pair back to `user_a`/`user_b`.
@@ -706,30 +720,13 @@ pub mod amm {
         user_lp: Pubkey,
         lp: u64,
     ) -> Instruction {
-        let pool = pda::amm::pool(&mint_a, &mint_b);
-        Instruction {
-            program_id: sim_amm::ID,
-            accounts: sim_amm::accounts::Liquidity {
-                user,
-                pool,
-                mint_a,
-                mint_b,
-                vault_a: pda::amm::pool_vault(&pool, &mint_a),
-                vault_b: pda::amm::pool_vault(&pool, &mint_b),
-                lp_mint: pda::amm::lp_mint(&pool),
-                user_a,
-                user_b,
-                user_lp,
-                token_program: SPL_TOKEN,
-            }
-            .to_account_metas(None),
-            data: sim_amm::instruction::RemoveLiquidity {
-                lp,
-                min_a: 0,
-                min_b: 0,
-            }
-            .data(),
+        let data = sim_amm::instruction::RemoveLiquidity {
+            lp,
+            min_a: 0,
+            min_b: 0,
         }
+        .data();
+        liquidity(user, mint_a, mint_b, user_a, user_b, user_lp, data)
     }
 
     /// A plain swap of `amount_in` of `mint_in` from `from` for `mint_out` into `to`.

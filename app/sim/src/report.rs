@@ -286,10 +286,10 @@ fn weights_chart(path: &FsPath, r: &RunResult) -> Result<(), Err> {
             .zip(r.series.targets.iter().map(|t| t[s]))
             .collect();
         chart
-            .draw_series(LineSeries::new(w, c.stroke_width(2)))?
+            .draw_series(LineSeries::new(w, c.stroke_width(1)))?
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-        chart.draw_series(LineSeries::new(t, c.mix(0.6).stroke_width(1)))?;
+        chart.draw_series(LineSeries::new(t, c.mix(0.35).stroke_width(1)))?;
     }
     chart
         .configure_series_labels()

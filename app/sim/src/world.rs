@@ -406,7 +406,7 @@ impl World {
         if setup.hedge_ratio_bps > 0 {
             w.create_exchange();
         }
-        w.govern(n);
+        w.govern();
         // Governance waited out the timelock: publish the opening prices again, fresh.
         let now = w.now();
         for (i, &p) in first_prices.iter().enumerate() {
@@ -528,7 +528,7 @@ impl World {
 
     /// The venue whitelist, rebalancing limits and (optionally) the hedge venue and limits,
     /// through governance: propose, wait out the timelock, apply.
-    fn govern(&mut self, n: usize) {
+    fn govern(&mut self) {
         let payer = self.payer().pubkey();
         let s = self.setup.clone();
         let mut changes = vec![
@@ -573,9 +573,7 @@ impl World {
         }
         let first = 0u64;
         for (k, c) in changes.iter().enumerate() {
-            let ixs = [self
-                .keys
-                .propose_change(payer, payer, first + k as u64, c.clone())];
+            let ixs = [self.keys.propose_change(payer, payer, first + k as u64, *c)];
             self.send(&ixs, &[]).expect("propose");
         }
         let t = self.now() + 86_401;
@@ -589,7 +587,6 @@ impl World {
             self.send(&[self.keys.init_hedge(payer)], &[])
                 .expect("init_hedge");
         }
-        let _ = n;
     }
 }
 
