@@ -415,3 +415,107 @@ fn errors_are_named_after_the_innermost_failing_program() {
         "ConstraintSeeds"
     );
 }
+
+#[test]
+fn cli_init_creates_a_vault_with_assets_and_risk_from_toml() {
+    let (w, u) = setup();
+    let hex = |b: &[u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let a0 = &w.assets[0];
+    let a1 = &w.assets[1];
+    let base = associated_token_account(&u.pubkey(), &w.base_mint, &SPL_TOKEN);
+    let toml = format!(
+        r#"base_mint = "{base_mint}"
+creator_base = "{base}"
+seed_id = 7
+admin = "{me}"
+guardian = "{me}"
+fee_recipient = "{me}"
+timelock_s = 86400
+deposit_cap = 1000000000000000
+min_deposit = 1000000
+management_fee_bps = 100
+performance_fee_bps = 1000
+initial_deposit = 1000000000
+
+[[assets]]
+mint = "{m0}"
+oracle_kind = "pull"
+oracle_id = "0x{f0}"
+max_age_s = 120
+max_conf_bps = 100
+max_ema_dev_bps = 500
+min_weight_bps = 0
+max_weight_bps = 6000
+
+[[assets]]
+mint = "{m1}"
+oracle_kind = "legacy"
+oracle_id = "{o1}"
+max_age_s = 120
+max_conf_bps = 100
+max_ema_dev_bps = 500
+min_weight_bps = 0
+max_weight_bps = 6000
+
+[risk]
+strategy = 1
+ewma_decay_bps = 9400
+ewma_short_decay_bps = 7000
+shrinkage_bps = 0
+regime_ratio_bps = 15000
+regime_vol_scale_bps = 5000
+vol_target_bps = 0
+min_interval_s = 3600
+min_samples = 3
+fixed_weights_bps = [5000, 5000]
+"#,
+        base_mint = w.base_mint,
+        me = u.pubkey(),
+        m0 = a0.mint,
+        f0 = hex(&a0.feed_id),
+        m1 = a1.mint,
+        o1 = a1.oracle,
+    );
+    let path = std::env::temp_dir().join(format!("vault-init-{}.toml", std::process::id()));
+    std::fs::write(&path, toml).unwrap();
+    let r = execute(
+        &Cmd::Init {
+            config: path.display().to_string(),
+        },
+        &ctx(&w, &u),
+        None,
+    )
+    .unwrap();
+    let vault = vault_cli::pubkey(r["vault"].as_str().unwrap(), "vault").unwrap();
+    assert_eq!(
+        vault,
+        vault_client::pda::vault(&u.pubkey(), &w.base_mint, 7)
+    );
+    assert_eq!(
+        r["transactions"].as_array().unwrap().len(),
+        4,
+        "vault, two assets, risk"
+    );
+    let v = vault_client::decode::vault(&w.chain.account(&vault).unwrap().data).unwrap();
+    assert_eq!((v.num_assets, v.params.management_fee_bps), (2, 100));
+    assert!(w
+        .chain
+        .get_account(&vault_client::pda::risk(&vault))
+        .unwrap()
+        .is_some());
+    // `show` prices the new vault with the same oracles.
+    let s = execute(&Cmd::Show, &ctx(&w, &u), Some(vault)).unwrap();
+    assert!((s["nav"].as_f64().unwrap() - 1_000.0).abs() < 1e-6);
+    // A bad file is a clear error, before anything is sent.
+    std::fs::write(&path, "base_mint = 1").unwrap();
+    let e = execute(
+        &Cmd::Init {
+            config: path.display().to_string(),
+        },
+        &ctx(&w, &u),
+        None,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains(&path.display().to_string()), "{e}");
+    let _ = std::fs::remove_file(&path);
+}

@@ -88,7 +88,7 @@ impl KeeperConfig {
             priority_fee_percentile: default_percentile(),
             max_priority_fee_micro_lamports: default_max_fee(),
             compute_margin_pct: default_margin(),
-            max_retries: 1,
+            max_retries: 3,
             backoff_ms: 0,
             dry_run: false,
             metrics_port: 0,

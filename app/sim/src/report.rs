@@ -189,6 +189,13 @@ fn range(series: &[&[f64]]) -> (f64, f64) {
 
 type Err = Box<dyn std::error::Error>;
 
+/// Every `k`-th point so that consecutive points sit at least a pixel apart: plotters draws a
+/// segment between two points in one pixel column as a spike to the top of the chart.
+fn thin(x: &[f64], y: &[f64], width_px: usize) -> Vec<(f64, f64)> {
+    let k = x.len() / width_px.max(1) + 1;
+    x.iter().zip(y).step_by(k).map(|(a, b)| (*a, *b)).collect()
+}
+
 fn line_chart(
     path: &FsPath,
     title: &str,
@@ -215,10 +222,7 @@ fn line_chart(
     for (name, ys, color) in lines {
         let c = *color;
         chart
-            .draw_series(LineSeries::new(
-                x.iter().copied().zip(ys.iter().copied()),
-                c.stroke_width(2),
-            ))?
+            .draw_series(LineSeries::new(thin(x, ys, 900), c.stroke_width(2)))?
             .label(*name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
     }
@@ -275,16 +279,9 @@ fn weights_chart(path: &FsPath, r: &RunResult) -> Result<(), Err> {
         } else {
             r.names[s].clone()
         };
-        let w: Vec<(f64, f64)> = x
-            .iter()
-            .copied()
-            .zip(r.series.weights.iter().map(|w| w[s]))
-            .collect();
-        let t: Vec<(f64, f64)> = x
-            .iter()
-            .copied()
-            .zip(r.series.targets.iter().map(|t| t[s]))
-            .collect();
+        let ws: Vec<f64> = r.series.weights.iter().map(|w| w[s]).collect();
+        let ts: Vec<f64> = r.series.targets.iter().map(|t| t[s]).collect();
+        let (w, t) = (thin(&x, &ws, 900), thin(&x, &ts, 900));
         chart
             .draw_series(LineSeries::new(w, c.stroke_width(1)))?
             .label(name)

@@ -59,7 +59,17 @@ pub struct BankChain {
     rt: tokio::runtime::Runtime,
     ctx: Mutex<ProgramTestContext>,
     payer: Keypair,
+    /// Signatures sent in the current slot. The bank's blockhash only changes with the slot
+    /// here, so an identical transaction sent again (the same hourly crank) would be a
+    /// duplicate: the backend then moves to a new slot and asks for a fresh blockhash, as an
+    /// expired one does on a cluster.
+    sent: Mutex<std::collections::HashSet<Signature>>,
 }
+
+/// What [`BankChain::send_and_confirm`] answers for a transaction identical to one already
+/// sent under the same blockhash; retrying with a fresh blockhash succeeds.
+pub const BLOCKHASH_REUSED: &str =
+    "blockhash already used by an identical transaction: fetch a new one";
 
 impl BankChain {
     /// A fresh bank with the three programs; its payer holds the genesis SOL.
@@ -76,6 +86,7 @@ impl BankChain {
             rt,
             ctx: Mutex::new(ctx),
             payer,
+            sent: Default::default(),
         }
     }
 
@@ -114,6 +125,7 @@ impl BankChain {
                 .expect("slot");
             ctx.warp_to_slot(slot + 1).expect("warp");
         }
+        self.sent.lock().unwrap().clear();
         self.set_unix_timestamp(now);
     }
 
@@ -174,6 +186,10 @@ impl ChainClient for BankChain {
     }
 
     fn send_and_confirm(&self, tx: &VersionedTransaction) -> Result<Signature, ClientError> {
+        if !self.sent.lock().unwrap().insert(tx.signatures[0]) {
+            self.advance_slot();
+            return Err(ClientError::Chain(BLOCKHASH_REUSED.into()));
+        }
         let b = self.banks();
         let r = self
             .rt
@@ -206,14 +222,19 @@ impl BankChain {
         instructions: &[solana_instruction::Instruction],
         signers: &[&Keypair],
     ) -> Result<Signature, ClientError> {
-        let bh = self.latest_blockhash()?;
         let mut all: Vec<&dyn Signer> = vec![&self.payer];
         for s in signers {
             if s.pubkey() != self.payer.pubkey() {
                 all.push(*s);
             }
         }
-        let tx = super::build_transaction(&self.payer.pubkey(), instructions, &all, bh, &[])?;
-        self.send_and_confirm(&tx)
+        loop {
+            let bh = self.latest_blockhash()?;
+            let tx = super::build_transaction(&self.payer.pubkey(), instructions, &all, bh, &[])?;
+            match self.send_and_confirm(&tx) {
+                Err(ClientError::Chain(m)) if m == BLOCKHASH_REUSED => continue,
+                other => return other,
+            }
+        }
     }
 }
