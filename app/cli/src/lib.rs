@@ -859,7 +859,8 @@ pub fn show(ctx: &Ctx, vault: Pubkey) -> Result<Value, ClientError> {
         "nav_low": s.nav(Some(PriceSide::Low)).ok().map(|n| n as f64 / scale),
         "nav_high": s.nav(Some(PriceSide::High)).ok().map(|n| n as f64 / scale),
         "share_supply": s.share_supply,
-        "share_price": s.share_price().ok().map(|p| p * 10f64.powi(0)),
+        // Base units per share unit (the share mint has the base mint's decimals).
+        "share_price": s.share_price().ok(),
         "idle_base": v.idle_base as f64 / scale,
         "pause_flags": v.pause_flags,
         "admin": v.admin.to_string(),

@@ -507,16 +507,16 @@ impl VaultSnapshot {
                     .unwrap_or(0)
             })
             .collect();
-        let (eq, maint, funding) = match book.account {
+        let (maint, funding) = match book.account {
             Some(_) => {
                 let m = marked(&book, n, &prices[..n], self.now).ok()?;
-                (m.equity, m.maintenance, m.funding_pending)
+                (m.maintenance, m.funding_pending)
             }
-            None => (Fx::ZERO, Fx::ZERO, Fx::ZERO),
+            None => (Fx::ZERO, Fx::ZERO),
         };
-        // The report's NAV counts the share holders' part of the equity only.
+        // The report's NAV counts the share holders' part of the equity only (holders who
+        // left hold claims on the rest), so its margin ratio is conservative when claims exist.
         let owners = self.perp_value(None).ok()?;
-        let _ = eq;
         risk_report(
             &spot,
             &mids,

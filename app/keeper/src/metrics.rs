@@ -151,7 +151,8 @@ impl Metrics {
     }
 }
 
-/// Serves `/metrics` and `/health` on `port` (127.0.0.1 unless `bind_all`) in a thread.
+/// Serves `/metrics` and `/health` on `port` of every interface (for a Prometheus scraper),
+/// in a thread.
 pub fn serve(
     metrics: Arc<Metrics>,
     port: u16,
