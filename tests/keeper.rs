@@ -139,6 +139,13 @@ fn keeper_tick_ok_restores_bands_then_sends_nothing() {
             .unwrap()
             .amount;
     assert!(bounty > 0 && bounty <= 100 * 1_000_000, "bounty {bounty}");
+    assert_eq!(
+        k.metrics
+            .bounty_base_units
+            .load(std::sync::atomic::Ordering::Relaxed),
+        bounty,
+        "the metric counts every bounty"
+    );
 }
 
 #[test]

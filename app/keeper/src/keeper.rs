@@ -303,10 +303,17 @@ impl<'c> Keeper<'c> {
     /// the margin and a priority fee, retrying transient failures with a fresh blockhash and
     /// exponential backoff.
     pub fn execute(&self, p: Planned) -> Action {
+        let pays_bounty = matches!(p.kind, ActionKind::Swap | ActionKind::Hedge);
+        let bounty_before = pays_bounty.then(|| self.bounty_balance()).flatten();
         let status = self.execute_status(&p);
         match &status {
             Status::Sent(_) => {
                 Metrics::inc(&self.metrics.sent);
+                if let (Some(before), Some(after)) = (bounty_before, self.bounty_balance()) {
+                    self.metrics
+                        .bounty_base_units
+                        .fetch_add(after.saturating_sub(before), Ordering::Relaxed);
+                }
                 let counter = match p.kind {
                     ActionKind::UpdateRisk => &self.metrics.risk_updates,
                     ActionKind::ComputeTargets => &self.metrics.target_updates,
@@ -335,6 +342,14 @@ impl<'c> Keeper<'c> {
             detail: p.detail,
             notional: p.notional,
         }
+    }
+
+    /// The bounty account's balance (`None` when it cannot be read).
+    fn bounty_balance(&self) -> Option<u64> {
+        let acc = self.chain.get_account(&self.bounty_account).ok()??;
+        vault_client::decode::token_account(&acc.data)
+            .ok()
+            .map(|t| t.amount)
     }
 
     fn execute_status(&self, p: &Planned) -> Status {
