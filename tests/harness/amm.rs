@@ -2,15 +2,13 @@
 //! governance, and the `rebalance_swap` instruction with the venue's accounts.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::{InstructionData, ToAccountMetas};
-use portfolio_vault::constants::*;
-use portfolio_vault::instructions::RebalanceSwapArgs;
-use portfolio_vault::math::rebalance::{plan_rebalance, PlannedTrade, Portfolio, TradeLimits};
+use portfolio_vault::math::rebalance::{plan_rebalance, PlannedTrade, Portfolio};
 use portfolio_vault::math::Fx;
 use portfolio_vault::oracle::{validate, RawPrice};
-use portfolio_vault::state::{ParamChange, RebalanceParamsArgs};
+use portfolio_vault::state::{ParamChange, RebalancePatch, Venue};
 use solana_instruction::{AccountMeta, Instruction};
 use solana_signer::Signer;
+use vault_client::ix::AmmRoute;
 
 use crate::{Harness, TxResult, User, SPL_TOKEN};
 
@@ -45,29 +43,17 @@ pub struct Trader {
 impl Harness {
     /// Mint of a portfolio slot (`n` = base).
     pub fn slot_mint(&self, slot: usize) -> Pubkey {
-        if slot == self.assets.len() {
-            self.base_mint
-        } else {
-            self.assets[slot].mint
-        }
+        self.keys().slot_mint(slot)
     }
 
     /// The vault's token account of a slot (`n` = base).
     pub fn slot_vault_ta(&self, slot: usize) -> Pubkey {
-        if slot == self.assets.len() {
-            self.base_vault
-        } else {
-            self.assets[slot].vault_ta
-        }
+        self.keys().slot_token_account(slot)
     }
 
     /// Asset index of a slot as `rebalance_swap` names it (255 = base).
     pub fn slot_index(&self, slot: usize) -> u8 {
-        if slot == self.assets.len() {
-            BASE_ASSET
-        } else {
-            slot as u8
-        }
+        self.keys().slot_index(slot)
     }
 
     /// Creates a pool for two mints with `fee_bps` and seeds it with `amount_x` of `mint_x`
@@ -215,101 +201,49 @@ impl Harness {
         p.fee_bps
     }
 
-    /// The vault's holdings, mid prices and stored targets as the rebalancing math sees them.
+    /// The portfolio as `rebalance_swap` judges it (`operations::rebalance::portfolio`).
     pub async fn portfolio(&mut self) -> Portfolio {
-        let n = self.assets.len();
-        let v = self.vault_state().await;
-        let r = self.risk_state().await;
-        let mut amounts = vec![0u64; n];
-        let mut prices = vec![Fx::ZERO; n];
-        let mut targets = vec![Fx::ZERO; n];
-        for i in 0..n {
-            amounts[i] = v.assets[i].holdings;
-            prices[i] = self.mid_price(i).await;
-            targets[i] = r.target_weights[i].get();
-        }
-        let locked = match self.hedge {
-            None => 0,
-            Some(_) => {
-                let x = crate::perp::TestExchange {
-                    exchange: self.hedge.unwrap().0,
-                    collateral_vault: Pubkey::default(),
-                    collateral_mint: self.base_mint,
-                };
-                self.perp_equity_mid(&x).await.1.max(0.0) as u64
-            }
-        };
-        Portfolio::new(
-            n,
-            &amounts,
-            &prices,
-            &targets,
-            v.idle_base,
-            r.target_cash.get(),
-        )
-        .with_locked_cash(locked)
+        self.vault_snapshot().await.portfolio().expect("portfolio")
     }
 
-    /// The next trade by the shared planner, for a venue charging `venue_fee_bps`.
+    /// The next trade by the shared planner, for a venue charging `venue_fee_bps` (the limits
+    /// of `operations::rebalance::limits`, windows rolled to now).
     pub async fn plan(&mut self, venue_fee_bps: u16) -> Option<PlannedTrade> {
-        let p = self.portfolio().await;
-        let v = self.vault_state().await;
-        let now = self.now().await;
-        let r = v.rebalance;
-        let st = v.rebalance_state;
-        let nav = p.nav().ok()?;
-        let cap = nav as u128 * r.notional_cap_bps as u128 / 10_000;
-        let used = if now >= st.window_start_ts + r.cap_interval_s as i64 {
-            0
-        } else {
-            st.window_notional
+        let s = self.vault_snapshot().await;
+        let p = s.portfolio().ok()?;
+        let venue = Venue {
+            program_id: sim_amm::ID,
+            fee_bps: venue_fee_bps,
+            kind: portfolio_vault::constants::VENUE_KIND_AMM,
+            _pad: [0; 5],
         };
-        let cap_left = (cap as u64).saturating_sub(used);
-        let lim = TradeLimits::new(
-            r.band_bps,
-            r.min_trade_bps,
-            r.tracking_aversion_bps,
-            cap_left,
-            venue_fee_bps,
-            r.max_slippage_bps,
-        )
-        .ok()?;
+        let lim = s.trade_limits(p.nav().ok()?, &venue)?;
         plan_rebalance(&p, &lim)
     }
 
-    /// Whitelists a venue and sets the rebalancing limits through governance (propose, wait
+    /// Whitelists venues and sets the rebalancing limits through governance (propose, wait
     /// the timelock, apply), then refreshes the oracles and the targets.
     pub async fn govern_rebalancing(
         &mut self,
         venues: &[(Pubkey, u8, u16)],
-        params: Option<RebalanceParamsArgs>,
+        params: Option<RebalancePatch>,
     ) {
-        let mut ids = vec![];
-        for &(program_id, kind, fee_bps) in venues {
-            let change = ParamChange::AddVenue {
+        let mut changes: Vec<ParamChange> = venues
+            .iter()
+            .map(|&(program_id, kind, fee_bps)| ParamChange::AddVenue {
                 program_id,
                 kind,
                 fee_bps,
-            };
-            ids.push(self.propose(change).await.expect("propose venue"));
-        }
-        if let Some(p) = params {
-            ids.push(
-                self.propose(ParamChange::Rebalance(p))
-                    .await
-                    .expect("propose rebalance params"),
-            );
-        }
-        let timelock = self.vault_state().await.timelock_s as i64;
-        self.warp_seconds(timelock + 1).await;
-        for id in ids {
-            self.apply(id).await.expect("apply");
-        }
+            })
+            .collect();
+        changes.extend(params.map(ParamChange::Rebalance));
+        self.govern(&changes).await;
         self.refresh_prices().await;
         self.compute_targets().await.expect("compute_targets");
     }
 
-    /// `rebalance_swap` through a sim-amm pool; `extra` venue accounts are appended.
+    /// `rebalance_swap` through a sim-amm pool (the client's builder); `extra` venue accounts
+    /// are appended, and `route_data` (an aggregator's instruction data) replaces the AMM's.
     #[allow(clippy::too_many_arguments)]
     pub fn ix_rebalance_swap(
         &self,
@@ -324,49 +258,30 @@ impl Harness {
         extra: &[AccountMeta],
     ) -> Instruction {
         let (mint_in, mint_out) = (self.slot_mint(sell), self.slot_mint(buy));
-        let (sell_ta, buy_ta) = (self.slot_vault_ta(sell), self.slot_vault_ta(buy));
-        let mut accounts = portfolio_vault::accounts::RebalanceSwap {
-            keeper: keeper.key(),
-            vault: self.vault,
-            risk: self.risk(),
-            vault_authority: self.vault_authority,
-            vault_sell_token: sell_ta,
-            vault_buy_token: buy_ta,
-            base_vault: self.base_vault,
-            base_mint: self.base_mint,
-            keeper_base: keeper.base,
-            base_token_program: self.cfg.base_token_program,
+        let route = AmmRoute {
+            program_id: sim_amm::ID,
+            pool: pool.pool,
+            pool_sell: pool.vault_for(&mint_in),
+            pool_buy: pool.vault_for(&mint_out),
+            token_program: pool.token_program,
+        };
+        let mut ix = self.keys().rebalance_swap_amm(
+            keeper.key(),
+            keeper.base,
+            venue,
+            &route,
+            sell,
+            buy,
+            amount_in,
+            min_amount_out,
+        );
+        ix.accounts.extend_from_slice(extra);
+        if !route_data.is_empty() {
+            let mut args = <portfolio_vault::instruction::RebalanceSwap as anchor_lang::AnchorDeserialize>::deserialize(&mut &ix.data[8..]).expect("args");
+            args.args.route_data = route_data;
+            ix.data = anchor_lang::InstructionData::data(&args);
         }
-        .to_account_metas(None);
-        accounts.extend(self.priced_metas());
-        accounts.push(AccountMeta::new_readonly(sim_amm::ID, false));
-        accounts.extend([
-            AccountMeta::new_readonly(pool.pool, false),
-            AccountMeta::new_readonly(self.vault_authority, false),
-            AccountMeta::new(sell_ta, false),
-            AccountMeta::new(buy_ta, false),
-            AccountMeta::new(pool.vault_for(&mint_in), false),
-            AccountMeta::new(pool.vault_for(&mint_out), false),
-            AccountMeta::new_readonly(mint_in, false),
-            AccountMeta::new_readonly(mint_out, false),
-            AccountMeta::new_readonly(pool.token_program, false),
-        ]);
-        accounts.extend_from_slice(extra);
-        Instruction {
-            program_id: portfolio_vault::ID,
-            accounts,
-            data: portfolio_vault::instruction::RebalanceSwap {
-                args: RebalanceSwapArgs {
-                    sell: self.slot_index(sell),
-                    buy: self.slot_index(buy),
-                    amount_in,
-                    min_amount_out,
-                    venue,
-                    route_data,
-                },
-            }
-            .data(),
-        }
+        ix
     }
 
     /// Sends a planned trade through `pool` (venue 0) at the oracle floor.
@@ -392,19 +307,8 @@ impl Harness {
 
     /// Switches a pool's misbehaviour (`sim_amm::state::Misbehaviour` as a byte).
     pub async fn set_misbehaviour(&mut self, pool: &TestPool, mode: u8, bps: u16) {
-        let ix = Instruction {
-            program_id: sim_amm::ID,
-            accounts: sim_amm::accounts::SetMisbehaviour {
-                authority: self.ctx.payer.pubkey(),
-                pool: pool.pool,
-            }
-            .to_account_metas(None),
-            data: sim_amm::instruction::SetMisbehaviour {
-                mode,
-                param_bps: bps,
-            }
-            .data(),
-        };
+        let ix =
+            vault_client::ix::amm::set_misbehaviour(self.ctx.payer.pubkey(), pool.pool, mode, bps);
         self.process(&[ix], &[]).await.expect("set_misbehaviour");
     }
 
@@ -413,33 +317,15 @@ impl Harness {
     pub async fn pool_swap(
         &mut self,
         trader: &User,
-        pool: &TestPool,
+        _pool: &TestPool,
         mint_in: Pubkey,
         mint_out: Pubkey,
         from: Pubkey,
         to: Pubkey,
         amount_in: u64,
     ) -> TxResult {
-        let ix = Instruction {
-            program_id: sim_amm::ID,
-            accounts: sim_amm::accounts::Swap {
-                pool: pool.pool,
-                user: trader.key(),
-                user_source: from,
-                user_destination: to,
-                pool_source: pool.vault_for(&mint_in),
-                pool_destination: pool.vault_for(&mint_out),
-                mint_in,
-                mint_out,
-                token_program: pool.token_program,
-            }
-            .to_account_metas(None),
-            data: sim_amm::instruction::Swap {
-                amount_in,
-                min_amount_out: 0,
-            }
-            .data(),
-        };
+        let ix =
+            vault_client::ix::amm::swap(trader.key(), mint_in, mint_out, from, to, amount_in, 0);
         self.process(&[ix], &[&trader.kp]).await
     }
 }

@@ -7,6 +7,7 @@
 pub mod chain;
 pub mod decode;
 pub mod error;
+pub mod invariants;
 pub mod ix;
 pub mod keys;
 pub mod oracle;

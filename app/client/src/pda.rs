@@ -65,6 +65,19 @@ pub fn hedge_claim(vault: &Pubkey, owner: &Pubkey) -> Pubkey {
     )
 }
 
+/// The associated token account program.
+pub const ASSOCIATED_TOKEN_PROGRAM: Pubkey =
+    anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+
+/// The associated token account of `owner` for `mint` under `token_program` (the account a
+/// wallet holds a token in).
+pub fn associated_token(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    pda(
+        &[owner.as_ref(), token_program.as_ref(), mint.as_ref()],
+        &ASSOCIATED_TOKEN_PROGRAM,
+    )
+}
+
 /// Where Pyth's push oracle keeps the price feed `feed_id` (shard 0): the `PriceUpdateV2`
 /// account a keeper passes for a pull-oracle asset unless told another.
 pub fn pyth_push_feed(feed_id: &[u8; 32]) -> Pubkey {

@@ -4,20 +4,23 @@
 //! current and target weights, the next rebalancing trade and the next hedge trade.
 
 use anchor_lang::prelude::Pubkey;
-use portfolio_vault::constants::{
-    BPS_DENOMINATOR, HEDGE_MODE_DELTA_NEUTRAL, MAX_ASSETS, VENUE_KIND_AMM,
+use portfolio_vault::constants::{HEDGE_MODE_DELTA_NEUTRAL, MAX_ASSETS, VENUE_KIND_AMM};
+use portfolio_vault::hedge_book::{marked, HedgeBook};
+use portfolio_vault::math::hedge::{
+    owners_position, plan_hedge, risk_report, HedgeInputs, HedgeTrade, ReportInputs, RiskReport,
 };
-use portfolio_vault::math::hedge::{plan_hedge, risk_report, HedgeTrade, RiskReport};
 use portfolio_vault::math::nav::PriceSide;
 use portfolio_vault::math::rebalance::{plan_rebalance, PlannedTrade, Portfolio, TradeLimits};
 use portfolio_vault::math::Fx;
 use portfolio_vault::operations;
-use portfolio_vault::oracle::{priced_holdings, ValidatedPrice};
-use portfolio_vault::perp::{equity, marked, owners_value, PerpBook};
-use portfolio_vault::state::{RiskState, Vault};
+use portfolio_vault::operations::hedge::HedgeGate;
+use portfolio_vault::operations::rebalance::{self, Refusal};
+use portfolio_vault::oracle::ValidatedPrice;
+use portfolio_vault::pricing::PricedVault;
+use portfolio_vault::state::{RiskState, Vault, Venue};
 use sim_perp::state::{Exchange, MarginAccount};
 
-use crate::chain::ChainClient;
+use crate::chain::{ChainClient, ChainClock};
 use crate::error::{anchor_error, ClientError};
 use crate::keys::{OracleAddresses, VaultKeys};
 use crate::{decode, oracle};
@@ -47,7 +50,6 @@ pub struct KeysCache(std::cell::RefCell<Option<VaultKeys>>);
 pub struct SwapPlan {
     /// Index of the venue in the vault's whitelist.
     pub venue: u8,
-    pub venue_program: Pubkey,
     pub trade: PlannedTrade,
 }
 
@@ -120,12 +122,37 @@ impl VaultSnapshot {
             }
         };
         let clock = chain.clock()?;
+        let accounts = chain.get_multiple_accounts(&Self::wanted(&keys))?;
+        Self::from_parts(keys, vault_state, clock, &accounts)
+    }
+
+    /// The accounts a snapshot reads besides the vault, in [`VaultSnapshot::from_parts`]'
+    /// order: the risk account, the share mint, every oracle, then the exchange and margin
+    /// account of a hedge venue.
+    pub fn wanted(keys: &VaultKeys) -> Vec<Pubkey> {
         let mut wanted = vec![keys.risk, keys.share_mint];
         wanted.extend(keys.assets.iter().map(|a| a.oracle));
         if let Some(h) = &keys.hedge {
             wanted.extend([h.exchange, h.margin_account]);
         }
-        let accounts = chain.get_multiple_accounts(&wanted)?;
+        wanted
+    }
+
+    /// A snapshot from accounts read elsewhere (the order of [`VaultSnapshot::wanted`]).
+    pub fn from_parts(
+        keys: VaultKeys,
+        vault_state: Box<Vault>,
+        clock: ChainClock,
+        accounts: &[Option<solana_account::Account>],
+    ) -> Result<Self, ClientError> {
+        let n = keys.n();
+        if accounts.len() != Self::wanted(&keys).len() {
+            return Err(ClientError::Other(format!(
+                "snapshot: {} accounts read, {} wanted",
+                accounts.len(),
+                Self::wanted(&keys).len()
+            )));
+        }
         let risk = accounts[0]
             .as_ref()
             .map(|a| decode::risk(&a.data))
@@ -135,7 +162,6 @@ impl VaultSnapshot {
             .map(|a| decode::mint(&a.data).map(|m| m.supply))
             .transpose()?
             .ok_or_else(|| ClientError::MissingAccount(keys.share_mint.to_string()))?;
-        let n = keys.n();
         let mut prices = Vec::with_capacity(n);
         for (i, a) in keys.assets.iter().enumerate() {
             prices.push(match &accounts[2 + i] {
@@ -197,46 +223,42 @@ impl VaultSnapshot {
         Ok(out)
     }
 
-    fn book(&self) -> Option<PerpBook> {
-        Some(PerpBook {
-            exchange: Box::new(clone_exchange(self.exchange.as_deref()?)),
-            account: self.margin.as_deref().map(|m| Box::new(clone_margin(m))),
+    /// The exchange and margin account as read (clones), when the vault has a hedge venue.
+    pub fn book(&self) -> Option<HedgeBook> {
+        Some(HedgeBook {
+            exchange: Box::new(self.exchange.as_deref()?.clone()),
+            account: self.margin.as_deref().map(|m| Box::new(m.clone())),
         })
     }
 
-    /// The share holders' part of the margin account at `side` (`None`: mid), base units.
-    pub fn perp_value(&self, side: Option<PriceSide>) -> Result<i64, ClientError> {
-        let Some(book) = self.book() else {
-            return Ok(0);
-        };
-        let prices = self
-            .all_prices()
-            .map_err(|w| ClientError::Other(w.to_string()))?;
-        let e =
-            equity(&book, self.n(), &prices[..self.n()], side, self.now).map_err(anchor_error)?;
-        owners_value(&self.vault, e, side.unwrap_or(PriceSide::Low)).map_err(anchor_error)
+    /// The vault priced now with the program's own code, or why it cannot be.
+    pub fn priced(&self) -> Result<Box<PricedVault>, Wait> {
+        let prices = self.all_prices()?;
+        PricedVault::new(
+            &self.vault,
+            &prices[..self.n()],
+            self.book().as_ref(),
+            self.now,
+        )
+        .map_err(|e| Wait::Oracle {
+            asset: 0,
+            reason: anchor_error(e).to_string(),
+        })
     }
 
-    /// NAV in base units with every asset on `side` of its band (`None`: mid prices).
-    pub fn nav(&self, side: Option<PriceSide>) -> Result<u64, ClientError> {
-        let prices = self
-            .all_prices()
-            .map_err(|w| ClientError::Other(w.to_string()))?;
-        let n = self.n();
-        let mut holdings = priced_holdings(&self.vault, &prices);
-        if side.is_none() {
-            for (i, h) in holdings.iter_mut().enumerate().take(n) {
-                h.low = prices[i].price;
-                h.high = prices[i].price;
-            }
-        }
-        let spot = portfolio_vault::math::nav::nav(
-            self.vault.idle_base,
-            &holdings[..n],
-            side.unwrap_or(PriceSide::Low),
-        )
-        .map_err(|e| anchor_error(e.into()))?;
-        portfolio_vault::math::nav::nav_with_perp(spot, self.perp_value(side)?)
+    fn priced_or_err(&self) -> Result<Box<PricedVault>, ClientError> {
+        self.priced().map_err(|w| ClientError::Other(w.to_string()))
+    }
+
+    /// The share holders' part of the margin account on `side`, base units.
+    pub fn hedge_value(&self, side: PriceSide) -> Result<i64, ClientError> {
+        Ok(self.priced_or_err()?.hedge.on(side))
+    }
+
+    /// NAV in base units with every asset (and the hedge book) on `side`.
+    pub fn nav(&self, side: PriceSide) -> Result<u64, ClientError> {
+        self.priced_or_err()?
+            .nav(&self.vault, side)
             .map_err(|e| anchor_error(e.into()))
     }
 
@@ -249,51 +271,44 @@ impl VaultSnapshot {
             .vault
             .pricing_supply(self.share_supply)
             .map_err(anchor_error)?
-            + m.shares)
+            .saturating_add(m.shares))
     }
 
     /// NAV per share at mid prices, in base units per share.
     pub fn share_price(&self) -> Result<f64, ClientError> {
         let supply = self.pricing_supply()?;
-        Ok(self.nav(None)? as f64 / supply.max(1) as f64)
+        Ok(self.nav(PriceSide::Mid)? as f64 / supply.max(1) as f64)
+    }
+
+    /// What a deposit of `amount` would do now (shares, levy), by the program's own pricing.
+    pub fn preview_deposit_effects(
+        &self,
+        amount: u64,
+    ) -> Result<operations::deposit::DepositEffects, ClientError> {
+        let priced = self.priced_or_err()?;
+        operations::deposit::deposit(&self.vault, &priced, self.share_supply, amount, 0, self.now)
+            .map_err(anchor_error)
     }
 
     /// Shares a deposit of `amount` would mint now, by the program's own pricing.
     pub fn preview_deposit(&self, amount: u64) -> Result<u64, ClientError> {
-        let prices = self
-            .all_prices()
-            .map_err(|w| ClientError::Other(w.to_string()))?;
-        let holdings = priced_holdings(&self.vault, &prices);
-        operations::deposit::deposit(
-            &self.vault,
-            &holdings[..self.n()],
-            self.share_supply,
-            self.perp_value(Some(PriceSide::High))?,
-            amount,
-            0,
-            self.now,
-        )
-        .map(|e| e.shares_to_mint)
-        .map_err(anchor_error)
+        self.preview_deposit_effects(amount)
+            .map(|e| e.shares_to_mint)
+    }
+
+    /// What withdrawing `shares` would do now (paid, levy), by the program's own pricing.
+    pub fn preview_withdraw_effects(
+        &self,
+        shares: u64,
+    ) -> Result<operations::withdraw::WithdrawEffects, ClientError> {
+        let priced = self.priced_or_err()?;
+        operations::withdraw::withdraw(&self.vault, &priced, self.share_supply, shares, 0, self.now)
+            .map_err(anchor_error)
     }
 
     /// Base units withdrawing `shares` would pay now, by the program's own pricing.
     pub fn preview_withdraw(&self, shares: u64) -> Result<u64, ClientError> {
-        let prices = self
-            .all_prices()
-            .map_err(|w| ClientError::Other(w.to_string()))?;
-        let holdings = priced_holdings(&self.vault, &prices);
-        operations::withdraw::withdraw(
-            &self.vault,
-            &holdings[..self.n()],
-            self.share_supply,
-            self.perp_value(Some(PriceSide::Low))?,
-            shares,
-            0,
-            self.now,
-        )
-        .map(|e| e.assets_out)
-        .map_err(anchor_error)
+        self.preview_withdraw_effects(shares).map(|e| e.assets_out)
     }
 
     /// Stored targets (weights of the assets, then cash), zero before the first computation.
@@ -310,35 +325,14 @@ impl VaultSnapshot {
         }
     }
 
-    /// The portfolio as `rebalance_swap` sees it: holdings at mid prices against the targets,
-    /// with the share holders' part of the margin account as cash no swap can move.
+    /// The portfolio as `rebalance_swap` sees it (`operations::rebalance::portfolio`).
     pub fn portfolio(&self) -> Result<Portfolio, Wait> {
-        let prices = self.all_prices()?;
-        let n = self.n();
-        let (targets, cash) = self.targets();
-        let amounts: Vec<u64> = self
-            .vault
-            .active_assets()
-            .iter()
-            .map(|a| a.holdings)
-            .collect();
-        let mids: Vec<Fx> = prices[..n].iter().map(|p| p.price).collect();
-        let locked = self
-            .perp_value(None)
-            .map_err(|e| Wait::Oracle {
-                asset: 0,
-                reason: e.to_string(),
-            })?
-            .max(0) as u64;
-        Ok(Portfolio::new(
-            n,
-            &amounts,
-            &mids,
-            &targets[..n],
-            self.vault.idle_base,
-            cash,
-        )
-        .with_locked_cash(locked))
+        let risk = self.risk.as_ref().ok_or(Wait::NoRiskAccount)?;
+        let priced = self.priced()?;
+        rebalance::portfolio(&self.vault, risk, &priced).map_err(|e| Wait::Oracle {
+            asset: 0,
+            reason: anchor_error(e.into()).to_string(),
+        })
     }
 
     /// Current weights at mid prices (assets, then cash), fractions of NAV.
@@ -355,7 +349,7 @@ impl VaultSnapshot {
         self.risk
             .as_ref()
             .filter(|r| r.targets_ts > 0)
-            .map(|r| self.now - r.targets_ts)
+            .map(|r| self.now.saturating_sub(r.targets_ts))
     }
 
     /// `update_risk` would sample now.
@@ -378,64 +372,49 @@ impl VaultSnapshot {
             Some(r) => {
                 r.targets_ts == 0
                     || r.targets_ts < r.last_sample_ts
-                    || self.now + 60
+                    || self.now.saturating_add(60)
                         >= r.targets_ts
                             .saturating_add(self.vault.rebalance.max_targets_age_s as i64)
             }
         }
     }
 
-    /// The limits of one trade now through a venue charging `venue_fee_bps`.
-    pub fn trade_limits(&self, nav: u64, venue_fee_bps: u16) -> Option<TradeLimits> {
-        let r = self.vault.rebalance;
+    /// The limits of one trade now through `venue` (rolling a copy of the vault's windows).
+    pub fn trade_limits(&self, nav: u64, venue: &Venue) -> Option<TradeLimits> {
         let mut st = self.vault.rebalance_state;
-        let allowance = operations::rebalance::roll_windows(&mut st, &r, nav, self.now).ok()?;
-        TradeLimits::new(
-            r.band_bps,
-            r.min_trade_bps,
-            r.tracking_aversion_bps,
-            allowance.cap_left,
-            venue_fee_bps,
-            r.max_slippage_bps,
-        )
-        .ok()
+        rebalance::limits(&mut st, &self.vault.rebalance, venue, nav, self.now)
+            .ok()
+            .map(|(l, _)| l)
+    }
+
+    /// Why rebalancing cannot happen now, by the program's own gate.
+    pub fn rebalance_gate(&self) -> Result<(), Wait> {
+        let risk = self.risk.as_ref().ok_or(Wait::NoRiskAccount)?;
+        rebalance::gate(&self.vault, risk, self.now).map_err(|r| self.wait_for(r))
+    }
+
+    /// The keeper's reason to wait for a refusal of the program's rebalancing rules.
+    pub fn wait_for(&self, r: Refusal) -> Wait {
+        match r {
+            Refusal::Paused => Wait::Paused,
+            Refusal::TargetsStale => Wait::TargetsStale,
+            Refusal::Cooldown { ready_ts } => Wait::Cooldown(ready_ts.saturating_sub(self.now)),
+            Refusal::Trade(_) => Wait::NothingToDo,
+        }
     }
 
     /// The next rebalancing trade by the shared planner, over every whitelisted sim-amm-ABI
     /// venue (the cheapest that gives a trade), or why there is none now.
     pub fn plan_swap(&self) -> Result<SwapPlan, Wait> {
-        use portfolio_vault::constants::PAUSE_REBALANCE;
-        if self.vault.pause_flags & PAUSE_REBALANCE != 0 {
-            return Err(Wait::Paused);
-        }
-        let risk = self.risk.as_ref().ok_or(Wait::NoRiskAccount)?;
+        self.rebalance_gate()?;
         let p = self.portfolio()?;
-        let params = self.vault.rebalance;
-        if risk.targets_ts == 0
-            || risk.num_assets != self.vault.num_assets
-            || self.now
-                > risk
-                    .targets_ts
-                    .saturating_add(params.max_targets_age_s as i64)
-        {
-            return Err(Wait::TargetsStale);
-        }
-        let st = self.vault.rebalance_state;
-        if st.last_rebalance_ts != 0 {
-            let ready = st
-                .last_rebalance_ts
-                .saturating_add(params.cooldown_s as i64);
-            if self.now < ready {
-                return Err(Wait::Cooldown(ready - self.now));
-            }
-        }
         let nav = p.nav().map_err(|_| Wait::NothingToDo)?;
         let mut best: Option<SwapPlan> = None;
         for (i, v) in self.vault.venues.iter().enumerate() {
-            if v.program_id == Pubkey::default() || v.kind != VENUE_KIND_AMM {
+            if v.is_empty() || v.kind != VENUE_KIND_AMM {
                 continue;
             }
-            let Some(lim) = self.trade_limits(nav, v.fee_bps) else {
+            let Some(lim) = self.trade_limits(nav, v) else {
                 continue;
             };
             if let Some(trade) = plan_rebalance(&p, &lim) {
@@ -446,7 +425,6 @@ impl VaultSnapshot {
                 if better {
                     best = Some(SwapPlan {
                         venue: i as u8,
-                        venue_program: v.program_id,
                         trade,
                     });
                 }
@@ -469,8 +447,8 @@ impl VaultSnapshot {
         use portfolio_vault::math::rebalance::check_trade;
         let p = self.portfolio().ok()?;
         let nav = p.nav().ok()?;
-        let fee = self.vault.venues.get(plan.venue as usize)?.fee_bps;
-        let lim = self.trade_limits(nav, fee)?;
+        let venue = self.vault.venues.get(plan.venue as usize)?;
+        let lim = self.trade_limits(nav, venue)?;
         let mut amount = plan.trade.amount_in;
         for _ in 0..24 {
             let check = check_trade(&p, plan.trade.sell, plan.trade.buy, amount, &lim).ok()?;
@@ -486,90 +464,72 @@ impl VaultSnapshot {
         None
     }
 
-    /// The hedge risk report (per-asset and portfolio delta, leverage, margin ratio, pending
-    /// funding) at mid prices; `None` without a hedge venue or margin account.
+    /// The hedge inputs of every asset now (`operations::hedge::inputs`).
+    fn hedge_inputs(&self) -> Option<Vec<HedgeInputs>> {
+        let priced = self.priced().ok()?;
+        let book = self.book()?;
+        (0..self.n())
+            .map(|i| operations::hedge::inputs(&self.vault, &priced, &book, i).ok())
+            .collect()
+    }
+
+    /// The hedge risk report (per-asset and portfolio delta of the share holders, leverage,
+    /// margin ratio, pending funding) at mid prices; `None` without a hedge venue.
     pub fn hedge_report(&self) -> Option<RiskReport> {
-        let prices = self.all_prices().ok()?;
+        let priced = self.priced().ok()?;
+        let book = self.book()?;
         let n = self.n();
+        let h = &self.vault.hedge;
         let spot: Vec<u64> = self
             .vault
             .active_assets()
             .iter()
             .map(|a| a.holdings)
             .collect();
-        let mids: Vec<Fx> = prices[..n].iter().map(|p| p.price).collect();
-        let book = self.book()?;
-        let perp: Vec<i64> = (0..n)
-            .map(|i| {
-                book.account
-                    .as_ref()
-                    .map(|a| a.positions[i].base)
-                    .unwrap_or(0)
-            })
-            .collect();
-        let (maint, funding) = match book.account {
+        let positions: Vec<i64> = (0..n)
+            .map(|i| owners_position(book.position(i), h.owners_units(), h.units_total))
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let (owners, net, maintenance, funding) = match book.account {
             Some(_) => {
-                let m = marked(&book, n, &prices[..n], self.now).ok()?;
-                (m.maintenance, m.funding_pending)
+                let m = marked(&book, n, &priced.prices[..n], self.now).ok()?;
+                let ob = operations::hedge::owners_book(&self.vault, &m).ok()?;
+                (ob.equity, ob.net_equity, m.maintenance, m.funding_pending)
             }
-            None => (Fx::ZERO, Fx::ZERO),
+            None => (Fx::ZERO, Fx::ZERO, Fx::ZERO, Fx::ZERO),
         };
-        // The report's NAV counts the share holders' part of the equity only (holders who
-        // left hold claims on the rest), so its margin ratio is conservative when claims exist.
-        let owners = self.perp_value(None).ok()?;
-        risk_report(
-            &spot,
-            &mids,
-            self.vault.idle_base,
-            &perp,
-            Fx::from_num(owners),
-            maint,
-            funding,
-        )
+        risk_report(&ReportInputs {
+            spot_amounts: &spot,
+            prices: &priced.mids()[..n],
+            idle_base: self.vault.idle_base,
+            owners_positions: &positions,
+            owners_equity: owners,
+            net_equity: net,
+            maintenance,
+            funding_pending: funding,
+        })
         .ok()
     }
 
     /// The next hedge trade (delta-neutral mode), or why there is none now.
     pub fn plan_hedge(&self) -> Result<HedgeTrade, Wait> {
-        use portfolio_vault::constants::PAUSE_HEDGE;
-        let h = &self.vault.hedge;
-        if h.params.mode != HEDGE_MODE_DELTA_NEUTRAL || self.margin.is_none() {
+        if self.margin.is_none() {
             return Err(Wait::NothingToDo);
         }
-        if self.vault.pause_flags & PAUSE_HEDGE != 0 {
-            return Err(Wait::Paused);
-        }
-        if h.last_hedge_ts != 0 {
-            let ready = h.last_hedge_ts.saturating_add(h.params.cooldown_s as i64);
-            if self.now < ready {
-                return Err(Wait::Cooldown(ready - self.now));
-            }
-        }
-        let prices = self.all_prices()?;
-        let report = self.hedge_report().ok_or(Wait::NothingToDo)?;
-        let n = self.n();
-        let spot: Vec<u64> = self
-            .vault
-            .active_assets()
-            .iter()
-            .map(|a| a.holdings)
-            .collect();
-        let mids: Vec<Fx> = prices[..n].iter().map(|p| p.price).collect();
-        let perp: Vec<i64> = (0..n)
-            .map(|i| {
-                self.margin
-                    .as_ref()
-                    .map(|a| a.positions[i].base)
-                    .unwrap_or(0)
-            })
-            .collect();
-        let bps = Fx::from_num(BPS_DENOMINATOR);
-        let ratio = Fx::from_num(h.params.hedge_ratio_bps) / bps;
-        let band = Fx::from_num(h.params.delta_band_bps) / bps;
-        plan_hedge(&report, &spot, &mids, &perp, ratio, band)
-            .ok()
-            .flatten()
-            .ok_or(Wait::NothingToDo)
+        operations::hedge::gate(&self.vault, self.now).map_err(|g| match g {
+            HedgeGate::Off => Wait::NothingToDo,
+            HedgeGate::Paused => Wait::Paused,
+            HedgeGate::Cooldown { ready_ts } => Wait::Cooldown(ready_ts.saturating_sub(self.now)),
+        })?;
+        self.all_prices()?;
+        let inputs = self.hedge_inputs().ok_or(Wait::NothingToDo)?;
+        plan_hedge(&inputs).ok_or(Wait::NothingToDo)
+    }
+
+    /// Claims whose part of the margin account is still open or owed: what a keeper settles
+    /// before hedging (the program reads them from `units_claimed` and `claims_owed`).
+    pub fn claims_outstanding(&self) -> bool {
+        self.vault.hedge.units_claimed > 0 || self.vault.hedge.claims_owed > 0
     }
 
     /// Collateral (base units) a keeper should move to the venue before hedging: up to the
@@ -583,7 +543,9 @@ impl VaultSnapshot {
         let (Ok(prices), Some(ex)) = (self.all_prices(), self.exchange.as_ref()) else {
             return 0;
         };
-        let Ok(nav) = self.nav(None) else { return 0 };
+        let Ok(nav) = self.nav(PriceSide::Mid) else {
+            return 0;
+        };
         let ratio = h.params.hedge_ratio_bps as f64 / 1e4;
         let mut needed = 0f64;
         for (i, a) in self.vault.active_assets().iter().enumerate() {
@@ -594,36 +556,11 @@ impl VaultSnapshot {
                 notional * (maint * 2.0 * h.params.min_margin_ratio_bps as f64 / 1e4).max(init);
         }
         let cap = nav as f64 * h.params.max_collateral_bps as f64 / 1e4;
-        let have = self.perp_value(None).unwrap_or(0).max(0) as f64;
+        let have = self.hedge_value(PriceSide::Mid).unwrap_or(0).max(0) as f64;
         let want = needed.min(cap * 0.95);
         if want <= have * 1.05 {
             return 0;
         }
         ((want - have) as u64).min(self.vault.idle_base)
-    }
-}
-
-fn clone_exchange(e: &Exchange) -> Exchange {
-    Exchange {
-        authority: e.authority,
-        collateral_mint: e.collateral_mint,
-        collateral_vault: e.collateral_vault,
-        collateral_decimals: e.collateral_decimals,
-        bump: e.bump,
-        halted: e.halted,
-        misbehaviour: e.misbehaviour,
-        misbehaviour_bps: e.misbehaviour_bps,
-        num_markets: e.num_markets,
-        markets: e.markets,
-    }
-}
-
-fn clone_margin(m: &MarginAccount) -> MarginAccount {
-    MarginAccount {
-        exchange: m.exchange,
-        owner: m.owner,
-        bump: m.bump,
-        collateral: m.collateral,
-        positions: m.positions,
     }
 }

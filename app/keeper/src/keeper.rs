@@ -11,6 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use vault_client::chain::build_transaction;
 use vault_client::ix::AmmRoute;
+use vault_client::portfolio_vault::math::nav::PriceSide;
 use vault_client::{ChainClient, ClientError, OracleAddresses, SwapPlan, VaultSnapshot, Wait};
 
 use crate::config::KeeperConfig;
@@ -98,17 +99,6 @@ pub struct Keeper<'c> {
     keys: vault_client::KeysCache,
 }
 
-/// The associated token account of `owner` for `mint` (the default bounty account).
-pub fn associated_token_account(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
-    const ATA_PROGRAM: Pubkey =
-        anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
-    Pubkey::find_program_address(
-        &[owner.as_ref(), token_program.as_ref(), mint.as_ref()],
-        &ATA_PROGRAM,
-    )
-    .0
-}
-
 fn percentile(mut fees: Vec<u64>, pct: u8) -> u64 {
     if fees.is_empty() {
         return 0;
@@ -143,22 +133,18 @@ impl<'c> Keeper<'c> {
         VaultSnapshot::load_cached(self.chain, self.vault, &self.oracles, &self.keys)
     }
 
-    /// The risk-model transactions due now: sampling (with the targets in the same
-    /// transaction) or the targets alone.
+    /// The risk-model transaction due now: a sample, else the targets. They go in separate
+    /// transactions so a `compute_targets` the program refuses never loses the sample.
     pub fn plan_risk(&self, s: &VaultSnapshot) -> Option<Planned> {
         use vault_client::portfolio_vault::constants::{PAUSE_COMPUTE_TARGETS, PAUSE_UPDATE_RISK};
         let flags = s.vault.pause_flags;
         let can_sample = flags & PAUSE_UPDATE_RISK == 0 && s.all_prices().is_ok();
         let can_target = flags & PAUSE_COMPUTE_TARGETS == 0;
         if s.update_risk_due() && can_sample {
-            let mut ixs = vec![s.keys.update_risk()];
-            if can_target {
-                ixs.push(s.keys.compute_targets());
-            }
             return Some(Planned {
                 kind: ActionKind::UpdateRisk,
-                instructions: ixs,
-                detail: "update_risk + compute_targets".into(),
+                instructions: vec![s.keys.update_risk()],
+                detail: "update_risk".into(),
                 notional: 0,
             });
         }
@@ -206,8 +192,9 @@ impl<'c> Keeper<'c> {
     /// program's minimum output.
     pub fn plan_swap(&self, s: &VaultSnapshot) -> Result<Planned, Wait> {
         let plan = s.plan_swap()?;
+        let venue_program = s.vault.venues[plan.venue as usize].program_id;
         let route = AmmRoute::sim_amm(
-            plan.venue_program,
+            venue_program,
             s.keys.slot_mint(plan.trade.sell),
             s.keys.slot_mint(plan.trade.buy),
         );
@@ -234,11 +221,7 @@ impl<'c> Keeper<'c> {
                 route.pool, plan.trade.sell, plan.trade.buy
             )));
         };
-        let SwapPlan {
-            venue,
-            venue_program: _,
-            trade,
-        } = s.fit_to_pool(plan, r_in, r_out, fee).ok_or_else(|| {
+        let SwapPlan { venue, trade } = s.fit_to_pool(plan, r_in, r_out, fee).ok_or_else(|| {
             Wait::Venue(format!(
                 "pool {} too shallow for a trade worth its cost",
                 route.pool
@@ -433,13 +416,16 @@ impl<'c> Keeper<'c> {
             report.waits.push(w);
             return Ok(report);
         }
-        if let Some(p) = self.plan_risk(&s) {
+        // A sample, then the targets it makes due.
+        for _ in 0..2 {
+            let Some(p) = self.plan_risk(&s) else { break };
             let a = self.execute(p);
             let sent = matches!(a.status, Status::Sent(_));
             report.actions.push(a);
-            if sent {
-                s = self.snapshot()?;
+            if !sent {
+                break;
             }
+            s = self.snapshot()?;
         }
         for _ in 0..2 {
             match self.plan_hedge(&s) {
@@ -481,7 +467,7 @@ impl<'c> Keeper<'c> {
                 }
             }
         }
-        if let (Ok(nav), Ok(pps)) = (s.nav(None), s.share_price()) {
+        if let (Ok(nav), Ok(pps)) = (s.nav(PriceSide::Mid), s.share_price()) {
             self.metrics.nav_base_units.store(nav, Ordering::Relaxed);
             self.metrics
                 .share_price_e9

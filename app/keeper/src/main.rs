@@ -10,8 +10,8 @@ use anchor_lang::prelude::Pubkey;
 use clap::Parser;
 use std::str::FromStr;
 use vault_client::chain::rpc::RpcChain;
+use vault_client::pda::associated_token as associated_token_account;
 use vault_client::{decode, ChainClient, OracleAddresses};
-use vault_keeper::keeper::associated_token_account;
 use vault_keeper::{metrics, Keeper, KeeperConfig};
 
 #[derive(Parser, Debug)]

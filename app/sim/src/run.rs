@@ -9,6 +9,7 @@ use solana_signer::Signer;
 use std::collections::BTreeMap;
 use std::time::Instant;
 use vault_client::ix;
+use vault_client::portfolio_vault::math::nav::PriceSide;
 use vault_client::{decode, pda, ChainClient, ClientError, Wait};
 use vault_keeper::{ActionKind, Keeper, KeeperConfig, Status};
 
@@ -151,53 +152,14 @@ fn token_amount(chain: &dyn ChainClient, key: &Pubkey) -> u64 {
         .unwrap_or(0)
 }
 
-/// The global invariants, checked every step: the share supply equals the sum of every share
-/// balance (dead and fee shares included), internal accounting never exceeds the real token
-/// balances, and the vault account's own invariant holds.
+/// The global invariants (`vault_client::invariants`), checked every step.
 pub fn check_invariants(w: &World) -> Result<(), String> {
-    let chain = &w.chain;
-    let mut keys = vec![w.vault, w.keys.share_mint, w.keys.base_vault];
-    keys.extend(w.keys.assets.iter().map(|a| a.token_account));
-    keys.extend(w.share_accounts.iter().copied());
-    let accs = chain
-        .get_multiple_accounts(&keys)
+    let wanted = vault_client::invariants::accounts(&w.keys, &w.share_accounts);
+    let fetched = w
+        .chain
+        .get_multiple_accounts(&wanted)
         .map_err(|e| e.to_string())?;
-    let get = |i: usize| {
-        accs[i]
-            .as_ref()
-            .ok_or_else(|| format!("account {} missing", keys[i]))
-    };
-    let v = decode::vault(&get(0)?.data).map_err(|e| e.to_string())?;
-    let supply = decode::mint(&get(1)?.data)
-        .map_err(|e| e.to_string())?
-        .supply;
-    let amount = |i: usize| -> Result<u64, String> {
-        Ok(decode::token_account(&get(i)?.data)
-            .map_err(|e| e.to_string())?
-            .amount)
-    };
-    if v.idle_base > amount(2)? {
-        return Err(format!(
-            "idle_base {} above the base balance {}",
-            v.idle_base,
-            amount(2)?
-        ));
-    }
-    let n = w.keys.n();
-    for i in 0..n {
-        if v.assets[i].holdings > amount(3 + i)? {
-            return Err(format!("asset {i}: holdings above the balance"));
-        }
-    }
-    let mut sum = 0u64;
-    for i in 3 + n..keys.len() {
-        sum += amount(i)?;
-    }
-    if sum != supply {
-        return Err(format!("share supply {supply} != sum of balances {sum}"));
-    }
-    v.invariant().map_err(|e| format!("vault invariant: {e}"))?;
-    Ok(())
+    vault_client::invariants::check_accounts(&w.keys, &w.share_accounts, &fetched)
 }
 
 fn count(map: &mut BTreeMap<String, usize>, key: String) {
@@ -649,7 +611,7 @@ pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
         let snap = if keeper_away {
             w.snapshot().ok()
         } else {
-            let before = w.snapshot().ok().and_then(|s| s.nav(None).ok());
+            let before = w.snapshot().ok().and_then(|s| s.nav(PriceSide::Mid).ok());
             let bounty_before = token_amount(&w.chain, &w.keeper.base);
             match cfg.keeper_mode {
                 KeeperMode::Band => keeper_ticks(&w, &keeper, prices, 1, 4, &mut stats, !outage),
@@ -660,7 +622,7 @@ pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
                 }
             }
             let snap = w.snapshot().ok();
-            let after = snap.as_ref().and_then(|s| s.nav(None).ok());
+            let after = snap.as_ref().and_then(|s| s.nav(PriceSide::Mid).ok());
             let bounty = token_amount(&w.chain, &w.keeper.base).saturating_sub(bounty_before);
             stats.bounty_base += ui(bounty);
             if let (Some(b), Some(a)) = (before, after) {
@@ -676,7 +638,7 @@ pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
         let day_end = (k as i64 * path.dt_s) % 86_400 == 0;
         let (bh, ew) = bench.step(prices, day_end);
         if let Some(s) = snap {
-            if let (Ok(nav), Ok(supply)) = (s.nav(None), s.pricing_supply()) {
+            if let (Ok(nav), Ok(supply)) = (s.nav(PriceSide::Mid), s.pricing_supply()) {
                 let pps = nav as f64 / supply.max(1) as f64;
                 let p0 = *pps0.get_or_insert(pps);
                 series.t.push(t);

@@ -5,8 +5,10 @@
 
 use anchor_lang::prelude::Pubkey;
 use portfolio_vault::constants::{MAX_ASSETS, VENUE_KIND_AMM};
-use portfolio_vault::instructions::{AddAssetArgs, InitializeVaultArgs, RiskParamsArgs};
-use portfolio_vault::state::{HedgeParamsArgs, OracleKind, ParamChange, RebalanceParamsArgs};
+use portfolio_vault::state::{
+    AddAssetArgs, HedgePatch, InitializeVaultArgs, OracleKind, ParamChange, RebalancePatch,
+    RiskParamsArgs,
+};
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -537,20 +539,21 @@ impl World {
                 kind: VENUE_KIND_AMM,
                 fee_bps: s.venue_fee_bps,
             },
-            ParamChange::Rebalance(RebalanceParamsArgs {
-                band_bps: s.band_bps,
-                max_slippage_bps: 50,
-                min_trade_bps: 10,
-                notional_cap_bps: 5_000,
-                slippage_budget_bps: 100,
-                bounty_share_bps: 1_000,
-                cap_interval_s: 86_400,
-                budget_period_s: 86_400,
-                cooldown_s: 60,
-                max_targets_age_s: 7_200,
-                tracking_aversion_bps: s.tracking_aversion_bps,
-                bounty_cap_per_call: to_units(5.0, BASE_DECIMALS),
-                bounty_cap_per_interval: to_units(100.0, BASE_DECIMALS),
+            ParamChange::Rebalance(RebalancePatch {
+                band_bps: Some(s.band_bps),
+                max_slippage_bps: Some(50),
+                min_trade_bps: Some(10),
+                notional_cap_bps: Some(5_000),
+                slippage_budget_bps: Some(100),
+                bounty_share_bps: Some(1_000),
+                cap_interval_s: Some(86_400),
+                budget_period_s: Some(86_400),
+                cooldown_s: Some(60),
+                max_targets_age_s: Some(7_200),
+                tracking_aversion_bps: Some(s.tracking_aversion_bps),
+                bounty_cap_per_call: Some(to_units(5.0, BASE_DECIMALS)),
+                bounty_cap_per_interval: Some(to_units(100.0, BASE_DECIMALS)),
+                cash_buffer_bps: None,
             }),
         ];
         if let Some(exchange) = self.exchange {
@@ -560,15 +563,15 @@ impl World {
                 exchange,
                 margin_account: pda::perp::margin(&exchange, &authority),
             });
-            changes.push(ParamChange::Hedge(HedgeParamsArgs {
-                mode: portfolio_vault::constants::HEDGE_MODE_DELTA_NEUTRAL,
-                max_leverage_bps: 10_000,
-                min_margin_ratio_bps: 20_000,
-                max_collateral_bps: 3_000,
-                delta_band_bps: 200,
-                hedge_ratio_bps: s.hedge_ratio_bps,
-                max_fee_bps: 50,
-                cooldown_s: 60,
+            changes.push(ParamChange::Hedge(HedgePatch {
+                mode: Some(portfolio_vault::constants::HEDGE_MODE_DELTA_NEUTRAL),
+                max_leverage_bps: Some(10_000),
+                min_margin_ratio_bps: Some(20_000),
+                max_collateral_bps: Some(3_000),
+                delta_band_bps: Some(200),
+                hedge_ratio_bps: Some(s.hedge_ratio_bps),
+                max_fee_bps: Some(50),
+                cooldown_s: Some(60),
             }));
         }
         let first = 0u64;
@@ -579,7 +582,7 @@ impl World {
         let t = self.now() + 86_401;
         self.chain.set_unix_timestamp(t);
         for k in 0..changes.len() {
-            self.send(&[self.keys.apply_proposal(first + k as u64, false)], &[])
+            self.send(&[self.keys.apply_proposal(first + k as u64)], &[])
                 .expect("apply");
         }
         self.refresh_keys();

@@ -27,6 +27,10 @@ pub const MAX_ASSETS: usize = 16;
 pub const BPS_DENOMINATOR: u64 = 10_000;
 pub const SECONDS_PER_YEAR: u64 = 365 * 24 * 60 * 60;
 
+/// Time constant of the time-weighted NAV per share the performance fee is charged on: a gain
+/// counts in full only once it has lasted several times this long.
+pub const PERFORMANCE_SMOOTHING_S: u64 = 7 * 24 * 60 * 60;
+
 /// Hard caps on fees; governance can never set more.
 pub const MAX_MANAGEMENT_FEE_BPS: u16 = 500;
 pub const MAX_PERFORMANCE_FEE_BPS: u16 = 5_000;
@@ -120,6 +124,8 @@ pub const MAX_MIN_TRADE_BPS: u16 = 1_000;
 pub const MIN_NOTIONAL_CAP_BPS: u16 = 1;
 pub const MAX_SLIPPAGE_BUDGET_BPS: u16 = 500;
 pub const MAX_BOUNTY_SHARE_BPS: u16 = 5_000;
+/// Largest cash buffer governance can set (share of NAV every strategy holds in base).
+pub const MAX_CASH_BUFFER_BPS: u16 = 5_000;
 pub const MIN_CAP_INTERVAL_S: u32 = 60;
 pub const MAX_CAP_INTERVAL_S: u32 = 7 * 24 * 60 * 60;
 pub const MIN_BUDGET_PERIOD_S: u32 = 60 * 60;

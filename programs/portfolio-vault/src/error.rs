@@ -31,6 +31,16 @@ pub enum VaultError {
     InstructionPaused,
     #[msg("proposal id must be the vault's next_proposal_id")]
     GovWrongProposalId,
+    #[msg("proposal was created before a de-risking of its parameters and would loosen what that de-risking tightened")]
+    GovProposalUndoesDerisk,
+    #[msg("the change names no parameter to set")]
+    GovChangeEmpty,
+    #[msg("an account already exists at this address (re-initialisation)")]
+    AccountAlreadyInitialized,
+    #[msg("the risk account passed belongs to another vault")]
+    RiskAccountWrongVault,
+    #[msg("the proposal passed belongs to another vault")]
+    ProposalWrongVault,
 
     // --- Param ---
     #[msg("management_fee_bps exceeds the hard cap of 500")]
@@ -69,7 +79,7 @@ pub enum VaultError {
     AssetDuplicateOracle,
     #[msg("asset mints with a freeze authority are refused")]
     AssetMintHasFreezeAuthority,
-    #[msg("the mint has a Token-2022 extension that changes transfers or units")]
+    #[msg("the mint has a Token-2022 extension that changes transfers or units, or a close authority (it could be re-created with other extensions)")]
     MintExtensionNotAllowed,
     #[msg("asset index is out of range")]
     AssetIndexOutOfRange,
@@ -173,7 +183,7 @@ pub enum VaultError {
     MathDomain,
 
     // --- Risk ---
-    #[msg("covariance is singular or not positive definite (zero variance or perfectly correlated assets; raise shrinkage)")]
+    #[msg("covariance is singular or not positive definite (perfectly correlated assets; raise shrinkage)")]
     RiskCovarianceNotPositiveDefinite,
     #[msg("weight solver did not converge within its iteration cap; previous targets kept")]
     RiskSolverNotConverged,
@@ -227,6 +237,8 @@ pub enum VaultError {
     ParamBountyShareOutOfBounds,
     #[msg("bounty_cap_per_call must not exceed bounty_cap_per_interval")]
     ParamBountyCapsInvalid,
+    #[msg("cash_buffer_bps must be at most 5000")]
+    ParamCashBufferOutOfBounds,
     #[msg("venue kind must be 0 (sim-amm ABI) or 1 (aggregator route)")]
     ParamVenueKindUnknown,
     #[msg("venue fee_bps must be at most 1000")]
@@ -327,6 +339,10 @@ pub enum VaultError {
     HedgeWithdrawTooLarge,
     #[msg("the user's hedge claim account is missing or not theirs")]
     HedgeClaimAccountInvalid,
-    #[msg("the claim holds no units")]
+    #[msg("the claim holds no units and nothing is owed on it")]
     HedgeClaimEmpty,
+    #[msg("every unit of the margin account belongs to claims: settle them before hedging")]
+    HedgeClaimsOnly,
+    #[msg("nothing of this settled claim can be paid now (margin or collateral); try again later")]
+    HedgeClaimNotPayable,
 }

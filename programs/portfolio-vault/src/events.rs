@@ -4,8 +4,7 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::MAX_ASSETS;
-use crate::instructions::RiskParamsArgs;
-use crate::state::{DeriskAction, ParamChange};
+use crate::state::{DeriskAction, ParamChange, RiskParamsArgs};
 
 #[event]
 pub struct VaultInitialized {
@@ -42,6 +41,8 @@ pub struct Deposited {
     pub vault: Pubkey,
     pub user: Pubkey,
     pub amount: u64,
+    /// The anti-dilution levy kept by the vault (shares priced on `amount - levy`).
+    pub levy: u64,
     pub shares_minted: u64,
     /// NAV at the high side of every band, before the deposit.
     pub nav_before: u64,
@@ -59,7 +60,10 @@ pub struct Withdrawn {
     pub vault: Pubkey,
     pub user: Pubkey,
     pub shares_burned: u64,
+    /// Base units paid (the shares' value less the levy).
     pub amount: u64,
+    /// The anti-dilution levy kept by the vault.
+    pub levy: u64,
     /// NAV at the low side of every band, before the withdrawal.
     pub nav_before: u64,
     pub nav_after: u64,
@@ -96,6 +100,9 @@ pub struct FeesAccrued {
     pub supply_after: u64,
     pub hwm_before: i128,
     pub hwm_after: i128,
+    /// NAV per share (low side) now and its time-weighted average (the fee's base), I80F48 bits.
+    pub pps_now: i128,
+    pub pps_smoothed: i128,
     pub elapsed_s: u64,
     pub prices_low: [i128; MAX_ASSETS],
 }
@@ -216,6 +223,8 @@ pub struct RebalanceSwapped {
     pub nav_after: u64,
     pub window_notional: u64,
     pub slippage_used: u64,
+    /// Deposits (positive) or withdrawals (negative) still waiting to be traded after this one.
+    pub flow_unabsorbed: i64,
     pub prices_mid: [i128; MAX_ASSETS],
 }
 
@@ -274,5 +283,8 @@ pub struct HedgeClaimSettled {
     pub owner: Pubkey,
     pub paid: u64,
     pub units_burned: u64,
-    pub units_left: u64,
+    /// Value of the units settled now, base units (zero for a claim already settled).
+    pub value: u64,
+    /// Still owed to the claimant after this payment.
+    pub owed_after: u64,
 }

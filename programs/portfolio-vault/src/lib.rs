@@ -1,19 +1,24 @@
 //! Portfolio vault: pooled deposits valued with Pyth prices, rebalanced by permissionless
-//! keepers under on-chain checks. See `README.md` and `DESIGN.md` for the architecture.
+//! keepers under on-chain checks. See `README.md` for the architecture.
+//!
+//! Instructions below are grouped by who calls them: depositors, keepers (anyone), the admin,
+//! and the guardian.
 #![deny(arithmetic_overflow)]
 #![allow(clippy::result_large_err)]
 
 use anchor_lang::prelude::*;
 
+pub mod checks;
 pub mod constants;
 pub mod cpi;
 pub mod error;
 pub mod events;
+pub mod hedge_book;
 pub mod instructions;
 pub mod math;
 pub mod operations;
 pub mod oracle;
-pub mod perp;
+pub mod pricing;
 pub mod state;
 
 pub use instructions::*;
@@ -24,107 +29,9 @@ declare_id!("CgSZwiZQ4jxSTocqcYFCNDTwbtuTcQyFk6UJrCLKy6TQ");
 pub mod portfolio_vault {
     use super::*;
 
-    /// Creates a vault, its share mint and base account, and locks the creator's first deposit as dead shares.
-    pub fn initialize_vault<'info>(
-        ctx: Context<'info, InitializeVault<'info>>,
-        args: InitializeVaultArgs,
-    ) -> Result<()> {
-        instructions::handle_initialize_vault(ctx, args)
-    }
+    // ------------------------------------------------------------ depositors
 
-    /// Adds an asset (mint, vault token account, oracle and its limits, weight bounds); admin only.
-    pub fn add_asset<'info>(
-        ctx: Context<'info, AddAsset<'info>>,
-        args: AddAssetArgs,
-    ) -> Result<()> {
-        instructions::handle_add_asset(ctx, args)
-    }
-
-    /// Proposes a timelocked parameter or role change; admin only.
-    pub fn propose_change<'info>(
-        ctx: Context<'info, ProposeChange<'info>>,
-        id: u64,
-        change: state::ParamChange,
-    ) -> Result<()> {
-        instructions::handle_propose_change(ctx, id, change)
-    }
-
-    /// Swaps one asset for another through a whitelisted venue to bring both toward their
-    /// targets, under every check of `rebalance_swap.rs`; permissionless, pays a capped bounty.
-    pub fn rebalance_swap<'info>(
-        ctx: Context<'info, RebalanceSwap<'info>>,
-        args: RebalanceSwapArgs,
-    ) -> Result<()> {
-        instructions::handle_rebalance_swap(ctx, args)
-    }
-
-    /// Opens the vault's margin account on the hedge venue governance set; permissionless.
-    pub fn init_hedge<'info>(ctx: Context<'info, InitHedge<'info>>) -> Result<()> {
-        instructions::handle_init_hedge(ctx)
-    }
-
-    /// Moves base between the idle buffer and the margin account within the hedge limits; permissionless.
-    pub fn move_collateral<'info>(
-        ctx: Context<'info, MoveCollateral<'info>>,
-        amount: u64,
-        to_venue: bool,
-    ) -> Result<()> {
-        instructions::handle_move_collateral(ctx, amount, to_venue)
-    }
-
-    /// Trades one asset's perp toward its hedge target under every check of `rebalance_hedge.rs`; permissionless, pays a capped bounty.
-    pub fn rebalance_hedge<'info>(
-        ctx: Context<'info, RebalanceHedge<'info>>,
-        asset: u8,
-        base_delta: i64,
-    ) -> Result<()> {
-        instructions::handle_rebalance_hedge(ctx, asset, base_delta)
-    }
-
-    /// Creates the account that records a holder's claim on the margin account.
-    pub fn open_hedge_claim(ctx: Context<OpenHedgeClaim>) -> Result<()> {
-        instructions::handle_open_hedge_claim(ctx)
-    }
-
-    /// Pays a claim on the margin account as far as the venue lets collateral leave; permissionless.
-    pub fn settle_hedge_claim<'info>(ctx: Context<'info, SettleHedgeClaim<'info>>) -> Result<()> {
-        instructions::handle_settle_hedge_claim(ctx)
-    }
-
-    /// Cancels a pending proposal; admin or guardian.
-    pub fn cancel_proposal<'info>(ctx: Context<'info, CancelProposal<'info>>) -> Result<()> {
-        instructions::handle_cancel_proposal(ctx)
-    }
-
-    /// Applies a matured, unexpired proposal against the current state; permissionless.
-    pub fn apply_proposal<'info>(ctx: Context<'info, ApplyProposal<'info>>) -> Result<()> {
-        instructions::handle_apply_proposal(ctx)
-    }
-
-    /// Applies a change that only reduces risk, at once; admin or guardian.
-    pub fn derisk<'info>(
-        ctx: Context<'info, Derisk<'info>>,
-        action: state::DeriskAction,
-    ) -> Result<()> {
-        instructions::handle_derisk(ctx, action)
-    }
-
-    /// Completes an admin transfer; the nominated admin signs.
-    pub fn accept_admin<'info>(ctx: Context<'info, AcceptAdmin<'info>>) -> Result<()> {
-        instructions::handle_accept_admin(ctx)
-    }
-
-    /// Sets the pause flags exactly (the only way to reopen a gate); admin only. Exits are never paused.
-    pub fn set_pause<'info>(ctx: Context<'info, SetPause<'info>>, flags: u8) -> Result<()> {
-        instructions::handle_set_pause(ctx, flags)
-    }
-
-    /// Sends unaccounted tokens (donations) in a vault token account to the fee recipient; admin only.
-    pub fn sweep_surplus<'info>(ctx: Context<'info, SweepSurplus<'info>>) -> Result<()> {
-        instructions::handle_sweep_surplus(ctx)
-    }
-
-    /// Deposits base tokens for shares priced at NAV with every asset at the high side of its band.
+    /// Deposits base tokens for shares priced at NAV with every asset at the high side of its band, less the flow levy.
     pub fn deposit<'info>(
         ctx: Context<'info, Deposit<'info>>,
         amount: u64,
@@ -133,7 +40,7 @@ pub mod portfolio_vault {
         instructions::handle_deposit(ctx, amount, min_shares_out)
     }
 
-    /// Burns shares for base tokens from the idle buffer at NAV with every asset at the low side of its band.
+    /// Burns shares for base tokens from the idle buffer at NAV with every asset at the low side of its band, less the flow levy.
     pub fn withdraw<'info>(
         ctx: Context<'info, Withdraw<'info>>,
         shares: u64,
@@ -150,26 +57,131 @@ pub mod portfolio_vault {
         instructions::handle_redeem_in_kind(ctx, shares)
     }
 
-    /// Creates the vault's risk account with parameters checked against hard bounds; admin only.
-    pub fn initialize_risk<'info>(
-        ctx: Context<'info, InitializeRisk<'info>>,
-        args: RiskParamsArgs,
-    ) -> Result<()> {
-        instructions::handle_initialize_risk(ctx, args)
+    /// Creates the account that records a holder's claim on the margin account.
+    pub fn open_hedge_claim(ctx: Context<OpenHedgeClaim>) -> Result<()> {
+        instructions::handle_open_hedge_claim(ctx)
     }
 
-    /// Samples validated prices into the EWMA covariance, at most once per interval; permissionless.
+    // ------------------------------------------------------------ keepers (anyone)
+
+    /// Samples validated prices into the EWMA covariance, at most once per interval.
     pub fn update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Result<()> {
         instructions::handle_update_risk(ctx)
     }
 
-    /// Computes and stores target weights with the configured strategy; permissionless.
+    /// Computes and stores target weights with the configured strategy.
     pub fn compute_targets<'info>(ctx: Context<'info, ComputeTargets<'info>>) -> Result<()> {
         instructions::handle_compute_targets(ctx)
     }
 
-    /// Mints accrued management and performance fees to the fee recipient; permissionless.
+    /// Swaps one asset for another through a whitelisted venue under every check of `operations::rebalance`; pays a capped bounty.
+    pub fn rebalance_swap<'info>(
+        ctx: Context<'info, RebalanceSwap<'info>>,
+        args: state::RebalanceSwapArgs,
+    ) -> Result<()> {
+        instructions::handle_rebalance_swap(ctx, args)
+    }
+
+    /// Opens the vault's margin account on the hedge venue governance set.
+    pub fn init_hedge<'info>(ctx: Context<'info, InitHedge<'info>>) -> Result<()> {
+        instructions::handle_init_hedge(ctx)
+    }
+
+    /// Moves base between the idle buffer and the margin account within the hedge limits.
+    pub fn move_collateral<'info>(
+        ctx: Context<'info, MoveCollateral<'info>>,
+        amount: u64,
+        to_venue: bool,
+    ) -> Result<()> {
+        instructions::handle_move_collateral(ctx, amount, to_venue)
+    }
+
+    /// Trades one asset's perp toward its hedge target under every check of `operations::hedge`; pays a capped bounty.
+    pub fn rebalance_hedge<'info>(
+        ctx: Context<'info, RebalanceHedge<'info>>,
+        asset: u8,
+        base_delta: i64,
+    ) -> Result<()> {
+        instructions::handle_rebalance_hedge(ctx, asset, base_delta)
+    }
+
+    /// Settles a claim on the margin account: closes its part of every position, pays what the venue lets leave.
+    pub fn settle_hedge_claim<'info>(ctx: Context<'info, SettleHedgeClaim<'info>>) -> Result<()> {
+        instructions::handle_settle_hedge_claim(ctx)
+    }
+
+    /// Mints accrued management and performance fees to the fee recipient.
     pub fn accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Result<()> {
         instructions::handle_accrue_fees(ctx)
+    }
+
+    /// Applies a matured, unexpired proposal against the current state.
+    pub fn apply_proposal<'info>(ctx: Context<'info, ApplyProposal<'info>>) -> Result<()> {
+        instructions::handle_apply_proposal(ctx)
+    }
+
+    // ------------------------------------------------------------ admin
+
+    /// Creates a vault, its share mint and base account, and locks the creator's first deposit as dead shares.
+    pub fn initialize_vault<'info>(
+        ctx: Context<'info, InitializeVault<'info>>,
+        args: state::InitializeVaultArgs,
+    ) -> Result<()> {
+        instructions::handle_initialize_vault(ctx, args)
+    }
+
+    /// Adds an asset (mint, vault token account, oracle and its limits, weight bounds).
+    pub fn add_asset<'info>(
+        ctx: Context<'info, AddAsset<'info>>,
+        args: state::AddAssetArgs,
+    ) -> Result<()> {
+        instructions::handle_add_asset(ctx, args)
+    }
+
+    /// Creates the vault's risk account with parameters checked against hard bounds and the weight bounds.
+    pub fn initialize_risk<'info>(
+        ctx: Context<'info, InitializeRisk<'info>>,
+        args: state::RiskParamsArgs,
+    ) -> Result<()> {
+        instructions::handle_initialize_risk(ctx, args)
+    }
+
+    /// Proposes a timelocked parameter or role change.
+    pub fn propose_change<'info>(
+        ctx: Context<'info, ProposeChange<'info>>,
+        id: u64,
+        change: state::ParamChange,
+    ) -> Result<()> {
+        instructions::handle_propose_change(ctx, id, change)
+    }
+
+    /// Completes an admin transfer; the nominated admin signs.
+    pub fn accept_admin<'info>(ctx: Context<'info, AcceptAdmin<'info>>) -> Result<()> {
+        instructions::handle_accept_admin(ctx)
+    }
+
+    /// Sets the pause flags exactly (the only way to reopen a gate). Exits are never paused.
+    pub fn set_pause<'info>(ctx: Context<'info, SetPause<'info>>, flags: u8) -> Result<()> {
+        instructions::handle_set_pause(ctx, flags)
+    }
+
+    /// Sends unaccounted tokens (donations) in a vault token account to the fee recipient.
+    pub fn sweep_surplus<'info>(ctx: Context<'info, SweepSurplus<'info>>) -> Result<()> {
+        instructions::handle_sweep_surplus(ctx)
+    }
+
+    // ------------------------------------------------------------ guardian (or admin)
+
+    /// Applies a change that only reduces risk, at once.
+    pub fn derisk<'info>(
+        ctx: Context<'info, Derisk<'info>>,
+        action: state::DeriskAction,
+    ) -> Result<()> {
+        instructions::handle_derisk(ctx, action)
+    }
+
+    /// Cancels a pending proposal.
+    pub fn cancel_proposal<'info>(ctx: Context<'info, CancelProposal<'info>>) -> Result<()> {
+        instructions::handle_cancel_proposal(ctx)
     }
 }

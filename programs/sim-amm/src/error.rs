@@ -28,4 +28,6 @@ pub enum AmmError {
     VenueFailure,
     #[msg("Misbehaviour mode needs an extra account that was not passed")]
     MissingExtraAccount,
+    #[msg("Account already exists at this address")]
+    AccountInUse,
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::program_pack::Pack;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 pub mod error;
@@ -21,28 +22,96 @@ pub mod sim_amm {
     use super::*;
 
     /// Creates the pool for `mint_a < mint_b`, its two token accounts and its LP mint.
-    pub fn create_pool(mut ctx: Context<CreatePool>, fee_bps: u16) -> Result<()> {
+    pub fn create_pool(ctx: Context<CreatePool>, fee_bps: u16) -> Result<()> {
         require!(fee_bps <= MAX_FEE_BPS, AmmError::FeeTooHigh);
-        let bump = ctx.bumps.pool;
-        let a = &mut ctx.accounts;
+        let a = &ctx.accounts;
+        let (mint_a, mint_b) = (a.mint_a.key(), a.mint_b.key());
         require!(
-            a.mint_a.key().to_bytes() < a.mint_b.key().to_bytes(),
+            mint_a.to_bytes() < mint_b.to_bytes(),
             AmmError::MintsNotOrdered
         );
-        a.pool.set_inner(Pool {
-            authority: a.authority.key(),
-            mint_a: a.mint_a.key(),
-            mint_b: a.mint_b.key(),
-            vault_a: a.vault_a.key(),
-            vault_b: a.vault_b.key(),
-            lp_mint: a.lp_mint.key(),
-            token_program: a.token_program.key(),
-            fee_bps,
-            bump,
-            misbehaviour: Misbehaviour::None as u8,
-            misbehaviour_bps: 0,
-        });
-        Ok(())
+        let b = &ctx.bumps;
+        let pool_key = a.pool.key();
+        let payer = a.authority.to_account_info();
+        let system = a.system_program.to_account_info();
+        let token_program = a.token_program.key();
+        let pool_seeds: &[&[u8]] = &[POOL_SEED, mint_a.as_ref(), mint_b.as_ref(), &[b.pool]];
+        account_init::create_pda(
+            &payer,
+            &a.pool.to_account_info(),
+            &system,
+            8 + Pool::INIT_SPACE,
+            &crate::ID,
+            pool_seeds,
+            AmmError::AccountInUse,
+        )?;
+        let token_len = anchor_spl::token_2022::spl_token_2022::state::Account::LEN;
+        for (vault, mint, bump) in [
+            (&a.vault_a, &a.mint_a, b.vault_a),
+            (&a.vault_b, &a.mint_b, b.vault_b),
+        ] {
+            let mint_key = mint.key();
+            let seeds: &[&[u8]] = &[
+                POOL_VAULT_SEED,
+                pool_key.as_ref(),
+                mint_key.as_ref(),
+                &[bump],
+            ];
+            account_init::create_pda(
+                &payer,
+                &vault.to_account_info(),
+                &system,
+                token_len,
+                &token_program,
+                seeds,
+                AmmError::AccountInUse,
+            )?;
+            token_interface::initialize_account3(CpiContext::new(
+                token_program,
+                token_interface::InitializeAccount3 {
+                    account: vault.to_account_info(),
+                    mint: mint.to_account_info(),
+                    authority: a.pool.to_account_info(),
+                },
+            ))?;
+        }
+        let lp_seeds: &[&[u8]] = &[LP_MINT_SEED, pool_key.as_ref(), &[b.lp_mint]];
+        account_init::create_pda(
+            &payer,
+            &a.lp_mint.to_account_info(),
+            &system,
+            anchor_spl::token_2022::spl_token_2022::state::Mint::LEN,
+            &token_program,
+            lp_seeds,
+            AmmError::AccountInUse,
+        )?;
+        token_interface::initialize_mint2(
+            CpiContext::new(
+                token_program,
+                token_interface::InitializeMint2 {
+                    mint: a.lp_mint.to_account_info(),
+                },
+            ),
+            LP_DECIMALS,
+            &pool_key,
+            None,
+        )?;
+        account_init::write_account(
+            &a.pool.to_account_info(),
+            &Pool {
+                authority: a.authority.key(),
+                mint_a,
+                mint_b,
+                vault_a: a.vault_a.key(),
+                vault_b: a.vault_b.key(),
+                lp_mint: a.lp_mint.key(),
+                token_program,
+                fee_bps,
+                bump: b.pool,
+                misbehaviour: Misbehaviour::None as u8,
+                misbehaviour_bps: 0,
+            },
+        )
     }
 
     /// Deposits up to `amount_a` and `amount_b` at the pool's ratio and mints LP tokens.
@@ -175,8 +244,11 @@ pub mod sim_amm {
         match mode {
             Misbehaviour::None | Misbehaviour::ShortPay | Misbehaviour::TouchOther => {}
             Misbehaviour::OverTake => {
-                take = u64::try_from(amount_in as u128 * (math::BPS + bad_bps) / math::BPS)
-                    .map_err(|_| AmmError::MathError)?;
+                let over = (amount_in as u128)
+                    .checked_mul(math::BPS.saturating_add(bad_bps))
+                    .ok_or(AmmError::MathError)?
+                    / math::BPS;
+                take = u64::try_from(over).map_err(|_| AmmError::MathError)?;
             }
             Misbehaviour::ExtraFee => {
                 fee_bps = fee_bps.saturating_add(pool.misbehaviour_bps).min(9_999);
@@ -193,7 +265,9 @@ pub mod sim_amm {
         .ok_or(AmmError::MathError)?;
         let mut out = quoted;
         if mode == Misbehaviour::ShortPay {
-            out = (quoted as u128 * (math::BPS - bad_bps.min(math::BPS)) / math::BPS) as u64;
+            let keep = math::BPS.saturating_sub(bad_bps);
+            out = u64::try_from((quoted as u128).saturating_mul(keep) / math::BPS)
+                .map_err(|_| AmmError::MathError)?;
             honour_minimum = false;
         }
         if honour_minimum {
@@ -285,48 +359,22 @@ pub struct Swapped {
 pub struct CreatePool<'info> {
     #[account(mut)]
     pub authority: Signer<'info>,
-    #[account(
-        init,
-        payer = authority,
-        space = 8 + Pool::INIT_SPACE,
-        seeds = [POOL_SEED, mint_a.key().as_ref(), mint_b.key().as_ref()],
-        bump,
-    )]
-    pub pool: Account<'info, Pool>,
+    /// CHECK: created in the handler at this PDA (pre-funding cannot block it).
+    #[account(mut, seeds = [POOL_SEED, mint_a.key().as_ref(), mint_b.key().as_ref()], bump)]
+    pub pool: UncheckedAccount<'info>,
     #[account(mint::token_program = token_program)]
     pub mint_a: Box<InterfaceAccount<'info, Mint>>,
     #[account(mint::token_program = token_program)]
     pub mint_b: Box<InterfaceAccount<'info, Mint>>,
-    #[account(
-        init,
-        payer = authority,
-        seeds = [POOL_VAULT_SEED, pool.key().as_ref(), mint_a.key().as_ref()],
-        bump,
-        token::mint = mint_a,
-        token::authority = pool,
-        token::token_program = token_program,
-    )]
-    pub vault_a: Box<InterfaceAccount<'info, TokenAccount>>,
-    #[account(
-        init,
-        payer = authority,
-        seeds = [POOL_VAULT_SEED, pool.key().as_ref(), mint_b.key().as_ref()],
-        bump,
-        token::mint = mint_b,
-        token::authority = pool,
-        token::token_program = token_program,
-    )]
-    pub vault_b: Box<InterfaceAccount<'info, TokenAccount>>,
-    #[account(
-        init,
-        payer = authority,
-        seeds = [LP_MINT_SEED, pool.key().as_ref()],
-        bump,
-        mint::decimals = 6,
-        mint::authority = pool,
-        mint::token_program = token_program,
-    )]
-    pub lp_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: created in the handler at this PDA as the pool's token account of `mint_a`.
+    #[account(mut, seeds = [POOL_VAULT_SEED, pool.key().as_ref(), mint_a.key().as_ref()], bump)]
+    pub vault_a: UncheckedAccount<'info>,
+    /// CHECK: created in the handler at this PDA as the pool's token account of `mint_b`.
+    #[account(mut, seeds = [POOL_VAULT_SEED, pool.key().as_ref(), mint_b.key().as_ref()], bump)]
+    pub vault_b: UncheckedAccount<'info>,
+    /// CHECK: created in the handler at this PDA as the pool's LP mint.
+    #[account(mut, seeds = [LP_MINT_SEED, pool.key().as_ref()], bump)]
+    pub lp_mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }

@@ -5,37 +5,43 @@ pub const BPS: u128 = 10_000;
 /// Output of a swap of `amount_in` against reserves `(reserve_in, reserve_out)` after a fee of
 /// `fee_bps` on the input: `out = in' * R_out / (R_in + in')`, `in' = in * (1 - fee)`, floored.
 pub fn quote_out(reserve_in: u64, reserve_out: u64, amount_in: u64, fee_bps: u16) -> Option<u64> {
-    let in_after_fee = (amount_in as u128) * (BPS - fee_bps as u128) / BPS;
+    let in_after_fee = (amount_in as u128)
+        .checked_mul(BPS.checked_sub(fee_bps as u128)?)?
+        .checked_div(BPS)?;
     let num = in_after_fee.checked_mul(reserve_out as u128)?;
     let den = (reserve_in as u128).checked_add(in_after_fee)?;
-    if den == 0 {
-        return None;
-    }
-    u64::try_from(num / den).ok()
+    u64::try_from(num.checked_div(den)?).ok()
 }
 
 /// LP tokens for a deposit: `sqrt(a * b)` for the first one, otherwise the smaller of the two
 /// pro-rata amounts (the excess of the other token stays in the pool).
 pub fn lp_for_deposit(a: u64, b: u64, reserve_a: u64, reserve_b: u64, supply: u64) -> Option<u64> {
     if supply == 0 {
-        return u64::try_from(isqrt((a as u128) * (b as u128))).ok();
+        return u64::try_from(isqrt((a as u128).checked_mul(b as u128)?)).ok();
     }
-    if reserve_a == 0 || reserve_b == 0 {
-        return None;
-    }
-    let by_a = (a as u128) * (supply as u128) / (reserve_a as u128);
-    let by_b = (b as u128) * (supply as u128) / (reserve_b as u128);
+    let by_a = (a as u128)
+        .checked_mul(supply as u128)?
+        .checked_div(reserve_a as u128)?;
+    let by_b = (b as u128)
+        .checked_mul(supply as u128)?
+        .checked_div(reserve_b as u128)?;
     u64::try_from(by_a.min(by_b)).ok()
 }
 
 /// Tokens returned for burning `lp` of `supply`: pro-rata, floored.
 pub fn amounts_for_lp(lp: u64, reserve_a: u64, reserve_b: u64, supply: u64) -> Option<(u64, u64)> {
-    if supply == 0 || lp > supply {
+    if lp > supply {
         return None;
     }
-    let a = (lp as u128) * (reserve_a as u128) / (supply as u128);
-    let b = (lp as u128) * (reserve_b as u128) / (supply as u128);
-    Some((a as u64, b as u64))
+    let share = |r: u64| -> Option<u64> {
+        u64::try_from(
+            (lp as u128)
+                .checked_mul(r as u128)?
+                .checked_div(supply as u128)?,
+        )
+        .ok()
+    };
+    Some((share(reserve_a)?, share(reserve_b)?))
 }
 
 /// Integer square root, floored (Newton's method).
@@ -43,9 +49,10 @@ pub fn isqrt(n: u128) -> u128 {
     if n < 2 {
         return n;
     }
-    let mut x = 1u128 << (n.ilog2() / 2 + 1);
+    // x starts above the root, so x + n / x stays below 2^128 and every step shrinks it.
+    let mut x = 1u128 << (n.ilog2() / 2).saturating_add(1);
     loop {
-        let y = (x + n / x) / 2;
+        let y = x.saturating_add(n.checked_div(x).unwrap_or(0)) / 2;
         if y >= x {
             return x;
         }
@@ -54,6 +61,7 @@ pub fn isqrt(n: u128) -> u128 {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

@@ -4,6 +4,7 @@ pub const POOL_SEED: &[u8] = b"pool";
 pub const POOL_VAULT_SEED: &[u8] = b"pool_vault";
 pub const LP_MINT_SEED: &[u8] = b"lp_mint";
 pub const MAX_FEE_BPS: u16 = 1_000;
+pub const LP_DECIMALS: u8 = 6;
 
 /// What a misbehaving pool does on `swap` (only with the `misbehave` feature).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -40,4 +40,6 @@ pub enum PerpError {
     VenueFailure,
     #[msg("Token account does not belong to this exchange or owner")]
     WrongTokenAccount,
+    #[msg("Account already exists at this address")]
+    AccountInUse,
 }

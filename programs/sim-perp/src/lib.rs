@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::program_pack::Pack;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 pub mod error;
@@ -38,8 +39,8 @@ pub struct MarketArgs {
 }
 
 fn fx_units_ceil(v: Fx) -> Result<i64> {
-    v.ceil()
-        .checked_to_num()
+    v.checked_ceil()
+        .and_then(|c| c.checked_to_num())
         .ok_or_else(|| error!(PerpError::MathOverflow))
 }
 
@@ -96,27 +97,169 @@ fn pay_out<'info>(
     )
 }
 
+/// One order of a (batched) trade.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Order {
+    pub market: u8,
+    /// Asset units, positive buys.
+    pub base_delta: i64,
+    /// Worst acceptable fill price (I80F48 bits); 0 = none.
+    pub limit_price: i128,
+}
+
+/// Most orders one `trade_many` takes (one per market).
+pub const MAX_ORDERS: usize = MAX_MARKETS;
+
+/// Fills one order at the oracle price plus the fee (or as a misbehaving venue would), and
+/// records it. Returns whether it added risk (grew the position).
+fn fill(
+    e: &mut Exchange,
+    acc: &mut MarginAccount,
+    account_key: Pubkey,
+    prices: &[Fx; MAX_MARKETS],
+    o: &Order,
+) -> Result<bool> {
+    require!(o.base_delta != 0, PerpError::ZeroAmount);
+    let i = o.market as usize;
+    require!(i < e.num_markets as usize, PerpError::UnknownMarket);
+    let mode = Misbehaviour::from_u8(e.misbehaviour).unwrap_or(Misbehaviour::None);
+    let bad = Fx::from_num(e.misbehaviour_bps)
+        .checked_div(Fx::from_num(10_000))
+        .ok_or(PerpError::MathOverflow)?;
+    let mut delta = o.base_delta;
+    let mut fee_bps = e.markets[i].fee_bps as u64;
+    let mut price = prices[i];
+    let mut honour_limit = true;
+    let of = |x: Option<Fx>| x.ok_or_else(|| error!(PerpError::MathOverflow));
+    match mode {
+        Misbehaviour::None => {}
+        Misbehaviour::WorsePrice => {
+            let worse = if delta > 0 {
+                of(Fx::ONE.checked_add(bad))?
+            } else {
+                of(Fx::ONE.checked_sub(bad))?
+            };
+            price = of(price.checked_mul(worse))?;
+            honour_limit = false;
+        }
+        Misbehaviour::OverFill => {
+            let extra: i64 = of(Fx::from_num(delta).checked_mul(bad))?
+                .checked_to_num()
+                .ok_or(PerpError::MathOverflow)?;
+            delta = delta.checked_add(extra).ok_or(PerpError::MathOverflow)?;
+        }
+        Misbehaviour::ExtraFee => fee_bps = fee_bps.saturating_add(e.misbehaviour_bps as u64),
+        Misbehaviour::Fail => return err!(PerpError::VenueFailure),
+    }
+    if honour_limit && o.limit_price != 0 {
+        let limit = Fx::from_bits(o.limit_price);
+        let ok = if delta > 0 {
+            price <= limit
+        } else {
+            price >= limit
+        };
+        require!(ok, PerpError::PriceLimitExceeded);
+    }
+    let notional = of(Fx::from_num(delta.unsigned_abs()).checked_mul(price))?;
+    let fee = fx_units_ceil(of(math::bps_of(notional, fee_bps))?)?;
+    let old_abs = acc.positions[i].base.unsigned_abs();
+    let (d_long, d_short) =
+        math::apply_fill(acc, i, delta, price, fee).ok_or(PerpError::MathOverflow)?;
+    let m = &mut e.markets[i];
+    let oi = |v: u64, d: i128| -> Result<u64> {
+        u64::try_from((v as i128).checked_add(d).ok_or(PerpError::MathOverflow)?)
+            .map_err(|_| error!(PerpError::MathOverflow))
+    };
+    m.long_oi = oi(m.long_oi, d_long)?;
+    m.short_oi = oi(m.short_oi, d_short)?;
+    emit!(Traded {
+        account: account_key,
+        market: o.market,
+        base_delta: delta,
+        fill_price: price.to_bits(),
+        fee,
+    });
+    Ok(acc.positions[i].base.unsigned_abs() > old_abs)
+}
+
+/// Requires the account's equity to cover its initial margin when a fill added risk, its
+/// maintenance margin otherwise.
+fn check_margin(
+    e: &Exchange,
+    acc: &MarginAccount,
+    prices: &[Fx; MAX_MARKETS],
+    cums: &[Fx; MAX_MARKETS],
+    adds_risk: bool,
+) -> Result<()> {
+    let eq = math::equity(acc, prices, cums).ok_or(PerpError::MathOverflow)?;
+    let req =
+        math::requirement(acc, &e.markets, prices, adds_risk).ok_or(PerpError::MathOverflow)?;
+    require!(eq >= req, PerpError::InsufficientMargin);
+    Ok(())
+}
+
 #[program]
 pub mod sim_perp {
     use super::*;
 
     /// Creates the exchange for a collateral mint and its collateral vault.
-    pub fn create_exchange(mut ctx: Context<CreateExchange>) -> Result<()> {
-        let bump = ctx.bumps.exchange;
-        let a = &mut ctx.accounts;
-        a.exchange.set_inner(Exchange {
-            authority: a.authority.key(),
-            collateral_mint: a.collateral_mint.key(),
-            collateral_vault: a.collateral_vault.key(),
-            collateral_decimals: a.collateral_mint.decimals,
-            bump,
-            halted: false,
-            misbehaviour: Misbehaviour::None as u8,
-            misbehaviour_bps: 0,
-            num_markets: 0,
-            markets: [Market::default(); MAX_MARKETS],
-        });
-        Ok(())
+    pub fn create_exchange(ctx: Context<CreateExchange>) -> Result<()> {
+        let a = &ctx.accounts;
+        let authority = a.authority.key();
+        let mint = a.collateral_mint.key();
+        let exchange_seeds: &[&[u8]] = &[
+            EXCHANGE_SEED,
+            authority.as_ref(),
+            mint.as_ref(),
+            &[ctx.bumps.exchange],
+        ];
+        account_init::create_pda(
+            &a.authority.to_account_info(),
+            &a.exchange.to_account_info(),
+            &a.system_program.to_account_info(),
+            8 + Exchange::INIT_SPACE,
+            &crate::ID,
+            exchange_seeds,
+            PerpError::AccountInUse,
+        )?;
+        let exchange_key = a.exchange.key();
+        let vault_seeds: &[&[u8]] = &[
+            COLLATERAL_SEED,
+            exchange_key.as_ref(),
+            &[ctx.bumps.collateral_vault],
+        ];
+        account_init::create_pda(
+            &a.authority.to_account_info(),
+            &a.collateral_vault.to_account_info(),
+            &a.system_program.to_account_info(),
+            anchor_spl::token_2022::spl_token_2022::state::Account::LEN,
+            &a.token_program.key(),
+            vault_seeds,
+            PerpError::AccountInUse,
+        )?;
+        token_interface::initialize_account3(CpiContext::new(
+            a.token_program.key(),
+            token_interface::InitializeAccount3 {
+                account: a.collateral_vault.to_account_info(),
+                mint: a.collateral_mint.to_account_info(),
+                authority: a.exchange.to_account_info(),
+            },
+        ))?;
+        account_init::write_account(
+            &a.exchange.to_account_info(),
+            &Exchange {
+                authority,
+                collateral_mint: mint,
+                collateral_vault: a.collateral_vault.key(),
+                collateral_decimals: a.collateral_mint.decimals,
+                bump: ctx.bumps.exchange,
+                halted: false,
+                misbehaviour: Misbehaviour::None as u8,
+                misbehaviour_bps: 0,
+                num_markets: 0,
+                markets: [Market::default(); MAX_MARKETS],
+            },
+        )
     }
 
     /// Adds a market priced by a Pyth account; authority only.
@@ -152,7 +295,7 @@ pub mod sim_perp {
             long_oi: 0,
             short_oi: 0,
         };
-        e.num_markets += 1;
+        e.num_markets = e.num_markets.saturating_add(1);
         Ok(())
     }
 
@@ -175,18 +318,36 @@ pub mod sim_perp {
         Ok(())
     }
 
-    /// Creates the margin account of `owner` (which signs; a PDA signs through CPI).
-    pub fn create_margin_account(mut ctx: Context<CreateMarginAccount>) -> Result<()> {
-        let bump = ctx.bumps.margin_account;
-        let a = &mut ctx.accounts;
-        a.margin_account.set_inner(MarginAccount {
-            exchange: a.exchange.key(),
-            owner: a.owner.key(),
-            bump,
-            collateral: 0,
-            positions: [Position::default(); MAX_MARKETS],
-        });
-        Ok(())
+    /// Creates the margin account of `owner` (which signs; a PDA signs through CPI). Lamports
+    /// already at the address do not block it.
+    pub fn create_margin_account(ctx: Context<CreateMarginAccount>) -> Result<()> {
+        let a = &ctx.accounts;
+        let (exchange, owner) = (a.exchange.key(), a.owner.key());
+        let seeds: &[&[u8]] = &[
+            MARGIN_SEED,
+            exchange.as_ref(),
+            owner.as_ref(),
+            &[ctx.bumps.margin_account],
+        ];
+        account_init::create_pda(
+            &a.payer.to_account_info(),
+            &a.margin_account.to_account_info(),
+            &a.system_program.to_account_info(),
+            8 + MarginAccount::INIT_SPACE,
+            &crate::ID,
+            seeds,
+            PerpError::AccountInUse,
+        )?;
+        account_init::write_account(
+            &a.margin_account.to_account_info(),
+            &MarginAccount {
+                exchange,
+                owner,
+                bump: ctx.bumps.margin_account,
+                collateral: 0,
+                positions: [Position::default(); MAX_MARKETS],
+            },
+        )
     }
 
     /// Moves collateral from the owner's token account into the margin account.
@@ -236,7 +397,10 @@ pub mod sim_perp {
             amount_i <= acc.collateral,
             PerpError::InsufficientCollateral
         );
-        acc.collateral -= amount_i;
+        acc.collateral = acc
+            .collateral
+            .checked_sub(amount_i)
+            .ok_or(PerpError::MathOverflow)?;
         let eq = math::equity(acc, &prices, &cums).ok_or(PerpError::MathOverflow)?;
         let im = math::requirement(acc, &a.exchange.markets, &prices, true)
             .ok_or(PerpError::MathOverflow)?;
@@ -256,79 +420,30 @@ pub mod sim_perp {
     /// must leave the account above its initial margin, any other above maintenance.
     /// Remaining accounts: one oracle per market.
     pub fn trade<'info>(
-        mut ctx: Context<'info, Trade<'info>>,
+        ctx: Context<'info, Trade<'info>>,
         market: u8,
         base_delta: i64,
         limit_price: i128,
     ) -> Result<()> {
-        require!(base_delta != 0, PerpError::ZeroAmount);
-        let now = Clock::get()?.unix_timestamp;
-        let a = &mut ctx.accounts;
-        let e = &mut a.exchange;
-        require!(!e.halted, PerpError::Halted);
-        let n = e.num_markets as usize;
-        let i = market as usize;
-        require!(i < n, PerpError::UnknownMarket);
-        let (prices, cums) = mark_to_oracle(e, &mut a.margin_account, ctx.remaining_accounts, now)?;
-        let acc = &mut a.margin_account;
+        trade_orders(
+            ctx,
+            &[Order {
+                market,
+                base_delta,
+                limit_price,
+            }],
+        )
+    }
 
-        let mode = Misbehaviour::from_u8(e.misbehaviour).unwrap_or(Misbehaviour::None);
-        let bad = Fx::from_num(e.misbehaviour_bps) / Fx::from_num(10_000);
-        let mut delta = base_delta;
-        let mut fee_bps = e.markets[i].fee_bps as i64;
-        let mut fill = prices[i];
-        let mut honour_limit = true;
-        match mode {
-            Misbehaviour::None => {}
-            Misbehaviour::WorsePrice => {
-                let worse = if delta > 0 {
-                    Fx::ONE + bad
-                } else {
-                    Fx::ONE - bad
-                };
-                fill = fill.checked_mul(worse).ok_or(PerpError::MathOverflow)?;
-                honour_limit = false;
-            }
-            Misbehaviour::OverFill => {
-                let extra = (Fx::from_num(delta) * bad).to_num::<i64>();
-                delta = delta.checked_add(extra).ok_or(PerpError::MathOverflow)?;
-            }
-            Misbehaviour::ExtraFee => fee_bps += e.misbehaviour_bps as i64,
-            Misbehaviour::Fail => return err!(PerpError::VenueFailure),
-        }
-        if honour_limit && limit_price != 0 {
-            let limit = Fx::from_bits(limit_price);
-            let ok = if delta > 0 {
-                fill <= limit
-            } else {
-                fill >= limit
-            };
-            require!(ok, PerpError::PriceLimitExceeded);
-        }
-        let notional = Fx::from_num(delta.unsigned_abs())
-            .checked_mul(fill)
-            .ok_or(PerpError::MathOverflow)?;
-        let fee = fx_units_ceil(notional * Fx::from_num(fee_bps) / Fx::from_num(10_000))?;
-        let old_abs = acc.positions[i].base.unsigned_abs();
-        let (d_long, d_short) =
-            math::apply_fill(acc, i, delta, fill, fee).ok_or(PerpError::MathOverflow)?;
-        let m = &mut e.markets[i];
-        m.long_oi = (m.long_oi as i128 + d_long) as u64;
-        m.short_oi = (m.short_oi as i128 + d_short) as u64;
-
-        let adds_risk = acc.positions[i].base.unsigned_abs() > old_abs;
-        let eq = math::equity(acc, &prices, &cums).ok_or(PerpError::MathOverflow)?;
-        let req = math::requirement(acc, &e.markets, &prices, adds_risk)
-            .ok_or(PerpError::MathOverflow)?;
-        require!(eq >= req, PerpError::InsufficientMargin);
-        emit!(Traded {
-            account: acc.key(),
-            market,
-            base_delta: delta,
-            fill_price: fill.to_bits(),
-            fee,
-        });
-        Ok(())
+    /// Several orders in one go (at most one per market): one mark to the oracles, every
+    /// order filled as `trade` would, one margin check at the end (initial margin if any order
+    /// added risk). Remaining accounts: one oracle per market.
+    pub fn trade_many<'info>(ctx: Context<'info, Trade<'info>>, orders: Vec<Order>) -> Result<()> {
+        require!(
+            !orders.is_empty() && orders.len() <= MAX_ORDERS,
+            PerpError::ZeroAmount
+        );
+        trade_orders(ctx, &orders)
     }
 
     /// Closes an under-margined account's position in `market` at the oracle price; the
@@ -353,25 +468,54 @@ pub mod sim_perp {
         require!(eq < mm, PerpError::NotLiquidatable);
         let base = acc.positions[i].base;
         require!(base != 0, PerpError::NoPosition);
-        let notional = Fx::from_num(base.unsigned_abs()) * prices[i];
+        let notional = Fx::from_num(base.unsigned_abs())
+            .checked_mul(prices[i])
+            .ok_or(PerpError::MathOverflow)?;
         let fee = fx_units_ceil(
-            notional * Fx::from_num(a.exchange.markets[i].liquidation_fee_bps)
-                / Fx::from_num(10_000),
+            math::bps_of(notional, a.exchange.markets[i].liquidation_fee_bps as u64)
+                .ok_or(PerpError::MathOverflow)?,
         )?;
+        let close = base.checked_neg().ok_or(PerpError::MathOverflow)?;
         let (d_long, d_short) =
-            math::apply_fill(acc, i, -base, prices[i], fee).ok_or(PerpError::MathOverflow)?;
+            math::apply_fill(acc, i, close, prices[i], fee).ok_or(PerpError::MathOverflow)?;
         let m = &mut a.exchange.markets[i];
-        m.long_oi = (m.long_oi as i128 + d_long) as u64;
-        m.short_oi = (m.short_oi as i128 + d_short) as u64;
+        let oi = |v: u64, d: i128| -> Result<u64> {
+            u64::try_from((v as i128).checked_add(d).ok_or(PerpError::MathOverflow)?)
+                .map_err(|_| error!(PerpError::MathOverflow))
+        };
+        m.long_oi = oi(m.long_oi, d_long)?;
+        m.short_oi = oi(m.short_oi, d_short)?;
         pay_out(
             &a.exchange,
             &a.token_program,
             &a.collateral_vault,
             &a.liquidator_token,
             &a.collateral_mint,
-            fee.max(0) as u64,
+            fee.max(0).unsigned_abs(),
         )
     }
+}
+
+fn trade_orders<'info>(mut ctx: Context<'info, Trade<'info>>, orders: &[Order]) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let a = &mut ctx.accounts;
+    require!(!a.exchange.halted, PerpError::Halted);
+    let (prices, cums) = mark_to_oracle(
+        &mut a.exchange,
+        &mut a.margin_account,
+        ctx.remaining_accounts,
+        now,
+    )?;
+    let mut adds_risk = false;
+    let mut seen = 0u32;
+    for o in orders {
+        let bit = 1u32.checked_shl(o.market as u32).unwrap_or(0);
+        require!(bit != 0 && seen & bit == 0, PerpError::UnknownMarket);
+        seen |= bit;
+        let key = a.margin_account.key();
+        adds_risk |= fill(&mut a.exchange, &mut a.margin_account, key, &prices, o)?;
+    }
+    check_margin(&a.exchange, &a.margin_account, &prices, &cums, adds_risk)
 }
 
 #[event]
@@ -387,14 +531,14 @@ pub struct Traded {
 pub struct CreateExchange<'info> {
     #[account(mut)]
     pub authority: Signer<'info>,
-    #[account(init, payer = authority, space = 8 + Exchange::INIT_SPACE,
-        seeds = [EXCHANGE_SEED, authority.key().as_ref(), collateral_mint.key().as_ref()], bump)]
-    pub exchange: Box<Account<'info, Exchange>>,
+    /// CHECK: created in the handler at this PDA (pre-funding cannot block it).
+    #[account(mut, seeds = [EXCHANGE_SEED, authority.key().as_ref(), collateral_mint.key().as_ref()], bump)]
+    pub exchange: UncheckedAccount<'info>,
     #[account(mint::token_program = token_program)]
     pub collateral_mint: Box<InterfaceAccount<'info, Mint>>,
-    #[account(init, payer = authority, seeds = [COLLATERAL_SEED, exchange.key().as_ref()], bump,
-        token::mint = collateral_mint, token::authority = exchange, token::token_program = token_program)]
-    pub collateral_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: created in the handler at this PDA as the exchange's collateral token account.
+    #[account(mut, seeds = [COLLATERAL_SEED, exchange.key().as_ref()], bump)]
+    pub collateral_vault: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
@@ -412,9 +556,9 @@ pub struct CreateMarginAccount<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
     pub exchange: Box<Account<'info, Exchange>>,
-    #[account(init, payer = payer, space = 8 + MarginAccount::INIT_SPACE,
-        seeds = [MARGIN_SEED, exchange.key().as_ref(), owner.key().as_ref()], bump)]
-    pub margin_account: Box<Account<'info, MarginAccount>>,
+    /// CHECK: created in the handler at this PDA (pre-funding cannot block it).
+    #[account(mut, seeds = [MARGIN_SEED, exchange.key().as_ref(), owner.key().as_ref()], bump)]
+    pub margin_account: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 

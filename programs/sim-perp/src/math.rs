@@ -13,23 +13,25 @@ const DAY_S: i64 = 86_400;
 
 /// Funding rate in bps per day: the base rate plus the premium scaled by the open-interest
 /// imbalance `(long - short) / (long + short)`.
-pub fn funding_rate_bps_per_day(m: &Market) -> Fx {
-    let total = m.long_oi as i128 + m.short_oi as i128;
+pub fn funding_rate_bps_per_day(m: &Market) -> Option<Fx> {
+    let total = (m.long_oi as i128).checked_add(m.short_oi as i128)?;
     let imbalance = if total == 0 {
         Fx::ZERO
     } else {
-        Fx::from_num(m.long_oi as i128 - m.short_oi as i128) / Fx::from_num(total)
+        let diff = (m.long_oi as i128).checked_sub(m.short_oi as i128)?;
+        Fx::checked_from_num(diff)?.checked_div(Fx::checked_from_num(total)?)?
     };
-    Fx::from_num(m.funding_rate_bps_per_day) + Fx::from_num(m.premium_bps_per_day) * imbalance
+    Fx::from_num(m.funding_rate_bps_per_day)
+        .checked_add(Fx::from_num(m.premium_bps_per_day).checked_mul(imbalance)?)
 }
 
 /// The market's cumulative funding advanced to `now` at `price`.
 pub fn cumulative_funding_at(m: &Market, price: Fx, now: i64) -> Option<Fx> {
     let dt = now.saturating_sub(m.last_funding_ts).max(0);
     let per_unit = price
-        .checked_mul(funding_rate_bps_per_day(m))?
+        .checked_mul(funding_rate_bps_per_day(m)?)?
         .checked_mul(Fx::from_num(dt))?
-        / Fx::from_num(BPS * DAY_S);
+        .checked_div(Fx::from_num(BPS.checked_mul(DAY_S)?))?;
     Fx::from_bits(m.cumulative_funding).checked_add(per_unit)
 }
 
@@ -69,6 +71,12 @@ pub fn notional(acc: &MarginAccount, prices: &[Fx; MAX_MARKETS]) -> Option<Fx> {
         })
 }
 
+/// `v * bps / 10_000`.
+pub fn bps_of(v: Fx, bps: u64) -> Option<Fx> {
+    v.checked_mul(Fx::from_num(bps))?
+        .checked_div(Fx::from_num(BPS))
+}
+
 /// Margin requirement at the initial (`initial = true`) or maintenance rate of each market.
 pub fn requirement(
     acc: &MarginAccount,
@@ -89,18 +97,15 @@ pub fn requirement(
             } else {
                 m.maintenance_margin_bps
             };
-            let req = Fx::from_num(p.base.unsigned_abs())
-                .checked_mul(prices[i])?
-                .checked_mul(Fx::from_num(bps))?
-                / Fx::from_num(BPS);
-            s.checked_add(req)
+            let value = Fx::from_num(p.base.unsigned_abs()).checked_mul(prices[i])?;
+            s.checked_add(bps_of(value, bps as u64)?)
         })
 }
 
 /// Settles a position's pending funding into collateral (rounded against the account).
 pub fn settle_funding(acc: &mut MarginAccount, i: usize, cum: Fx) -> Option<()> {
     let owed = funding_owed(&acc.positions[i], cum)?;
-    let owed_units: i64 = owed.ceil().checked_to_num()?;
+    let owed_units: i64 = owed.checked_ceil()?.checked_to_num()?;
     acc.collateral = acc.collateral.checked_sub(owed_units)?;
     acc.positions[i].last_cumulative_funding = cum.to_bits();
     Some(())
@@ -114,8 +119,19 @@ pub fn settle_all(acc: &mut MarginAccount, cums: &[Fx]) -> Option<()> {
     Some(())
 }
 
-/// Applies a fill of `delta` units at `price` with `fee` collateral units; realises the quote
-/// when the position closes. Returns the open-interest changes `(long, short)`.
+/// What buying `delta` units at `price` costs in collateral units, rounded against the
+/// account (selling earns at most the exact amount).
+fn cost_units(delta: i64, price: Fx) -> Option<i64> {
+    Fx::from_num(delta)
+        .checked_mul(price)?
+        .checked_ceil()?
+        .checked_to_num()
+}
+
+/// Applies a fill of `delta` units at `price` with `fee` collateral units. The part of the fill
+/// that reduces the position realises that part's share of the position's quote into
+/// collateral (as a production venue settles PnL on a reduction); the rest opens at `price`.
+/// Returns the open-interest changes `(long, short)`.
 pub fn apply_fill(
     acc: &mut MarginAccount,
     i: usize,
@@ -123,24 +139,67 @@ pub fn apply_fill(
     price: Fx,
     fee: i64,
 ) -> Option<(i128, i128)> {
-    let p = &mut acc.positions[i];
-    let old = p.base;
-    let cost = Fx::from_num(delta).checked_mul(price)?;
-    // Buying costs at least the exact amount, selling earns at most it.
-    let cost_units: i64 = cost.ceil().checked_to_num()?;
-    p.quote = p.quote.checked_sub(cost_units)?;
-    p.base = p.base.checked_add(delta)?;
-    acc.collateral = acc.collateral.checked_sub(fee)?;
-    if p.base == 0 {
-        acc.collateral = acc.collateral.checked_add(p.quote)?;
-        p.quote = 0;
+    let old = acc.positions.get(i)?.base;
+    let reduces = old != 0 && delta != 0 && (old > 0) != (delta > 0);
+    let closing_abs = if reduces {
+        delta.unsigned_abs().min(old.unsigned_abs())
+    } else {
+        0
+    };
+    let closing_abs = i64::try_from(closing_abs).ok()?;
+    let closing = if delta > 0 {
+        closing_abs
+    } else {
+        closing_abs.checked_neg()?
+    };
+    let opening = delta.checked_sub(closing)?;
+    if closing != 0 {
+        let p = &mut acc.positions[i];
+        // The closed part's quote, toward zero: the remainder stays with the position.
+        let basis = (p.quote as i128)
+            .checked_mul(closing_abs as i128)?
+            .checked_div(old.unsigned_abs() as i128)?;
+        let basis = i64::try_from(basis).ok()?;
+        let realised = basis.checked_sub(cost_units(closing, price)?)?;
+        p.quote = p.quote.checked_sub(basis)?;
+        p.base = p.base.checked_add(closing)?;
+        let mut to_collateral = realised;
+        if p.base == 0 {
+            to_collateral = to_collateral.checked_add(p.quote)?;
+            p.quote = 0;
+        }
+        acc.collateral = acc.collateral.checked_add(to_collateral)?;
     }
+    if opening != 0 {
+        let p = &mut acc.positions[i];
+        p.quote = p.quote.checked_sub(cost_units(opening, price)?)?;
+        p.base = p.base.checked_add(opening)?;
+    }
+    acc.collateral = acc.collateral.checked_sub(fee)?;
+    let new = acc.positions[i].base;
     let long = |b: i64| b.max(0) as i128;
-    let short = |b: i64| (-(b.min(0) as i128)).max(0);
-    Some((long(p.base) - long(old), short(p.base) - short(old)))
+    let short = |b: i64| b.min(0).unsigned_abs() as i128;
+    Some((
+        long(new).checked_sub(long(old))?,
+        short(new).checked_sub(short(old))?,
+    ))
+}
+
+/// `mantissa * 10^exp10` exactly (one power-of-ten multiply or division of the raw bits,
+/// rounded down), or `None` when it does not fit.
+pub fn fx_from_decimal(mantissa: u64, exp10: i32) -> Option<Fx> {
+    let scale = 10u128.checked_pow(exp10.unsigned_abs())?;
+    let m = (mantissa as u128) << 48; // < 2^112
+    let bits = if exp10 >= 0 {
+        m.checked_mul(scale)?
+    } else {
+        m.checked_div(scale)?
+    };
+    Some(Fx::from_bits(i128::try_from(bits).ok()?))
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 
@@ -163,6 +222,30 @@ mod tests {
         apply_fill(&mut a, 0, 400_000, price, 0).unwrap();
         assert_eq!(a.positions[0].base, 0);
         assert_eq!(a.collateral, 1_000_000);
+    }
+
+    #[test]
+    fn reducing_a_position_realises_its_share_of_the_pnl() {
+        let mut a = account();
+        // Short 1,000 at 10, then buy back 900 at 8: 900 × 2 = 1,800 realised.
+        apply_fill(&mut a, 0, -1_000, Fx::from_num(10), 0).unwrap();
+        apply_fill(&mut a, 0, 900, Fx::from_num(8), 0).unwrap();
+        assert_eq!(a.collateral, 1_000_000 + 1_800);
+        assert_eq!((a.positions[0].base, a.positions[0].quote), (-100, 1_000));
+        // Flipping through zero closes the rest and opens the remainder at the new price.
+        apply_fill(&mut a, 0, 300, Fx::from_num(8), 0).unwrap();
+        assert_eq!(a.collateral, 1_000_000 + 1_800 + 200);
+        assert_eq!((a.positions[0].base, a.positions[0].quote), (200, -1_600));
+    }
+
+    #[test]
+    fn decimal_prices_scale_once() {
+        assert_eq!(
+            fx_from_decimal(12_345, -2).unwrap(),
+            Fx::from_bits((12_345i128 << 48) / 100)
+        );
+        assert_eq!(fx_from_decimal(5, 3).unwrap(), Fx::from_num(5_000));
+        assert_eq!(fx_from_decimal(u64::MAX, 30), None);
     }
 
     #[test]

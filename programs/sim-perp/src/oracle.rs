@@ -59,17 +59,14 @@ pub fn price(
         mantissa > 0 && now.saturating_sub(publish_time) <= market.max_age_s as i64,
         PerpError::BadOraclePrice
     );
-    let exp10 = expo as i64 + collateral_decimals as i64 - market.asset_decimals as i64;
+    // |expo| < 2^31 and both decimals < 256: the sum cannot overflow an i64.
+    let exp10 = (expo as i64)
+        .saturating_add(collateral_decimals as i64)
+        .saturating_sub(market.asset_decimals as i64);
     require!((-30..=30).contains(&exp10), PerpError::BadOraclePrice);
-    let mut p = Fx::checked_from_num(mantissa).ok_or(PerpError::BadOraclePrice)?;
-    for _ in 0..exp10.unsigned_abs() {
-        p = if exp10 >= 0 {
-            p.checked_mul(Fx::from_num(10))
-                .ok_or(PerpError::BadOraclePrice)?
-        } else {
-            p / Fx::from_num(10)
-        };
-    }
+    let mantissa = u64::try_from(mantissa).map_err(|_| PerpError::BadOraclePrice)?;
+    let p =
+        crate::math::fx_from_decimal(mantissa, exp10 as i32).ok_or(PerpError::BadOraclePrice)?;
     require!(p > Fx::ZERO, PerpError::BadOraclePrice);
     Ok(p)
 }

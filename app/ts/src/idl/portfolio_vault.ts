@@ -120,683 +120,723 @@ export type PortfolioVault = {
     },
     {
       "code": 6012,
+      "msg": "proposal was created before a de-risking of its parameters and would loosen what that de-risking tightened",
+      "name": "govProposalUndoesDerisk"
+    },
+    {
+      "code": 6013,
+      "msg": "the change names no parameter to set",
+      "name": "govChangeEmpty"
+    },
+    {
+      "code": 6014,
+      "msg": "an account already exists at this address (re-initialisation)",
+      "name": "accountAlreadyInitialized"
+    },
+    {
+      "code": 6015,
+      "msg": "the risk account passed belongs to another vault",
+      "name": "riskAccountWrongVault"
+    },
+    {
+      "code": 6016,
+      "msg": "the proposal passed belongs to another vault",
+      "name": "proposalWrongVault"
+    },
+    {
+      "code": 6017,
       "msg": "management_fee_bps exceeds the hard cap of 500",
       "name": "paramManagementFeeTooHigh"
     },
     {
-      "code": 6013,
+      "code": 6018,
       "msg": "performance_fee_bps exceeds the hard cap of 5000",
       "name": "paramPerformanceFeeTooHigh"
     },
     {
-      "code": 6014,
+      "code": 6019,
       "msg": "min_deposit must be at least 1",
       "name": "paramMinDepositZero"
     },
     {
-      "code": 6015,
+      "code": 6020,
       "msg": "deposit_cap must be at least min_deposit",
       "name": "paramDepositCapBelowMinDeposit"
     },
     {
-      "code": 6016,
+      "code": 6021,
       "msg": "initial_deposit must be at least max(1000, min_deposit) base units",
       "name": "paramInitialDepositTooSmall"
     },
     {
-      "code": 6017,
+      "code": 6022,
       "msg": "oracle max_age_s must be within 1..=3600",
       "name": "paramOracleMaxAgeOutOfBounds"
     },
     {
-      "code": 6018,
+      "code": 6023,
       "msg": "oracle max_conf_bps must be within 1..=1000",
       "name": "paramOracleMaxConfOutOfBounds"
     },
     {
-      "code": 6019,
+      "code": 6024,
       "msg": "oracle max_ema_dev_bps must be within 1..=5000",
       "name": "paramOracleMaxEmaDevOutOfBounds"
     },
     {
-      "code": 6020,
+      "code": 6025,
       "msg": "oracle kind must be 0 (PriceUpdateV2) or 1 (legacy price account)",
       "name": "paramOracleKindUnknown"
     },
     {
-      "code": 6021,
+      "code": 6026,
       "msg": "weight bounds need min_weight_bps <= max_weight_bps <= 10000",
       "name": "paramWeightBoundsInvalid"
     },
     {
-      "code": 6022,
+      "code": 6027,
       "msg": "the assets' min_weight_bps add up to more than 10000",
       "name": "paramMinWeightsExceedOne"
     },
     {
-      "code": 6023,
+      "code": 6028,
       "msg": "pause flags contain an unknown bit",
       "name": "paramUnknownPauseFlag"
     },
     {
-      "code": 6024,
+      "code": 6029,
       "msg": "the vault already holds the maximum of 16 assets",
       "name": "assetLimitReached"
     },
     {
-      "code": 6025,
+      "code": 6030,
       "msg": "this mint is already an asset of the vault",
       "name": "assetDuplicateMint"
     },
     {
-      "code": 6026,
+      "code": 6031,
       "msg": "the base mint cannot also be an asset",
       "name": "assetIsBaseMint"
     },
     {
-      "code": 6027,
+      "code": 6032,
       "msg": "this oracle is already used by another asset",
       "name": "assetDuplicateOracle"
     },
     {
-      "code": 6028,
+      "code": 6033,
       "msg": "asset mints with a freeze authority are refused",
       "name": "assetMintHasFreezeAuthority"
     },
     {
-      "code": 6029,
-      "msg": "the mint has a Token-2022 extension that changes transfers or units",
+      "code": 6034,
+      "msg": "the mint has a Token-2022 extension that changes transfers or units, or a close authority (it could be re-created with other extensions)",
       "name": "mintExtensionNotAllowed"
     },
     {
-      "code": 6030,
+      "code": 6035,
       "msg": "asset index is out of range",
       "name": "assetIndexOutOfRange"
     },
     {
-      "code": 6031,
+      "code": 6036,
       "msg": "expected exactly one oracle account per asset, in asset order",
       "name": "oracleAccountCountMismatch"
     },
     {
-      "code": 6032,
+      "code": 6037,
       "msg": "oracle account is not owned by the expected Pyth program",
       "name": "oracleWrongOwner"
     },
     {
-      "code": 6033,
+      "code": 6038,
       "msg": "oracle account is not the one configured for this asset",
       "name": "oracleWrongAccount"
     },
     {
-      "code": 6034,
+      "code": 6039,
       "msg": "oracle feed id differs from the one configured for this asset",
       "name": "oracleWrongFeedId"
     },
     {
-      "code": 6035,
+      "code": 6040,
       "msg": "oracle account data cannot be decoded",
       "name": "oracleInvalidAccountData"
     },
     {
-      "code": 6036,
+      "code": 6041,
       "msg": "price update is not fully verified",
       "name": "oracleNotFullyVerified"
     },
     {
-      "code": 6037,
+      "code": 6042,
       "msg": "legacy price account status is not Trading",
       "name": "oracleNotTrading"
     },
     {
-      "code": 6038,
+      "code": 6043,
       "msg": "oracle price is older than the asset's max age",
       "name": "oracleStale"
     },
     {
-      "code": 6039,
+      "code": 6044,
       "msg": "oracle publish time is in the future",
       "name": "oracleFutureTimestamp"
     },
     {
-      "code": 6040,
+      "code": 6045,
       "msg": "oracle confidence is wider than the asset's max_conf_bps",
       "name": "oracleConfidenceTooWide"
     },
     {
-      "code": 6041,
+      "code": 6046,
       "msg": "oracle price is zero or negative",
       "name": "oracleNonPositivePrice"
     },
     {
-      "code": 6042,
+      "code": 6047,
       "msg": "oracle exponent, normalised by the mints' decimals, is out of range",
       "name": "oracleExponentOutOfRange"
     },
     {
-      "code": 6043,
+      "code": 6048,
       "msg": "normalised oracle price is too small or too large for the fixed-point type",
       "name": "oraclePriceOutOfRange"
     },
     {
-      "code": 6044,
+      "code": 6049,
       "msg": "oracle price deviates from its EMA by more than max_ema_dev_bps",
       "name": "oracleEmaDeviationTooLarge"
     },
     {
-      "code": 6045,
+      "code": 6050,
       "msg": "oracle price is older than the last one the vault used",
       "name": "oraclePriceOlderThanLastUsed"
     },
     {
-      "code": 6046,
+      "code": 6051,
       "msg": "deposits are paused",
       "name": "depositPaused"
     },
     {
-      "code": 6047,
+      "code": 6052,
       "msg": "deposit is below the vault's minimum deposit",
       "name": "depositBelowMinimum"
     },
     {
-      "code": 6048,
+      "code": 6053,
       "msg": "deposit would take NAV above the deposit cap",
       "name": "depositCapExceeded"
     },
     {
-      "code": 6049,
+      "code": 6054,
       "msg": "deposit would mint zero shares",
       "name": "depositZeroShares"
     },
     {
-      "code": 6050,
+      "code": 6055,
       "msg": "deposit would mint fewer shares than min_shares_out",
       "name": "depositSlippageExceeded"
     },
     {
-      "code": 6051,
+      "code": 6056,
       "msg": "shares must be greater than zero",
       "name": "withdrawZeroShares"
     },
     {
-      "code": 6052,
+      "code": 6057,
       "msg": "share account holds fewer shares than requested",
       "name": "withdrawInsufficientShares"
     },
     {
-      "code": 6053,
+      "code": 6058,
       "msg": "withdrawal would pay zero base tokens",
       "name": "withdrawZeroAssets"
     },
     {
-      "code": 6054,
+      "code": 6059,
       "msg": "idle base buffer is short for this withdrawal; use redeem_in_kind",
       "name": "withdrawInsufficientIdle"
     },
     {
-      "code": 6055,
+      "code": 6060,
       "msg": "withdrawal would pay less than min_assets_out",
       "name": "withdrawSlippageExceeded"
     },
     {
-      "code": 6056,
+      "code": 6061,
       "msg": "redemption would pay nothing in any asset",
       "name": "redeemNothingToPay"
     },
     {
-      "code": 6057,
+      "code": 6062,
       "msg": "wrong number of per-asset token accounts",
       "name": "tokenAccountCountMismatch"
     },
     {
-      "code": 6058,
+      "code": 6063,
       "msg": "token account is not the vault's account for this asset",
       "name": "tokenAccountNotVaultAccount"
     },
     {
-      "code": 6059,
+      "code": 6064,
       "msg": "token account holds a different mint",
       "name": "tokenAccountWrongMint"
     },
     {
-      "code": 6060,
+      "code": 6065,
       "msg": "token account belongs to a different owner",
       "name": "tokenAccountWrongOwner"
     },
     {
-      "code": 6061,
+      "code": 6066,
       "msg": "account is not owned by the asset's token program",
       "name": "tokenAccountWrongProgram"
     },
     {
-      "code": 6062,
+      "code": 6067,
       "msg": "vault token account address is not the canonical PDA for this mint",
       "name": "tokenAccountNotCanonical"
     },
     {
-      "code": 6063,
+      "code": 6068,
       "msg": "mint account is not the asset's mint",
       "name": "tokenWrongMint"
     },
     {
-      "code": 6064,
+      "code": 6069,
       "msg": "token program is not the one this mint uses",
       "name": "tokenWrongProgram"
     },
     {
-      "code": 6065,
+      "code": 6070,
       "msg": "vault NAV is zero; shares cannot be priced",
       "name": "vaultNavZero"
     },
     {
-      "code": 6066,
+      "code": 6071,
       "msg": "vault state invariant violated",
       "name": "vaultInvariantViolated"
     },
     {
-      "code": 6067,
+      "code": 6072,
       "msg": "internal accounting exceeds the real token balance",
       "name": "vaultAccountingExceedsBalance"
     },
     {
-      "code": 6068,
+      "code": 6073,
       "msg": "token balance or supply changed by a different amount than intended",
       "name": "vaultUnexpectedBalanceChange"
     },
     {
-      "code": 6069,
+      "code": 6074,
       "msg": "vault account has an unknown layout version",
       "name": "vaultVersionMismatch"
     },
     {
-      "code": 6070,
+      "code": 6075,
       "msg": "there is no surplus above accounted holdings to sweep",
       "name": "vaultNoSurplus"
     },
     {
-      "code": 6071,
+      "code": 6076,
       "msg": "arithmetic overflow",
       "name": "mathOverflow"
     },
     {
-      "code": 6072,
+      "code": 6077,
       "msg": "division by zero",
       "name": "mathDivideByZero"
     },
     {
-      "code": 6073,
+      "code": 6078,
       "msg": "square root of a negative number",
       "name": "mathDomain"
     },
     {
-      "code": 6074,
-      "msg": "covariance is singular or not positive definite (zero variance or perfectly correlated assets; raise shrinkage)",
+      "code": 6079,
+      "msg": "covariance is singular or not positive definite (perfectly correlated assets; raise shrinkage)",
       "name": "riskCovarianceNotPositiveDefinite"
     },
     {
-      "code": 6075,
+      "code": 6080,
       "msg": "weight solver did not converge within its iteration cap; previous targets kept",
       "name": "riskSolverNotConverged"
     },
     {
-      "code": 6076,
+      "code": 6081,
       "msg": "asset weight bounds cannot all hold",
       "name": "riskWeightBoundsInfeasible"
     },
     {
-      "code": 6077,
+      "code": 6082,
       "msg": "update_risk called before min_interval_s has passed since the last sample",
       "name": "riskUpdateTooEarly"
     },
     {
-      "code": 6078,
+      "code": 6083,
       "msg": "fixed weights fall outside the assets' bounds or add up to more than 10000 bps",
       "name": "riskFixedWeightsOutOfBounds"
     },
     {
-      "code": 6079,
+      "code": 6084,
       "msg": "strategy must be 0 fixed, 1 inverse-vol, 2 risk-parity or 3 min-variance",
       "name": "paramStrategyUnknown"
     },
     {
-      "code": 6080,
+      "code": 6085,
       "msg": "ewma_decay_bps must be within 5000..=9999",
       "name": "paramEwmaDecayOutOfBounds"
     },
     {
-      "code": 6081,
+      "code": 6086,
       "msg": "ewma_short_decay_bps must be within 1000 and below ewma_decay_bps",
       "name": "paramEwmaShortDecayOutOfBounds"
     },
     {
-      "code": 6082,
+      "code": 6087,
       "msg": "shrinkage_bps must be at most 10000",
       "name": "paramShrinkageOutOfBounds"
     },
     {
-      "code": 6083,
+      "code": 6088,
       "msg": "regime_ratio_bps must be within 10000..=50000",
       "name": "paramRegimeRatioOutOfBounds"
     },
     {
-      "code": 6084,
+      "code": 6089,
       "msg": "regime_vol_scale_bps must be within 1000..=10000",
       "name": "paramRegimeVolScaleOutOfBounds"
     },
     {
-      "code": 6085,
+      "code": 6090,
       "msg": "vol_target_bps must be at most 20000 (0 = off)",
       "name": "paramVolTargetOutOfBounds"
     },
     {
-      "code": 6086,
+      "code": 6091,
       "msg": "min_interval_s must be within 60..=86400",
       "name": "paramRiskIntervalOutOfBounds"
     },
     {
-      "code": 6087,
+      "code": 6092,
       "msg": "min_samples must be within 2..=10000",
       "name": "paramRiskSamplesOutOfBounds"
     },
     {
-      "code": 6088,
+      "code": 6093,
       "msg": "band_bps must be within 10..=2000",
       "name": "paramBandOutOfBounds"
     },
     {
-      "code": 6089,
+      "code": 6094,
       "msg": "max_slippage_bps must be within 1..=500",
       "name": "paramMaxSlippageOutOfBounds"
     },
     {
-      "code": 6090,
+      "code": 6095,
       "msg": "min_trade_bps must be at most 1000",
       "name": "paramMinTradeOutOfBounds"
     },
     {
-      "code": 6091,
+      "code": 6096,
       "msg": "notional_cap_bps must be within 1..=10000",
       "name": "paramNotionalCapOutOfBounds"
     },
     {
-      "code": 6092,
+      "code": 6097,
       "msg": "cap_interval_s must be within 60..=604800",
       "name": "paramCapIntervalOutOfBounds"
     },
     {
-      "code": 6093,
+      "code": 6098,
       "msg": "slippage_budget_bps must be at most 500",
       "name": "paramSlippageBudgetOutOfBounds"
     },
     {
-      "code": 6094,
+      "code": 6099,
       "msg": "budget_period_s must be within 3600..=2592000",
       "name": "paramBudgetPeriodOutOfBounds"
     },
     {
-      "code": 6095,
+      "code": 6100,
       "msg": "cooldown_s must be at most 86400",
       "name": "paramCooldownOutOfBounds"
     },
     {
-      "code": 6096,
+      "code": 6101,
       "msg": "max_targets_age_s must be within 60..=604800",
       "name": "paramTargetsAgeOutOfBounds"
     },
     {
-      "code": 6097,
+      "code": 6102,
       "msg": "tracking_aversion_bps must be within 1..=1000000",
       "name": "paramTrackingAversionOutOfBounds"
     },
     {
-      "code": 6098,
+      "code": 6103,
       "msg": "bounty_share_bps must be at most 5000",
       "name": "paramBountyShareOutOfBounds"
     },
     {
-      "code": 6099,
+      "code": 6104,
       "msg": "bounty_cap_per_call must not exceed bounty_cap_per_interval",
       "name": "paramBountyCapsInvalid"
     },
     {
-      "code": 6100,
+      "code": 6105,
+      "msg": "cash_buffer_bps must be at most 5000",
+      "name": "paramCashBufferOutOfBounds"
+    },
+    {
+      "code": 6106,
       "msg": "venue kind must be 0 (sim-amm ABI) or 1 (aggregator route)",
       "name": "paramVenueKindUnknown"
     },
     {
-      "code": 6101,
+      "code": 6107,
       "msg": "venue fee_bps must be at most 1000",
       "name": "paramVenueFeeTooHigh"
     },
     {
-      "code": 6102,
+      "code": 6108,
       "msg": "venue program may not be empty, this program, a token program or the system program",
       "name": "paramVenueProgramInvalid"
     },
     {
-      "code": 6103,
+      "code": 6109,
       "msg": "venue already whitelisted",
       "name": "paramVenueDuplicate"
     },
     {
-      "code": 6104,
+      "code": 6110,
       "msg": "venue whitelist is full",
       "name": "paramVenueListFull"
     },
     {
-      "code": 6105,
+      "code": 6111,
       "msg": "no venue is whitelisted at this index",
       "name": "venueNotWhitelisted"
     },
     {
-      "code": 6106,
+      "code": 6112,
       "msg": "venue program account does not match the whitelisted program id",
       "name": "venueProgramMismatch"
     },
     {
-      "code": 6107,
+      "code": 6113,
       "msg": "a vault account other than the two traded token accounts was passed to the venue, or the vault authority was passed writable",
       "name": "venueAccountForbidden"
     },
     {
-      "code": 6108,
+      "code": 6114,
       "msg": "venue accounts do not follow the venue's layout (authority, sell and buy accounts in place)",
       "name": "venueAccountsInvalid"
     },
     {
-      "code": 6109,
+      "code": 6115,
       "msg": "sell and buy must be two different assets of this vault (255 = base)",
       "name": "rebalanceInvalidPair"
     },
     {
-      "code": 6110,
+      "code": 6116,
       "msg": "token account passed is not the vault's account for the named asset",
       "name": "rebalanceWrongTokenAccount"
     },
     {
-      "code": 6111,
+      "code": 6117,
       "msg": "targets are older than max_targets_age_s: call compute_targets first",
       "name": "rebalanceTargetsStale"
     },
     {
-      "code": 6112,
+      "code": 6118,
       "msg": "rebalancing not needed: neither asset has drifted beyond the band",
       "name": "rebalanceNotNeeded"
     },
     {
-      "code": 6113,
+      "code": 6119,
       "msg": "wrong direction: the sold asset must be above its target and the bought asset below",
       "name": "rebalanceWrongDirection"
     },
     {
-      "code": 6114,
+      "code": 6120,
       "msg": "cooldown since the last rebalance has not passed",
       "name": "rebalanceCooldown"
     },
     {
-      "code": 6115,
+      "code": 6121,
       "msg": "trade exceeds the notional cap left in this interval",
       "name": "rebalanceNotionalCapExceeded"
     },
     {
-      "code": 6116,
+      "code": 6122,
       "msg": "trade would overshoot a target",
       "name": "rebalanceOvershoot"
     },
     {
-      "code": 6117,
+      "code": 6123,
       "msg": "trade is smaller than min_trade_bps of NAV (dust)",
       "name": "rebalanceTradeTooSmall"
     },
     {
-      "code": 6118,
+      "code": 6124,
       "msg": "expected tracking-error saving does not exceed the venue fee plus the allowed slippage",
       "name": "rebalanceCostExceedsBenefit"
     },
     {
-      "code": 6119,
+      "code": 6125,
       "msg": "keeper minimum output is below the oracle floor; only a tighter minimum is allowed",
       "name": "rebalanceMinOutBelowOracleFloor"
     },
     {
-      "code": 6120,
+      "code": 6126,
       "msg": "the venue took more input than approved",
       "name": "rebalanceInputAboveApproved"
     },
     {
-      "code": 6121,
+      "code": 6127,
       "msg": "the venue paid less than the minimum output",
       "name": "rebalanceOutputBelowMinimum"
     },
     {
-      "code": 6122,
+      "code": 6128,
       "msg": "loss against oracle prices exceeds the slippage budget left",
       "name": "rebalanceSlippageBudgetExceeded"
     },
     {
-      "code": 6123,
+      "code": 6129,
       "msg": "amount_in must be positive and within the vault's holding",
       "name": "rebalanceInvalidAmount"
     },
     {
-      "code": 6124,
+      "code": 6130,
       "msg": "max_leverage_bps must be within 1..=30000",
       "name": "paramHedgeLeverageOutOfBounds"
     },
     {
-      "code": 6125,
+      "code": 6131,
       "msg": "min_margin_ratio_bps must be within 12000..=60000",
       "name": "paramHedgeMarginRatioOutOfBounds"
     },
     {
-      "code": 6126,
+      "code": 6132,
       "msg": "max_collateral_bps must be at most 5000",
       "name": "paramHedgeCollateralOutOfBounds"
     },
     {
-      "code": 6127,
+      "code": 6133,
       "msg": "delta_band_bps must be within 10..=2000",
       "name": "paramDeltaBandOutOfBounds"
     },
     {
-      "code": 6128,
+      "code": 6134,
       "msg": "hedge_ratio_bps must be at most 10000",
       "name": "paramHedgeRatioOutOfBounds"
     },
     {
-      "code": 6129,
+      "code": 6135,
       "msg": "max_fee_bps (hedge) must be within 1..=200",
       "name": "paramHedgeFeeOutOfBounds"
     },
     {
-      "code": 6130,
+      "code": 6136,
       "msg": "hedge mode must be 0 (off) or 1 (delta-neutral)",
       "name": "paramHedgeModeUnknown"
     },
     {
-      "code": 6131,
+      "code": 6137,
       "msg": "the hedge venue cannot change while the vault has collateral on it",
       "name": "hedgeVenueInUse"
     },
     {
-      "code": 6132,
+      "code": 6138,
       "msg": "no hedge venue is configured, or its margin account is not open",
       "name": "hedgeNotConfigured"
     },
     {
-      "code": 6133,
+      "code": 6139,
       "msg": "exchange or margin account does not match the vault's hedge venue",
       "name": "hedgeAccountMismatch"
     },
     {
-      "code": 6134,
+      "code": 6140,
       "msg": "the exchange's markets do not mirror the vault's assets (oracle, decimals, collateral mint)",
       "name": "hedgeMarketsMismatch"
     },
     {
-      "code": 6135,
+      "code": 6141,
       "msg": "hedging is off (mode 0)",
       "name": "hedgeModeOff"
     },
     {
-      "code": 6136,
+      "code": 6142,
       "msg": "hedge not needed: every asset's position is within the delta band of its target",
       "name": "hedgeNotNeeded"
     },
     {
-      "code": 6137,
+      "code": 6143,
       "msg": "wrong direction: the trade moves the position away from its hedge target",
       "name": "hedgeWrongDirection"
     },
     {
-      "code": 6138,
+      "code": 6144,
       "msg": "trade would overshoot the hedge target",
       "name": "hedgeOvershoot"
     },
     {
-      "code": 6139,
+      "code": 6145,
       "msg": "cooldown since the last hedge has not passed",
       "name": "hedgeCooldown"
     },
     {
-      "code": 6140,
+      "code": 6146,
       "msg": "gross perp notional would exceed max_leverage_bps of NAV",
       "name": "hedgeLeverageExceeded"
     },
     {
-      "code": 6141,
+      "code": 6147,
       "msg": "margin ratio would fall below min_margin_ratio_bps of the maintenance requirement",
       "name": "hedgeMarginTooLow"
     },
     {
-      "code": 6142,
+      "code": 6148,
       "msg": "the venue filled a different size than asked",
       "name": "hedgeFillMismatch"
     },
     {
-      "code": 6143,
+      "code": 6149,
       "msg": "execution cost (fee and price) exceeds max_fee_bps of the notional",
       "name": "hedgeCostExceeded"
     },
     {
-      "code": 6144,
+      "code": 6150,
       "msg": "collateral on the venue would exceed max_collateral_bps of NAV",
       "name": "hedgeCollateralCapExceeded"
     },
     {
-      "code": 6145,
+      "code": 6151,
       "msg": "amount exceeds what can leave the venue (owners' share, margin buffer)",
       "name": "hedgeWithdrawTooLarge"
     },
     {
-      "code": 6146,
+      "code": 6152,
       "msg": "the user's hedge claim account is missing or not theirs",
       "name": "hedgeClaimAccountInvalid"
     },
     {
-      "code": 6147,
-      "msg": "the claim holds no units",
+      "code": 6153,
+      "msg": "the claim holds no units and nothing is owed on it",
       "name": "hedgeClaimEmpty"
+    },
+    {
+      "code": 6154,
+      "msg": "every unit of the margin account belongs to claims: settle them before hedging",
+      "name": "hedgeClaimsOnly"
+    },
+    {
+      "code": 6155,
+      "msg": "nothing of this settled claim can be paid now (margin or collateral); try again later",
+      "name": "hedgeClaimNotPayable"
     }
   ],
   "events": [
@@ -1174,7 +1214,7 @@ export type PortfolioVault = {
         46
       ],
       "docs": [
-        "Mints accrued management and performance fees to the fee recipient; permissionless."
+        "Mints accrued management and performance fees to the fee recipient."
       ],
       "name": "accrueFees"
     },
@@ -1226,10 +1266,34 @@ export type PortfolioVault = {
         },
         {
           "docs": [
-            "has checked the asset; its address must be the canonical PDA (checked in the handler)."
+            "block it), after the handler has checked the asset and that the address is the",
+            "canonical PDA."
           ],
           "name": "assetVault",
           "writable": true
+        },
+        {
+          "docs": [
+            "asset must lie within the asset's bounds."
+          ],
+          "name": "risk",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  114,
+                  105,
+                  115,
+                  107
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
         },
         {
           "name": "tokenProgram"
@@ -1260,7 +1324,7 @@ export type PortfolioVault = {
         179
       ],
       "docs": [
-        "Adds an asset (mint, vault token account, oracle and its limits, weight bounds); admin only."
+        "Adds an asset (mint, vault token account, oracle and its limits, weight bounds)."
       ],
       "name": "addAsset"
     },
@@ -1279,7 +1343,6 @@ export type PortfolioVault = {
         },
         {
           "name": "risk",
-          "optional": true,
           "pda": {
             "seeds": [
               {
@@ -1312,7 +1375,7 @@ export type PortfolioVault = {
         253
       ],
       "docs": [
-        "Applies a matured, unexpired proposal against the current state; permissionless."
+        "Applies a matured, unexpired proposal against the current state."
       ],
       "name": "applyProposal"
     },
@@ -1345,7 +1408,7 @@ export type PortfolioVault = {
         23
       ],
       "docs": [
-        "Cancels a pending proposal; admin or guardian."
+        "Cancels a pending proposal."
       ],
       "name": "cancelProposal"
     },
@@ -1391,7 +1454,7 @@ export type PortfolioVault = {
         49
       ],
       "docs": [
-        "Computes and stores target weights with the configured strategy; permissionless."
+        "Computes and stores target weights with the configured strategy."
       ],
       "name": "computeTargets"
     },
@@ -1490,7 +1553,7 @@ export type PortfolioVault = {
         182
       ],
       "docs": [
-        "Deposits base tokens for shares priced at NAV with every asset at the high side of its band."
+        "Deposits base tokens for shares priced at NAV with every asset at the high side of its band, less the flow levy."
       ],
       "name": "deposit"
     },
@@ -1526,7 +1589,7 @@ export type PortfolioVault = {
         41
       ],
       "docs": [
-        "Applies a change that only reduces risk, at once; admin or guardian."
+        "Applies a change that only reduces risk, at once."
       ],
       "name": "derisk"
     },
@@ -1566,14 +1629,20 @@ export type PortfolioVault = {
           }
         },
         {
-          "name": "hedgeProgram"
-        },
-        {
-          "name": "exchange"
-        },
-        {
-          "name": "marginAccount",
-          "writable": true
+          "accounts": [
+            {
+              "name": "hedgeProgram"
+            },
+            {
+              "name": "exchange",
+              "writable": true
+            },
+            {
+              "name": "marginAccount",
+              "writable": true
+            }
+          ],
+          "name": "venue"
         },
         {
           "address": "11111111111111111111111111111111",
@@ -1592,7 +1661,7 @@ export type PortfolioVault = {
         110
       ],
       "docs": [
-        "Opens the vault's margin account on the hedge venue governance set; permissionless."
+        "Opens the vault's margin account on the hedge venue governance set."
       ],
       "name": "initHedge"
     },
@@ -1660,7 +1729,7 @@ export type PortfolioVault = {
         196
       ],
       "docs": [
-        "Creates the vault's risk account with parameters checked against hard bounds; admin only."
+        "Creates the vault's risk account with parameters checked against hard bounds and the weight bounds."
       ],
       "name": "initializeRisk"
     },
@@ -1915,15 +1984,20 @@ export type PortfolioVault = {
           }
         },
         {
-          "name": "hedgeProgram"
-        },
-        {
-          "name": "exchange",
-          "writable": true
-        },
-        {
-          "name": "marginAccount",
-          "writable": true
+          "accounts": [
+            {
+              "name": "hedgeProgram"
+            },
+            {
+              "name": "exchange",
+              "writable": true
+            },
+            {
+              "name": "marginAccount",
+              "writable": true
+            }
+          ],
+          "name": "venue"
         },
         {
           "name": "collateralVault",
@@ -1967,7 +2041,7 @@ export type PortfolioVault = {
         220
       ],
       "docs": [
-        "Moves base between the idle buffer and the margin account within the hedge limits; permissionless."
+        "Moves base between the idle buffer and the margin account within the hedge limits."
       ],
       "name": "moveCollateral"
     },
@@ -2085,6 +2159,29 @@ export type PortfolioVault = {
           "writable": true
         },
         {
+          "docs": [
+            "it once it exists."
+          ],
+          "name": "risk",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  114,
+                  105,
+                  115,
+                  107
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
           "address": "11111111111111111111111111111111",
           "name": "systemProgram"
         }
@@ -2114,7 +2211,7 @@ export type PortfolioVault = {
         159
       ],
       "docs": [
-        "Proposes a timelocked parameter or role change; admin only."
+        "Proposes a timelocked parameter or role change."
       ],
       "name": "proposeChange"
     },
@@ -2154,15 +2251,20 @@ export type PortfolioVault = {
           }
         },
         {
-          "name": "hedgeProgram"
-        },
-        {
-          "name": "exchange",
-          "writable": true
-        },
-        {
-          "name": "marginAccount",
-          "writable": true
+          "accounts": [
+            {
+              "name": "hedgeProgram"
+            },
+            {
+              "name": "exchange",
+              "writable": true
+            },
+            {
+              "name": "marginAccount",
+              "writable": true
+            }
+          ],
+          "name": "venue"
         },
         {
           "name": "baseVault",
@@ -2209,7 +2311,7 @@ export type PortfolioVault = {
         172
       ],
       "docs": [
-        "Trades one asset's perp toward its hedge target under every check of `rebalance_hedge.rs`; permissionless, pays a capped bounty."
+        "Trades one asset's perp toward its hedge target under every check of `operations::hedge`; pays a capped bounty."
       ],
       "name": "rebalanceHedge"
     },
@@ -2324,8 +2426,7 @@ export type PortfolioVault = {
         254
       ],
       "docs": [
-        "Swaps one asset for another through a whitelisted venue to bring both toward their",
-        "targets, under every check of `rebalance_swap.rs`; permissionless, pays a capped bounty."
+        "Swaps one asset for another through a whitelisted venue under every check of `operations::rebalance`; pays a capped bounty."
       ],
       "name": "rebalanceSwap"
     },
@@ -2456,7 +2557,7 @@ export type PortfolioVault = {
         45
       ],
       "docs": [
-        "Sets the pause flags exactly (the only way to reopen a gate); admin only. Exits are never paused."
+        "Sets the pause flags exactly (the only way to reopen a gate). Exits are never paused."
       ],
       "name": "setPause"
     },
@@ -2499,15 +2600,20 @@ export type PortfolioVault = {
           }
         },
         {
-          "name": "hedgeProgram"
-        },
-        {
-          "name": "exchange",
-          "writable": true
-        },
-        {
-          "name": "marginAccount",
-          "writable": true
+          "accounts": [
+            {
+              "name": "hedgeProgram"
+            },
+            {
+              "name": "exchange",
+              "writable": true
+            },
+            {
+              "name": "marginAccount",
+              "writable": true
+            }
+          ],
+          "name": "venue"
         },
         {
           "name": "collateralVault",
@@ -2579,7 +2685,7 @@ export type PortfolioVault = {
         224
       ],
       "docs": [
-        "Pays a claim on the margin account as far as the venue lets collateral leave; permissionless."
+        "Settles a claim on the margin account: closes its part of every position, pays what the venue lets leave."
       ],
       "name": "settleHedgeClaim"
     },
@@ -2650,7 +2756,7 @@ export type PortfolioVault = {
         24
       ],
       "docs": [
-        "Sends unaccounted tokens (donations) in a vault token account to the fee recipient; admin only."
+        "Sends unaccounted tokens (donations) in a vault token account to the fee recipient."
       ],
       "name": "sweepSurplus"
     },
@@ -2697,7 +2803,7 @@ export type PortfolioVault = {
         16
       ],
       "docs": [
-        "Samples validated prices into the EWMA covariance, at most once per interval; permissionless."
+        "Samples validated prices into the EWMA covariance, at most once per interval."
       ],
       "name": "updateRisk"
     },
@@ -2796,7 +2902,7 @@ export type PortfolioVault = {
         34
       ],
       "docs": [
-        "Burns shares for base tokens from the idle buffer at NAV with every asset at the low side of its band."
+        "Burns shares for base tokens from the idle buffer at NAV with every asset at the low side of its band, less the flow levy."
       ],
       "name": "withdraw"
     }
@@ -3007,13 +3113,45 @@ export type PortfolioVault = {
             }
           },
           {
+            "docs": [
+              "Last time a de-risking tightened this asset's oracle limits."
+            ],
+            "name": "oracleDeriskTs",
+            "type": "i64"
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                64
+                56
               ]
             }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "Bit `i` (asset `i`, bit 16 = base): sold, resp. bought, by a trade that earned a bounty in",
+        "the current cap interval. Selling what was bought for a bounty (or the reverse) earns none:",
+        "round trips pay once at most. Swaps and hedges each keep one."
+      ],
+      "name": "bountyMasks",
+      "repr": {
+        "kind": "c"
+      },
+      "serialization": "bytemuck",
+      "type": {
+        "fields": [
+          {
+            "name": "sold",
+            "type": "u32"
+          },
+          {
+            "name": "bought",
+            "type": "u32"
           }
         ],
         "kind": "struct"
@@ -3083,6 +3221,13 @@ export type PortfolioVault = {
           },
           {
             "name": "amount",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "The anti-dilution levy kept by the vault (shares priced on `amount - levy`)."
+            ],
+            "name": "levy",
             "type": "u64"
           },
           {
@@ -3184,7 +3329,7 @@ export type PortfolioVault = {
             "fields": [
               {
                 "defined": {
-                  "name": "rebalanceParamsArgs"
+                  "name": "rebalancePatch"
                 }
               }
             ],
@@ -3194,7 +3339,7 @@ export type PortfolioVault = {
             "fields": [
               {
                 "defined": {
-                  "name": "hedgeParamsArgs"
+                  "name": "hedgePatch"
                 }
               }
             ],
@@ -3288,6 +3433,17 @@ export type PortfolioVault = {
             "type": "i128"
           },
           {
+            "docs": [
+              "NAV per share (low side) now and its time-weighted average (the fee's base), I80F48 bits."
+            ],
+            "name": "ppsNow",
+            "type": "i128"
+          },
+          {
+            "name": "ppsSmoothed",
+            "type": "i128"
+          },
+          {
             "name": "elapsedS",
             "type": "u64"
           },
@@ -3332,8 +3488,9 @@ export type PortfolioVault = {
     {
       "docs": [
         "What a holder who redeemed in kind is owed of the margin account (PDA",
-        "`[HEDGE_CLAIM_SEED, vault, owner]`): `units` of the vault's `units_total`, paid out by",
-        "`settle_hedge_claim` whenever the venue lets collateral leave."
+        "`[HEDGE_CLAIM_SEED, vault, owner]`): `units` of the vault's `units_total` until",
+        "`settle_hedge_claim` closes their part of every position, then `owed` base units, paid as",
+        "far as the venue lets collateral leave."
       ],
       "name": "hedgeClaim",
       "type": {
@@ -3353,6 +3510,13 @@ export type PortfolioVault = {
           {
             "name": "bump",
             "type": "u8"
+          },
+          {
+            "docs": [
+              "Base units owed after settlement and not yet paid."
+            ],
+            "name": "owed",
+            "type": "u64"
           }
         ],
         "kind": "struct"
@@ -3410,7 +3574,17 @@ export type PortfolioVault = {
             "type": "u64"
           },
           {
-            "name": "unitsLeft",
+            "docs": [
+              "Value of the units settled now, base units (zero for a claim already settled)."
+            ],
+            "name": "value",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Still owed to the claimant after this payment."
+            ],
+            "name": "owedAfter",
             "type": "u64"
           }
         ],
@@ -3448,8 +3622,8 @@ export type PortfolioVault = {
           },
           {
             "docs": [
-              "Units the margin account is split into: share holders own `units_total -",
-              "units_claimed`, each open claim its own."
+              "Units the margin account's equity (net of `claims_owed`) is split into: share holders",
+              "own `units_total - units_claimed`, each open claim its own."
             ],
             "name": "unitsTotal",
             "type": "u64"
@@ -3464,15 +3638,15 @@ export type PortfolioVault = {
           },
           {
             "docs": [
-              "Bit `i`: asset `i` was shorted, resp. bought back, by a hedge that earned a bounty in",
-              "the current cap interval (round trips pay once)."
+              "Bit `i`: asset `i` was shorted (sold), resp. bought back, by a hedge that earned a",
+              "bounty in the current cap interval (round trips pay once)."
             ],
-            "name": "bountiedSold",
-            "type": "u32"
-          },
-          {
-            "name": "bountiedBought",
-            "type": "u32"
+            "name": "bountied",
+            "type": {
+              "defined": {
+                "name": "bountyMasks"
+              }
+            }
           },
           {
             "name": "params",
@@ -3481,6 +3655,15 @@ export type PortfolioVault = {
                 "name": "hedgeParams"
               }
             }
+          },
+          {
+            "docs": [
+              "Base units owed to holders whose claim was settled (their part of every position",
+              "closed) but not yet paid in full: a fixed liability of the margin account, ahead of",
+              "the units."
+            ],
+            "name": "claimsOwed",
+            "type": "u64"
           }
         ],
         "kind": "struct"
@@ -3590,42 +3773,58 @@ export type PortfolioVault = {
     },
     {
       "docs": [
-        "[`HedgeParams`] as an instruction argument."
+        "Hedging limits to change (see [`HedgeParams`] for each field)."
       ],
-      "name": "hedgeParamsArgs",
+      "name": "hedgePatch",
       "type": {
         "fields": [
           {
             "name": "mode",
-            "type": "u8"
+            "type": {
+              "option": "u8"
+            }
           },
           {
             "name": "maxLeverageBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "minMarginRatioBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "maxCollateralBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "deltaBandBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "hedgeRatioBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "maxFeeBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "cooldownS",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           }
         ],
         "kind": "struct"
@@ -3812,8 +4011,8 @@ export type PortfolioVault = {
     },
     {
       "docs": [
-        "One change that can hurt depositors, so it waits the timelock. Changes are granular so",
-        "several pending proposals never overwrite each other's fields."
+        "One change that can hurt depositors, so it waits the timelock. Every change names only",
+        "the fields it sets, so pending proposals never overwrite each other's fields."
       ],
       "name": "paramChange",
       "type": {
@@ -3887,7 +4086,7 @@ export type PortfolioVault = {
             "fields": [
               {
                 "defined": {
-                  "name": "riskParamsArgs"
+                  "name": "riskPatch"
                 }
               }
             ],
@@ -3921,7 +4120,7 @@ export type PortfolioVault = {
             "fields": [
               {
                 "defined": {
-                  "name": "rebalanceParamsArgs"
+                  "name": "rebalancePatch"
                 }
               }
             ],
@@ -3965,7 +4164,7 @@ export type PortfolioVault = {
             "fields": [
               {
                 "defined": {
-                  "name": "hedgeParamsArgs"
+                  "name": "hedgePatch"
                 }
               }
             ],
@@ -4265,11 +4464,18 @@ export type PortfolioVault = {
             "type": "u16"
           },
           {
+            "docs": [
+              "Share of NAV every strategy holds in the base token (the buffer `withdraw` pays from)."
+            ],
+            "name": "cashBufferBps",
+            "type": "u16"
+          },
+          {
             "name": "pad1",
             "type": {
               "array": [
                 "u8",
-                4
+                2
               ]
             }
           }
@@ -4279,62 +4485,94 @@ export type PortfolioVault = {
     },
     {
       "docs": [
-        "[`RebalanceParams`] as an instruction argument (no padding fields)."
+        "Rebalancing limits to change (see [`RebalanceParams`] for each field)."
       ],
-      "name": "rebalanceParamsArgs",
+      "name": "rebalancePatch",
       "type": {
         "fields": [
           {
             "name": "bandBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "maxSlippageBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "minTradeBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "notionalCapBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "slippageBudgetBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "bountyShareBps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "capIntervalS",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "budgetPeriodS",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "cooldownS",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "maxTargetsAgeS",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "trackingAversionBps",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "bountyCapPerCall",
-            "type": "u64"
+            "type": {
+              "option": "u64"
+            }
           },
           {
             "name": "bountyCapPerInterval",
-            "type": "u64"
+            "type": {
+              "option": "u64"
+            }
+          },
+          {
+            "name": "cashBufferBps",
+            "type": {
+              "option": "u16"
+            }
           }
         ],
         "kind": "struct"
@@ -4396,16 +4634,14 @@ export type PortfolioVault = {
           },
           {
             "docs": [
-              "Bit `i` (asset `i`, bit 16 = base): sold, resp. bought, by a trade that earned a bounty",
-              "in the current cap interval. Selling what was bought for a bounty (or the reverse)",
-              "earns none: round trips pay once at most."
+              "What swaps that earned a bounty in the current cap interval sold and bought."
             ],
-            "name": "bountiedSold",
-            "type": "u32"
-          },
-          {
-            "name": "bountiedBought",
-            "type": "u32"
+            "name": "bountied",
+            "type": {
+              "defined": {
+                "name": "bountyMasks"
+              }
+            }
           }
         ],
         "kind": "struct"
@@ -4539,6 +4775,13 @@ export type PortfolioVault = {
           {
             "name": "slippageUsed",
             "type": "u64"
+          },
+          {
+            "docs": [
+              "Deposits (positive) or withdrawals (negative) still waiting to be traded after this one."
+            ],
+            "name": "flowUnabsorbed",
+            "type": "i64"
           },
           {
             "name": "pricesMid",
@@ -4767,6 +5010,82 @@ export type PortfolioVault = {
                 "u16",
                 16
               ]
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "Risk parameters to change (see [`RiskParams`] for each field)."
+      ],
+      "name": "riskPatch",
+      "type": {
+        "fields": [
+          {
+            "name": "strategy",
+            "type": {
+              "option": "u8"
+            }
+          },
+          {
+            "name": "ewmaDecayBps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "ewmaShortDecayBps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "shrinkageBps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "regimeRatioBps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "regimeVolScaleBps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "volTargetBps",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "minIntervalS",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "minSamples",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "fixedWeightsBps",
+            "type": {
+              "option": {
+                "array": [
+                  "u16",
+                  16
+                ]
+              }
             }
           }
         ],
@@ -5352,11 +5671,57 @@ export type PortfolioVault = {
             }
           },
           {
+            "docs": [
+              "Net deposits (positive) or withdrawals (negative), base units, that no trade has",
+              "invested or divested yet: the part of a new flow beyond it pays the flow levy."
+            ],
+            "name": "flowUnabsorbed",
+            "type": "i64"
+          },
+          {
+            "docs": [
+              "Last de-risking of each [`DeriskFamily`], unix seconds."
+            ],
+            "name": "deriskTs",
+            "type": {
+              "array": [
+                "i64",
+                4
+              ]
+            }
+          },
+          {
+            "docs": [
+              "Time-weighted NAV per share (low side) the performance fee is charged on."
+            ],
+            "name": "perfPpsEma",
+            "type": {
+              "defined": {
+                "name": "fxBits"
+              }
+            }
+          },
+          {
+            "docs": [
+              "NAV per share at the last update of `perf_pps_ema`."
+            ],
+            "name": "perfPpsLast",
+            "type": {
+              "defined": {
+                "name": "fxBits"
+              }
+            }
+          },
+          {
+            "name": "perfTs",
+            "type": "i64"
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                496
+                408
               ]
             }
           }
@@ -5521,7 +5886,17 @@ export type PortfolioVault = {
             "type": "u64"
           },
           {
+            "docs": [
+              "Base units paid (the shares' value less the levy)."
+            ],
             "name": "amount",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "The anti-dilution levy kept by the vault."
+            ],
+            "name": "levy",
             "type": "u64"
           },
           {
@@ -5611,7 +5986,7 @@ export const IDL = {
     {
       "name": "accrue_fees",
       "docs": [
-        "Mints accrued management and performance fees to the fee recipient; permissionless."
+        "Mints accrued management and performance fees to the fee recipient."
       ],
       "discriminator": [
         136,
@@ -5674,7 +6049,7 @@ export const IDL = {
     {
       "name": "add_asset",
       "docs": [
-        "Adds an asset (mint, vault token account, oracle and its limits, weight bounds); admin only."
+        "Adds an asset (mint, vault token account, oracle and its limits, weight bounds)."
       ],
       "discriminator": [
         81,
@@ -5734,9 +6109,33 @@ export const IDL = {
         {
           "name": "asset_vault",
           "docs": [
-            "has checked the asset; its address must be the canonical PDA (checked in the handler)."
+            "block it), after the handler has checked the asset and that the address is the",
+            "canonical PDA."
           ],
           "writable": true
+        },
+        {
+          "name": "risk",
+          "docs": [
+            "asset must lie within the asset's bounds."
+          ],
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  114,
+                  105,
+                  115,
+                  107
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
         },
         {
           "name": "token_program"
@@ -5760,7 +6159,7 @@ export const IDL = {
     {
       "name": "apply_proposal",
       "docs": [
-        "Applies a matured, unexpired proposal against the current state; permissionless."
+        "Applies a matured, unexpired proposal against the current state."
       ],
       "discriminator": [
         46,
@@ -5787,7 +6186,6 @@ export const IDL = {
         {
           "name": "risk",
           "writable": true,
-          "optional": true,
           "pda": {
             "seeds": [
               {
@@ -5812,7 +6210,7 @@ export const IDL = {
     {
       "name": "cancel_proposal",
       "docs": [
-        "Cancels a pending proposal; admin or guardian."
+        "Cancels a pending proposal."
       ],
       "discriminator": [
         106,
@@ -5845,7 +6243,7 @@ export const IDL = {
     {
       "name": "compute_targets",
       "docs": [
-        "Computes and stores target weights with the configured strategy; permissionless."
+        "Computes and stores target weights with the configured strategy."
       ],
       "discriminator": [
         193,
@@ -5891,7 +6289,7 @@ export const IDL = {
     {
       "name": "deposit",
       "docs": [
-        "Deposits base tokens for shares priced at NAV with every asset at the high side of its band."
+        "Deposits base tokens for shares priced at NAV with every asset at the high side of its band, less the flow levy."
       ],
       "discriminator": [
         242,
@@ -5990,7 +6388,7 @@ export const IDL = {
     {
       "name": "derisk",
       "docs": [
-        "Applies a change that only reduces risk, at once; admin or guardian."
+        "Applies a change that only reduces risk, at once."
       ],
       "discriminator": [
         224,
@@ -6026,7 +6424,7 @@ export const IDL = {
     {
       "name": "init_hedge",
       "docs": [
-        "Opens the vault's margin account on the hedge venue governance set; permissionless."
+        "Opens the vault's margin account on the hedge venue governance set."
       ],
       "discriminator": [
         37,
@@ -6073,14 +6471,20 @@ export const IDL = {
           }
         },
         {
-          "name": "hedge_program"
-        },
-        {
-          "name": "exchange"
-        },
-        {
-          "name": "margin_account",
-          "writable": true
+          "name": "venue",
+          "accounts": [
+            {
+              "name": "hedge_program"
+            },
+            {
+              "name": "exchange",
+              "writable": true
+            },
+            {
+              "name": "margin_account",
+              "writable": true
+            }
+          ]
         },
         {
           "name": "system_program",
@@ -6092,7 +6496,7 @@ export const IDL = {
     {
       "name": "initialize_risk",
       "docs": [
-        "Creates the vault's risk account with parameters checked against hard bounds; admin only."
+        "Creates the vault's risk account with parameters checked against hard bounds and the weight bounds."
       ],
       "discriminator": [
         33,
@@ -6375,7 +6779,7 @@ export const IDL = {
     {
       "name": "move_collateral",
       "docs": [
-        "Moves base between the idle buffer and the margin account within the hedge limits; permissionless."
+        "Moves base between the idle buffer and the margin account within the hedge limits."
       ],
       "discriminator": [
         236,
@@ -6422,15 +6826,20 @@ export const IDL = {
           }
         },
         {
-          "name": "hedge_program"
-        },
-        {
-          "name": "exchange",
-          "writable": true
-        },
-        {
-          "name": "margin_account",
-          "writable": true
+          "name": "venue",
+          "accounts": [
+            {
+              "name": "hedge_program"
+            },
+            {
+              "name": "exchange",
+              "writable": true
+            },
+            {
+              "name": "margin_account",
+              "writable": true
+            }
+          ]
         },
         {
           "name": "collateral_vault",
@@ -6533,7 +6942,7 @@ export const IDL = {
     {
       "name": "propose_change",
       "docs": [
-        "Proposes a timelocked parameter or role change; admin only."
+        "Proposes a timelocked parameter or role change."
       ],
       "discriminator": [
         167,
@@ -6592,6 +7001,29 @@ export const IDL = {
           }
         },
         {
+          "name": "risk",
+          "docs": [
+            "it once it exists."
+          ],
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  114,
+                  105,
+                  115,
+                  107
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
           "name": "system_program",
           "address": "11111111111111111111111111111111"
         }
@@ -6614,7 +7046,7 @@ export const IDL = {
     {
       "name": "rebalance_hedge",
       "docs": [
-        "Trades one asset's perp toward its hedge target under every check of `rebalance_hedge.rs`; permissionless, pays a capped bounty."
+        "Trades one asset's perp toward its hedge target under every check of `operations::hedge`; pays a capped bounty."
       ],
       "discriminator": [
         35,
@@ -6661,15 +7093,20 @@ export const IDL = {
           }
         },
         {
-          "name": "hedge_program"
-        },
-        {
-          "name": "exchange",
-          "writable": true
-        },
-        {
-          "name": "margin_account",
-          "writable": true
+          "name": "venue",
+          "accounts": [
+            {
+              "name": "hedge_program"
+            },
+            {
+              "name": "exchange",
+              "writable": true
+            },
+            {
+              "name": "margin_account",
+              "writable": true
+            }
+          ]
         },
         {
           "name": "base_vault",
@@ -6709,8 +7146,7 @@ export const IDL = {
     {
       "name": "rebalance_swap",
       "docs": [
-        "Swaps one asset for another through a whitelisted venue to bring both toward their",
-        "targets, under every check of `rebalance_swap.rs`; permissionless, pays a capped bounty."
+        "Swaps one asset for another through a whitelisted venue under every check of `operations::rebalance`; pays a capped bounty."
       ],
       "discriminator": [
         90,
@@ -6921,7 +7357,7 @@ export const IDL = {
     {
       "name": "set_pause",
       "docs": [
-        "Sets the pause flags exactly (the only way to reopen a gate); admin only. Exits are never paused."
+        "Sets the pause flags exactly (the only way to reopen a gate). Exits are never paused."
       ],
       "discriminator": [
         63,
@@ -6956,7 +7392,7 @@ export const IDL = {
     {
       "name": "settle_hedge_claim",
       "docs": [
-        "Pays a claim on the margin account as far as the venue lets collateral leave; permissionless."
+        "Settles a claim on the margin account: closes its part of every position, pays what the venue lets leave."
       ],
       "discriminator": [
         149,
@@ -7006,15 +7442,20 @@ export const IDL = {
           }
         },
         {
-          "name": "hedge_program"
-        },
-        {
-          "name": "exchange",
-          "writable": true
-        },
-        {
-          "name": "margin_account",
-          "writable": true
+          "name": "venue",
+          "accounts": [
+            {
+              "name": "hedge_program"
+            },
+            {
+              "name": "exchange",
+              "writable": true
+            },
+            {
+              "name": "margin_account",
+              "writable": true
+            }
+          ]
         },
         {
           "name": "collateral_vault",
@@ -7079,7 +7520,7 @@ export const IDL = {
     {
       "name": "sweep_surplus",
       "docs": [
-        "Sends unaccounted tokens (donations) in a vault token account to the fee recipient; admin only."
+        "Sends unaccounted tokens (donations) in a vault token account to the fee recipient."
       ],
       "discriminator": [
         144,
@@ -7150,7 +7591,7 @@ export const IDL = {
     {
       "name": "update_risk",
       "docs": [
-        "Samples validated prices into the EWMA covariance, at most once per interval; permissionless."
+        "Samples validated prices into the EWMA covariance, at most once per interval."
       ],
       "discriminator": [
         35,
@@ -7197,7 +7638,7 @@ export const IDL = {
     {
       "name": "withdraw",
       "docs": [
-        "Burns shares for base tokens from the idle buffer at NAV with every asset at the low side of its band."
+        "Burns shares for base tokens from the idle buffer at NAV with every asset at the low side of its band, less the flow levy."
       ],
       "discriminator": [
         183,
@@ -7699,683 +8140,723 @@ export const IDL = {
     },
     {
       "code": 6012,
+      "name": "GovProposalUndoesDerisk",
+      "msg": "proposal was created before a de-risking of its parameters and would loosen what that de-risking tightened"
+    },
+    {
+      "code": 6013,
+      "name": "GovChangeEmpty",
+      "msg": "the change names no parameter to set"
+    },
+    {
+      "code": 6014,
+      "name": "AccountAlreadyInitialized",
+      "msg": "an account already exists at this address (re-initialisation)"
+    },
+    {
+      "code": 6015,
+      "name": "RiskAccountWrongVault",
+      "msg": "the risk account passed belongs to another vault"
+    },
+    {
+      "code": 6016,
+      "name": "ProposalWrongVault",
+      "msg": "the proposal passed belongs to another vault"
+    },
+    {
+      "code": 6017,
       "name": "ParamManagementFeeTooHigh",
       "msg": "management_fee_bps exceeds the hard cap of 500"
     },
     {
-      "code": 6013,
+      "code": 6018,
       "name": "ParamPerformanceFeeTooHigh",
       "msg": "performance_fee_bps exceeds the hard cap of 5000"
     },
     {
-      "code": 6014,
+      "code": 6019,
       "name": "ParamMinDepositZero",
       "msg": "min_deposit must be at least 1"
     },
     {
-      "code": 6015,
+      "code": 6020,
       "name": "ParamDepositCapBelowMinDeposit",
       "msg": "deposit_cap must be at least min_deposit"
     },
     {
-      "code": 6016,
+      "code": 6021,
       "name": "ParamInitialDepositTooSmall",
       "msg": "initial_deposit must be at least max(1000, min_deposit) base units"
     },
     {
-      "code": 6017,
+      "code": 6022,
       "name": "ParamOracleMaxAgeOutOfBounds",
       "msg": "oracle max_age_s must be within 1..=3600"
     },
     {
-      "code": 6018,
+      "code": 6023,
       "name": "ParamOracleMaxConfOutOfBounds",
       "msg": "oracle max_conf_bps must be within 1..=1000"
     },
     {
-      "code": 6019,
+      "code": 6024,
       "name": "ParamOracleMaxEmaDevOutOfBounds",
       "msg": "oracle max_ema_dev_bps must be within 1..=5000"
     },
     {
-      "code": 6020,
+      "code": 6025,
       "name": "ParamOracleKindUnknown",
       "msg": "oracle kind must be 0 (PriceUpdateV2) or 1 (legacy price account)"
     },
     {
-      "code": 6021,
+      "code": 6026,
       "name": "ParamWeightBoundsInvalid",
       "msg": "weight bounds need min_weight_bps <= max_weight_bps <= 10000"
     },
     {
-      "code": 6022,
+      "code": 6027,
       "name": "ParamMinWeightsExceedOne",
       "msg": "the assets' min_weight_bps add up to more than 10000"
     },
     {
-      "code": 6023,
+      "code": 6028,
       "name": "ParamUnknownPauseFlag",
       "msg": "pause flags contain an unknown bit"
     },
     {
-      "code": 6024,
+      "code": 6029,
       "name": "AssetLimitReached",
       "msg": "the vault already holds the maximum of 16 assets"
     },
     {
-      "code": 6025,
+      "code": 6030,
       "name": "AssetDuplicateMint",
       "msg": "this mint is already an asset of the vault"
     },
     {
-      "code": 6026,
+      "code": 6031,
       "name": "AssetIsBaseMint",
       "msg": "the base mint cannot also be an asset"
     },
     {
-      "code": 6027,
+      "code": 6032,
       "name": "AssetDuplicateOracle",
       "msg": "this oracle is already used by another asset"
     },
     {
-      "code": 6028,
+      "code": 6033,
       "name": "AssetMintHasFreezeAuthority",
       "msg": "asset mints with a freeze authority are refused"
     },
     {
-      "code": 6029,
+      "code": 6034,
       "name": "MintExtensionNotAllowed",
-      "msg": "the mint has a Token-2022 extension that changes transfers or units"
+      "msg": "the mint has a Token-2022 extension that changes transfers or units, or a close authority (it could be re-created with other extensions)"
     },
     {
-      "code": 6030,
+      "code": 6035,
       "name": "AssetIndexOutOfRange",
       "msg": "asset index is out of range"
     },
     {
-      "code": 6031,
+      "code": 6036,
       "name": "OracleAccountCountMismatch",
       "msg": "expected exactly one oracle account per asset, in asset order"
     },
     {
-      "code": 6032,
+      "code": 6037,
       "name": "OracleWrongOwner",
       "msg": "oracle account is not owned by the expected Pyth program"
     },
     {
-      "code": 6033,
+      "code": 6038,
       "name": "OracleWrongAccount",
       "msg": "oracle account is not the one configured for this asset"
     },
     {
-      "code": 6034,
+      "code": 6039,
       "name": "OracleWrongFeedId",
       "msg": "oracle feed id differs from the one configured for this asset"
     },
     {
-      "code": 6035,
+      "code": 6040,
       "name": "OracleInvalidAccountData",
       "msg": "oracle account data cannot be decoded"
     },
     {
-      "code": 6036,
+      "code": 6041,
       "name": "OracleNotFullyVerified",
       "msg": "price update is not fully verified"
     },
     {
-      "code": 6037,
+      "code": 6042,
       "name": "OracleNotTrading",
       "msg": "legacy price account status is not Trading"
     },
     {
-      "code": 6038,
+      "code": 6043,
       "name": "OracleStale",
       "msg": "oracle price is older than the asset's max age"
     },
     {
-      "code": 6039,
+      "code": 6044,
       "name": "OracleFutureTimestamp",
       "msg": "oracle publish time is in the future"
     },
     {
-      "code": 6040,
+      "code": 6045,
       "name": "OracleConfidenceTooWide",
       "msg": "oracle confidence is wider than the asset's max_conf_bps"
     },
     {
-      "code": 6041,
+      "code": 6046,
       "name": "OracleNonPositivePrice",
       "msg": "oracle price is zero or negative"
     },
     {
-      "code": 6042,
+      "code": 6047,
       "name": "OracleExponentOutOfRange",
       "msg": "oracle exponent, normalised by the mints' decimals, is out of range"
     },
     {
-      "code": 6043,
+      "code": 6048,
       "name": "OraclePriceOutOfRange",
       "msg": "normalised oracle price is too small or too large for the fixed-point type"
     },
     {
-      "code": 6044,
+      "code": 6049,
       "name": "OracleEmaDeviationTooLarge",
       "msg": "oracle price deviates from its EMA by more than max_ema_dev_bps"
     },
     {
-      "code": 6045,
+      "code": 6050,
       "name": "OraclePriceOlderThanLastUsed",
       "msg": "oracle price is older than the last one the vault used"
     },
     {
-      "code": 6046,
+      "code": 6051,
       "name": "DepositPaused",
       "msg": "deposits are paused"
     },
     {
-      "code": 6047,
+      "code": 6052,
       "name": "DepositBelowMinimum",
       "msg": "deposit is below the vault's minimum deposit"
     },
     {
-      "code": 6048,
+      "code": 6053,
       "name": "DepositCapExceeded",
       "msg": "deposit would take NAV above the deposit cap"
     },
     {
-      "code": 6049,
+      "code": 6054,
       "name": "DepositZeroShares",
       "msg": "deposit would mint zero shares"
     },
     {
-      "code": 6050,
+      "code": 6055,
       "name": "DepositSlippageExceeded",
       "msg": "deposit would mint fewer shares than min_shares_out"
     },
     {
-      "code": 6051,
+      "code": 6056,
       "name": "WithdrawZeroShares",
       "msg": "shares must be greater than zero"
     },
     {
-      "code": 6052,
+      "code": 6057,
       "name": "WithdrawInsufficientShares",
       "msg": "share account holds fewer shares than requested"
     },
     {
-      "code": 6053,
+      "code": 6058,
       "name": "WithdrawZeroAssets",
       "msg": "withdrawal would pay zero base tokens"
     },
     {
-      "code": 6054,
+      "code": 6059,
       "name": "WithdrawInsufficientIdle",
       "msg": "idle base buffer is short for this withdrawal; use redeem_in_kind"
     },
     {
-      "code": 6055,
+      "code": 6060,
       "name": "WithdrawSlippageExceeded",
       "msg": "withdrawal would pay less than min_assets_out"
     },
     {
-      "code": 6056,
+      "code": 6061,
       "name": "RedeemNothingToPay",
       "msg": "redemption would pay nothing in any asset"
     },
     {
-      "code": 6057,
+      "code": 6062,
       "name": "TokenAccountCountMismatch",
       "msg": "wrong number of per-asset token accounts"
     },
     {
-      "code": 6058,
+      "code": 6063,
       "name": "TokenAccountNotVaultAccount",
       "msg": "token account is not the vault's account for this asset"
     },
     {
-      "code": 6059,
+      "code": 6064,
       "name": "TokenAccountWrongMint",
       "msg": "token account holds a different mint"
     },
     {
-      "code": 6060,
+      "code": 6065,
       "name": "TokenAccountWrongOwner",
       "msg": "token account belongs to a different owner"
     },
     {
-      "code": 6061,
+      "code": 6066,
       "name": "TokenAccountWrongProgram",
       "msg": "account is not owned by the asset's token program"
     },
     {
-      "code": 6062,
+      "code": 6067,
       "name": "TokenAccountNotCanonical",
       "msg": "vault token account address is not the canonical PDA for this mint"
     },
     {
-      "code": 6063,
+      "code": 6068,
       "name": "TokenWrongMint",
       "msg": "mint account is not the asset's mint"
     },
     {
-      "code": 6064,
+      "code": 6069,
       "name": "TokenWrongProgram",
       "msg": "token program is not the one this mint uses"
     },
     {
-      "code": 6065,
+      "code": 6070,
       "name": "VaultNavZero",
       "msg": "vault NAV is zero; shares cannot be priced"
     },
     {
-      "code": 6066,
+      "code": 6071,
       "name": "VaultInvariantViolated",
       "msg": "vault state invariant violated"
     },
     {
-      "code": 6067,
+      "code": 6072,
       "name": "VaultAccountingExceedsBalance",
       "msg": "internal accounting exceeds the real token balance"
     },
     {
-      "code": 6068,
+      "code": 6073,
       "name": "VaultUnexpectedBalanceChange",
       "msg": "token balance or supply changed by a different amount than intended"
     },
     {
-      "code": 6069,
+      "code": 6074,
       "name": "VaultVersionMismatch",
       "msg": "vault account has an unknown layout version"
     },
     {
-      "code": 6070,
+      "code": 6075,
       "name": "VaultNoSurplus",
       "msg": "there is no surplus above accounted holdings to sweep"
     },
     {
-      "code": 6071,
+      "code": 6076,
       "name": "MathOverflow",
       "msg": "arithmetic overflow"
     },
     {
-      "code": 6072,
+      "code": 6077,
       "name": "MathDivideByZero",
       "msg": "division by zero"
     },
     {
-      "code": 6073,
+      "code": 6078,
       "name": "MathDomain",
       "msg": "square root of a negative number"
     },
     {
-      "code": 6074,
+      "code": 6079,
       "name": "RiskCovarianceNotPositiveDefinite",
-      "msg": "covariance is singular or not positive definite (zero variance or perfectly correlated assets; raise shrinkage)"
+      "msg": "covariance is singular or not positive definite (perfectly correlated assets; raise shrinkage)"
     },
     {
-      "code": 6075,
+      "code": 6080,
       "name": "RiskSolverNotConverged",
       "msg": "weight solver did not converge within its iteration cap; previous targets kept"
     },
     {
-      "code": 6076,
+      "code": 6081,
       "name": "RiskWeightBoundsInfeasible",
       "msg": "asset weight bounds cannot all hold"
     },
     {
-      "code": 6077,
+      "code": 6082,
       "name": "RiskUpdateTooEarly",
       "msg": "update_risk called before min_interval_s has passed since the last sample"
     },
     {
-      "code": 6078,
+      "code": 6083,
       "name": "RiskFixedWeightsOutOfBounds",
       "msg": "fixed weights fall outside the assets' bounds or add up to more than 10000 bps"
     },
     {
-      "code": 6079,
+      "code": 6084,
       "name": "ParamStrategyUnknown",
       "msg": "strategy must be 0 fixed, 1 inverse-vol, 2 risk-parity or 3 min-variance"
     },
     {
-      "code": 6080,
+      "code": 6085,
       "name": "ParamEwmaDecayOutOfBounds",
       "msg": "ewma_decay_bps must be within 5000..=9999"
     },
     {
-      "code": 6081,
+      "code": 6086,
       "name": "ParamEwmaShortDecayOutOfBounds",
       "msg": "ewma_short_decay_bps must be within 1000 and below ewma_decay_bps"
     },
     {
-      "code": 6082,
+      "code": 6087,
       "name": "ParamShrinkageOutOfBounds",
       "msg": "shrinkage_bps must be at most 10000"
     },
     {
-      "code": 6083,
+      "code": 6088,
       "name": "ParamRegimeRatioOutOfBounds",
       "msg": "regime_ratio_bps must be within 10000..=50000"
     },
     {
-      "code": 6084,
+      "code": 6089,
       "name": "ParamRegimeVolScaleOutOfBounds",
       "msg": "regime_vol_scale_bps must be within 1000..=10000"
     },
     {
-      "code": 6085,
+      "code": 6090,
       "name": "ParamVolTargetOutOfBounds",
       "msg": "vol_target_bps must be at most 20000 (0 = off)"
     },
     {
-      "code": 6086,
+      "code": 6091,
       "name": "ParamRiskIntervalOutOfBounds",
       "msg": "min_interval_s must be within 60..=86400"
     },
     {
-      "code": 6087,
+      "code": 6092,
       "name": "ParamRiskSamplesOutOfBounds",
       "msg": "min_samples must be within 2..=10000"
     },
     {
-      "code": 6088,
+      "code": 6093,
       "name": "ParamBandOutOfBounds",
       "msg": "band_bps must be within 10..=2000"
     },
     {
-      "code": 6089,
+      "code": 6094,
       "name": "ParamMaxSlippageOutOfBounds",
       "msg": "max_slippage_bps must be within 1..=500"
     },
     {
-      "code": 6090,
+      "code": 6095,
       "name": "ParamMinTradeOutOfBounds",
       "msg": "min_trade_bps must be at most 1000"
     },
     {
-      "code": 6091,
+      "code": 6096,
       "name": "ParamNotionalCapOutOfBounds",
       "msg": "notional_cap_bps must be within 1..=10000"
     },
     {
-      "code": 6092,
+      "code": 6097,
       "name": "ParamCapIntervalOutOfBounds",
       "msg": "cap_interval_s must be within 60..=604800"
     },
     {
-      "code": 6093,
+      "code": 6098,
       "name": "ParamSlippageBudgetOutOfBounds",
       "msg": "slippage_budget_bps must be at most 500"
     },
     {
-      "code": 6094,
+      "code": 6099,
       "name": "ParamBudgetPeriodOutOfBounds",
       "msg": "budget_period_s must be within 3600..=2592000"
     },
     {
-      "code": 6095,
+      "code": 6100,
       "name": "ParamCooldownOutOfBounds",
       "msg": "cooldown_s must be at most 86400"
     },
     {
-      "code": 6096,
+      "code": 6101,
       "name": "ParamTargetsAgeOutOfBounds",
       "msg": "max_targets_age_s must be within 60..=604800"
     },
     {
-      "code": 6097,
+      "code": 6102,
       "name": "ParamTrackingAversionOutOfBounds",
       "msg": "tracking_aversion_bps must be within 1..=1000000"
     },
     {
-      "code": 6098,
+      "code": 6103,
       "name": "ParamBountyShareOutOfBounds",
       "msg": "bounty_share_bps must be at most 5000"
     },
     {
-      "code": 6099,
+      "code": 6104,
       "name": "ParamBountyCapsInvalid",
       "msg": "bounty_cap_per_call must not exceed bounty_cap_per_interval"
     },
     {
-      "code": 6100,
+      "code": 6105,
+      "name": "ParamCashBufferOutOfBounds",
+      "msg": "cash_buffer_bps must be at most 5000"
+    },
+    {
+      "code": 6106,
       "name": "ParamVenueKindUnknown",
       "msg": "venue kind must be 0 (sim-amm ABI) or 1 (aggregator route)"
     },
     {
-      "code": 6101,
+      "code": 6107,
       "name": "ParamVenueFeeTooHigh",
       "msg": "venue fee_bps must be at most 1000"
     },
     {
-      "code": 6102,
+      "code": 6108,
       "name": "ParamVenueProgramInvalid",
       "msg": "venue program may not be empty, this program, a token program or the system program"
     },
     {
-      "code": 6103,
+      "code": 6109,
       "name": "ParamVenueDuplicate",
       "msg": "venue already whitelisted"
     },
     {
-      "code": 6104,
+      "code": 6110,
       "name": "ParamVenueListFull",
       "msg": "venue whitelist is full"
     },
     {
-      "code": 6105,
+      "code": 6111,
       "name": "VenueNotWhitelisted",
       "msg": "no venue is whitelisted at this index"
     },
     {
-      "code": 6106,
+      "code": 6112,
       "name": "VenueProgramMismatch",
       "msg": "venue program account does not match the whitelisted program id"
     },
     {
-      "code": 6107,
+      "code": 6113,
       "name": "VenueAccountForbidden",
       "msg": "a vault account other than the two traded token accounts was passed to the venue, or the vault authority was passed writable"
     },
     {
-      "code": 6108,
+      "code": 6114,
       "name": "VenueAccountsInvalid",
       "msg": "venue accounts do not follow the venue's layout (authority, sell and buy accounts in place)"
     },
     {
-      "code": 6109,
+      "code": 6115,
       "name": "RebalanceInvalidPair",
       "msg": "sell and buy must be two different assets of this vault (255 = base)"
     },
     {
-      "code": 6110,
+      "code": 6116,
       "name": "RebalanceWrongTokenAccount",
       "msg": "token account passed is not the vault's account for the named asset"
     },
     {
-      "code": 6111,
+      "code": 6117,
       "name": "RebalanceTargetsStale",
       "msg": "targets are older than max_targets_age_s: call compute_targets first"
     },
     {
-      "code": 6112,
+      "code": 6118,
       "name": "RebalanceNotNeeded",
       "msg": "rebalancing not needed: neither asset has drifted beyond the band"
     },
     {
-      "code": 6113,
+      "code": 6119,
       "name": "RebalanceWrongDirection",
       "msg": "wrong direction: the sold asset must be above its target and the bought asset below"
     },
     {
-      "code": 6114,
+      "code": 6120,
       "name": "RebalanceCooldown",
       "msg": "cooldown since the last rebalance has not passed"
     },
     {
-      "code": 6115,
+      "code": 6121,
       "name": "RebalanceNotionalCapExceeded",
       "msg": "trade exceeds the notional cap left in this interval"
     },
     {
-      "code": 6116,
+      "code": 6122,
       "name": "RebalanceOvershoot",
       "msg": "trade would overshoot a target"
     },
     {
-      "code": 6117,
+      "code": 6123,
       "name": "RebalanceTradeTooSmall",
       "msg": "trade is smaller than min_trade_bps of NAV (dust)"
     },
     {
-      "code": 6118,
+      "code": 6124,
       "name": "RebalanceCostExceedsBenefit",
       "msg": "expected tracking-error saving does not exceed the venue fee plus the allowed slippage"
     },
     {
-      "code": 6119,
+      "code": 6125,
       "name": "RebalanceMinOutBelowOracleFloor",
       "msg": "keeper minimum output is below the oracle floor; only a tighter minimum is allowed"
     },
     {
-      "code": 6120,
+      "code": 6126,
       "name": "RebalanceInputAboveApproved",
       "msg": "the venue took more input than approved"
     },
     {
-      "code": 6121,
+      "code": 6127,
       "name": "RebalanceOutputBelowMinimum",
       "msg": "the venue paid less than the minimum output"
     },
     {
-      "code": 6122,
+      "code": 6128,
       "name": "RebalanceSlippageBudgetExceeded",
       "msg": "loss against oracle prices exceeds the slippage budget left"
     },
     {
-      "code": 6123,
+      "code": 6129,
       "name": "RebalanceInvalidAmount",
       "msg": "amount_in must be positive and within the vault's holding"
     },
     {
-      "code": 6124,
+      "code": 6130,
       "name": "ParamHedgeLeverageOutOfBounds",
       "msg": "max_leverage_bps must be within 1..=30000"
     },
     {
-      "code": 6125,
+      "code": 6131,
       "name": "ParamHedgeMarginRatioOutOfBounds",
       "msg": "min_margin_ratio_bps must be within 12000..=60000"
     },
     {
-      "code": 6126,
+      "code": 6132,
       "name": "ParamHedgeCollateralOutOfBounds",
       "msg": "max_collateral_bps must be at most 5000"
     },
     {
-      "code": 6127,
+      "code": 6133,
       "name": "ParamDeltaBandOutOfBounds",
       "msg": "delta_band_bps must be within 10..=2000"
     },
     {
-      "code": 6128,
+      "code": 6134,
       "name": "ParamHedgeRatioOutOfBounds",
       "msg": "hedge_ratio_bps must be at most 10000"
     },
     {
-      "code": 6129,
+      "code": 6135,
       "name": "ParamHedgeFeeOutOfBounds",
       "msg": "max_fee_bps (hedge) must be within 1..=200"
     },
     {
-      "code": 6130,
+      "code": 6136,
       "name": "ParamHedgeModeUnknown",
       "msg": "hedge mode must be 0 (off) or 1 (delta-neutral)"
     },
     {
-      "code": 6131,
+      "code": 6137,
       "name": "HedgeVenueInUse",
       "msg": "the hedge venue cannot change while the vault has collateral on it"
     },
     {
-      "code": 6132,
+      "code": 6138,
       "name": "HedgeNotConfigured",
       "msg": "no hedge venue is configured, or its margin account is not open"
     },
     {
-      "code": 6133,
+      "code": 6139,
       "name": "HedgeAccountMismatch",
       "msg": "exchange or margin account does not match the vault's hedge venue"
     },
     {
-      "code": 6134,
+      "code": 6140,
       "name": "HedgeMarketsMismatch",
       "msg": "the exchange's markets do not mirror the vault's assets (oracle, decimals, collateral mint)"
     },
     {
-      "code": 6135,
+      "code": 6141,
       "name": "HedgeModeOff",
       "msg": "hedging is off (mode 0)"
     },
     {
-      "code": 6136,
+      "code": 6142,
       "name": "HedgeNotNeeded",
       "msg": "hedge not needed: every asset's position is within the delta band of its target"
     },
     {
-      "code": 6137,
+      "code": 6143,
       "name": "HedgeWrongDirection",
       "msg": "wrong direction: the trade moves the position away from its hedge target"
     },
     {
-      "code": 6138,
+      "code": 6144,
       "name": "HedgeOvershoot",
       "msg": "trade would overshoot the hedge target"
     },
     {
-      "code": 6139,
+      "code": 6145,
       "name": "HedgeCooldown",
       "msg": "cooldown since the last hedge has not passed"
     },
     {
-      "code": 6140,
+      "code": 6146,
       "name": "HedgeLeverageExceeded",
       "msg": "gross perp notional would exceed max_leverage_bps of NAV"
     },
     {
-      "code": 6141,
+      "code": 6147,
       "name": "HedgeMarginTooLow",
       "msg": "margin ratio would fall below min_margin_ratio_bps of the maintenance requirement"
     },
     {
-      "code": 6142,
+      "code": 6148,
       "name": "HedgeFillMismatch",
       "msg": "the venue filled a different size than asked"
     },
     {
-      "code": 6143,
+      "code": 6149,
       "name": "HedgeCostExceeded",
       "msg": "execution cost (fee and price) exceeds max_fee_bps of the notional"
     },
     {
-      "code": 6144,
+      "code": 6150,
       "name": "HedgeCollateralCapExceeded",
       "msg": "collateral on the venue would exceed max_collateral_bps of NAV"
     },
     {
-      "code": 6145,
+      "code": 6151,
       "name": "HedgeWithdrawTooLarge",
       "msg": "amount exceeds what can leave the venue (owners' share, margin buffer)"
     },
     {
-      "code": 6146,
+      "code": 6152,
       "name": "HedgeClaimAccountInvalid",
       "msg": "the user's hedge claim account is missing or not theirs"
     },
     {
-      "code": 6147,
+      "code": 6153,
       "name": "HedgeClaimEmpty",
-      "msg": "the claim holds no units"
+      "msg": "the claim holds no units and nothing is owed on it"
+    },
+    {
+      "code": 6154,
+      "name": "HedgeClaimsOnly",
+      "msg": "every unit of the margin account belongs to claims: settle them before hedging"
+    },
+    {
+      "code": 6155,
+      "name": "HedgeClaimNotPayable",
+      "msg": "nothing of this settled claim can be paid now (margin or collateral); try again later"
     }
   ],
   "types": [
@@ -8579,13 +9060,45 @@ export const IDL = {
             }
           },
           {
+            "name": "oracle_derisk_ts",
+            "docs": [
+              "Last time a de-risking tightened this asset's oracle limits."
+            ],
+            "type": "i64"
+          },
+          {
             "name": "_reserved",
             "type": {
               "array": [
                 "u8",
-                64
+                56
               ]
             }
+          }
+        ]
+      }
+    },
+    {
+      "name": "BountyMasks",
+      "docs": [
+        "Bit `i` (asset `i`, bit 16 = base): sold, resp. bought, by a trade that earned a bounty in",
+        "the current cap interval. Selling what was bought for a bounty (or the reverse) earns none:",
+        "round trips pay once at most. Swaps and hedges each keep one."
+      ],
+      "serialization": "bytemuck",
+      "repr": {
+        "kind": "c"
+      },
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "sold",
+            "type": "u32"
+          },
+          {
+            "name": "bought",
+            "type": "u32"
           }
         ]
       }
@@ -8655,6 +9168,13 @@ export const IDL = {
           },
           {
             "name": "amount",
+            "type": "u64"
+          },
+          {
+            "name": "levy",
+            "docs": [
+              "The anti-dilution levy kept by the vault (shares priced on `amount - levy`)."
+            ],
             "type": "u64"
           },
           {
@@ -8756,7 +9276,7 @@ export const IDL = {
             "fields": [
               {
                 "defined": {
-                  "name": "RebalanceParamsArgs"
+                  "name": "RebalancePatch"
                 }
               }
             ]
@@ -8766,7 +9286,7 @@ export const IDL = {
             "fields": [
               {
                 "defined": {
-                  "name": "HedgeParamsArgs"
+                  "name": "HedgePatch"
                 }
               }
             ]
@@ -8860,6 +9380,17 @@ export const IDL = {
             "type": "i128"
           },
           {
+            "name": "pps_now",
+            "docs": [
+              "NAV per share (low side) now and its time-weighted average (the fee's base), I80F48 bits."
+            ],
+            "type": "i128"
+          },
+          {
+            "name": "pps_smoothed",
+            "type": "i128"
+          },
+          {
             "name": "elapsed_s",
             "type": "u64"
           },
@@ -8904,8 +9435,9 @@ export const IDL = {
       "name": "HedgeClaim",
       "docs": [
         "What a holder who redeemed in kind is owed of the margin account (PDA",
-        "`[HEDGE_CLAIM_SEED, vault, owner]`): `units` of the vault's `units_total`, paid out by",
-        "`settle_hedge_claim` whenever the venue lets collateral leave."
+        "`[HEDGE_CLAIM_SEED, vault, owner]`): `units` of the vault's `units_total` until",
+        "`settle_hedge_claim` closes their part of every position, then `owed` base units, paid as",
+        "far as the venue lets collateral leave."
       ],
       "type": {
         "kind": "struct",
@@ -8925,6 +9457,13 @@ export const IDL = {
           {
             "name": "bump",
             "type": "u8"
+          },
+          {
+            "name": "owed",
+            "docs": [
+              "Base units owed after settlement and not yet paid."
+            ],
+            "type": "u64"
           }
         ]
       }
@@ -8982,7 +9521,17 @@ export const IDL = {
             "type": "u64"
           },
           {
-            "name": "units_left",
+            "name": "value",
+            "docs": [
+              "Value of the units settled now, base units (zero for a claim already settled)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "owed_after",
+            "docs": [
+              "Still owed to the claimant after this payment."
+            ],
             "type": "u64"
           }
         ]
@@ -9021,8 +9570,8 @@ export const IDL = {
           {
             "name": "units_total",
             "docs": [
-              "Units the margin account is split into: share holders own `units_total -",
-              "units_claimed`, each open claim its own."
+              "Units the margin account's equity (net of `claims_owed`) is split into: share holders",
+              "own `units_total - units_claimed`, each open claim its own."
             ],
             "type": "u64"
           },
@@ -9035,16 +9584,16 @@ export const IDL = {
             "type": "i64"
           },
           {
-            "name": "bountied_sold",
+            "name": "bountied",
             "docs": [
-              "Bit `i`: asset `i` was shorted, resp. bought back, by a hedge that earned a bounty in",
-              "the current cap interval (round trips pay once)."
+              "Bit `i`: asset `i` was shorted (sold), resp. bought back, by a hedge that earned a",
+              "bounty in the current cap interval (round trips pay once)."
             ],
-            "type": "u32"
-          },
-          {
-            "name": "bountied_bought",
-            "type": "u32"
+            "type": {
+              "defined": {
+                "name": "BountyMasks"
+              }
+            }
           },
           {
             "name": "params",
@@ -9053,6 +9602,15 @@ export const IDL = {
                 "name": "HedgeParams"
               }
             }
+          },
+          {
+            "name": "claims_owed",
+            "docs": [
+              "Base units owed to holders whose claim was settled (their part of every position",
+              "closed) but not yet paid in full: a fixed liability of the margin account, ahead of",
+              "the units."
+            ],
+            "type": "u64"
           }
         ]
       }
@@ -9160,44 +9718,60 @@ export const IDL = {
       }
     },
     {
-      "name": "HedgeParamsArgs",
+      "name": "HedgePatch",
       "docs": [
-        "[`HedgeParams`] as an instruction argument."
+        "Hedging limits to change (see [`HedgeParams`] for each field)."
       ],
       "type": {
         "kind": "struct",
         "fields": [
           {
             "name": "mode",
-            "type": "u8"
+            "type": {
+              "option": "u8"
+            }
           },
           {
             "name": "max_leverage_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "min_margin_ratio_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "max_collateral_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "delta_band_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "hedge_ratio_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "max_fee_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "cooldown_s",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           }
         ]
       }
@@ -9384,8 +9958,8 @@ export const IDL = {
     {
       "name": "ParamChange",
       "docs": [
-        "One change that can hurt depositors, so it waits the timelock. Changes are granular so",
-        "several pending proposals never overwrite each other's fields."
+        "One change that can hurt depositors, so it waits the timelock. Every change names only",
+        "the fields it sets, so pending proposals never overwrite each other's fields."
       ],
       "type": {
         "kind": "enum",
@@ -9459,7 +10033,7 @@ export const IDL = {
             "fields": [
               {
                 "defined": {
-                  "name": "RiskParamsArgs"
+                  "name": "RiskPatch"
                 }
               }
             ]
@@ -9493,7 +10067,7 @@ export const IDL = {
             "fields": [
               {
                 "defined": {
-                  "name": "RebalanceParamsArgs"
+                  "name": "RebalancePatch"
                 }
               }
             ]
@@ -9537,7 +10111,7 @@ export const IDL = {
             "fields": [
               {
                 "defined": {
-                  "name": "HedgeParamsArgs"
+                  "name": "HedgePatch"
                 }
               }
             ]
@@ -9837,11 +10411,18 @@ export const IDL = {
             "type": "u16"
           },
           {
+            "name": "cash_buffer_bps",
+            "docs": [
+              "Share of NAV every strategy holds in the base token (the buffer `withdraw` pays from)."
+            ],
+            "type": "u16"
+          },
+          {
             "name": "_pad1",
             "type": {
               "array": [
                 "u8",
-                4
+                2
               ]
             }
           }
@@ -9849,64 +10430,96 @@ export const IDL = {
       }
     },
     {
-      "name": "RebalanceParamsArgs",
+      "name": "RebalancePatch",
       "docs": [
-        "[`RebalanceParams`] as an instruction argument (no padding fields)."
+        "Rebalancing limits to change (see [`RebalanceParams`] for each field)."
       ],
       "type": {
         "kind": "struct",
         "fields": [
           {
             "name": "band_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "max_slippage_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "min_trade_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "notional_cap_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "slippage_budget_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "bounty_share_bps",
-            "type": "u16"
+            "type": {
+              "option": "u16"
+            }
           },
           {
             "name": "cap_interval_s",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "budget_period_s",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "cooldown_s",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "max_targets_age_s",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "tracking_aversion_bps",
-            "type": "u32"
+            "type": {
+              "option": "u32"
+            }
           },
           {
             "name": "bounty_cap_per_call",
-            "type": "u64"
+            "type": {
+              "option": "u64"
+            }
           },
           {
             "name": "bounty_cap_per_interval",
-            "type": "u64"
+            "type": {
+              "option": "u64"
+            }
+          },
+          {
+            "name": "cash_buffer_bps",
+            "type": {
+              "option": "u16"
+            }
           }
         ]
       }
@@ -9967,17 +10580,15 @@ export const IDL = {
             "type": "u64"
           },
           {
-            "name": "bountied_sold",
+            "name": "bountied",
             "docs": [
-              "Bit `i` (asset `i`, bit 16 = base): sold, resp. bought, by a trade that earned a bounty",
-              "in the current cap interval. Selling what was bought for a bounty (or the reverse)",
-              "earns none: round trips pay once at most."
+              "What swaps that earned a bounty in the current cap interval sold and bought."
             ],
-            "type": "u32"
-          },
-          {
-            "name": "bountied_bought",
-            "type": "u32"
+            "type": {
+              "defined": {
+                "name": "BountyMasks"
+              }
+            }
           }
         ]
       }
@@ -10111,6 +10722,13 @@ export const IDL = {
           {
             "name": "slippage_used",
             "type": "u64"
+          },
+          {
+            "name": "flow_unabsorbed",
+            "docs": [
+              "Deposits (positive) or withdrawals (negative) still waiting to be traded after this one."
+            ],
+            "type": "i64"
           },
           {
             "name": "prices_mid",
@@ -10339,6 +10957,82 @@ export const IDL = {
                 "u16",
                 16
               ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "RiskPatch",
+      "docs": [
+        "Risk parameters to change (see [`RiskParams`] for each field)."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "strategy",
+            "type": {
+              "option": "u8"
+            }
+          },
+          {
+            "name": "ewma_decay_bps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "ewma_short_decay_bps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "shrinkage_bps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "regime_ratio_bps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "regime_vol_scale_bps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "vol_target_bps",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "min_interval_s",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "min_samples",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "fixed_weights_bps",
+            "type": {
+              "option": {
+                "array": [
+                  "u16",
+                  16
+                ]
+              }
             }
           }
         ]
@@ -10924,11 +11618,57 @@ export const IDL = {
             }
           },
           {
+            "name": "flow_unabsorbed",
+            "docs": [
+              "Net deposits (positive) or withdrawals (negative), base units, that no trade has",
+              "invested or divested yet: the part of a new flow beyond it pays the flow levy."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "derisk_ts",
+            "docs": [
+              "Last de-risking of each [`DeriskFamily`], unix seconds."
+            ],
+            "type": {
+              "array": [
+                "i64",
+                4
+              ]
+            }
+          },
+          {
+            "name": "perf_pps_ema",
+            "docs": [
+              "Time-weighted NAV per share (low side) the performance fee is charged on."
+            ],
+            "type": {
+              "defined": {
+                "name": "FxBits"
+              }
+            }
+          },
+          {
+            "name": "perf_pps_last",
+            "docs": [
+              "NAV per share at the last update of `perf_pps_ema`."
+            ],
+            "type": {
+              "defined": {
+                "name": "FxBits"
+              }
+            }
+          },
+          {
+            "name": "perf_ts",
+            "type": "i64"
+          },
+          {
             "name": "_reserved",
             "type": {
               "array": [
                 "u8",
-                496
+                408
               ]
             }
           }
@@ -11094,6 +11834,16 @@ export const IDL = {
           },
           {
             "name": "amount",
+            "docs": [
+              "Base units paid (the shares' value less the levy)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "levy",
+            "docs": [
+              "The anti-dilution levy kept by the vault."
+            ],
             "type": "u64"
           },
           {

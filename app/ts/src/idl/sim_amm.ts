@@ -83,6 +83,11 @@ export type SimAmm = {
       "code": 6012,
       "msg": "Misbehaviour mode needs an extra account that was not passed",
       "name": "missingExtraAccount"
+    },
+    {
+      "code": 6013,
+      "msg": "Account already exists at this address",
+      "name": "accountInUse"
     }
   ],
   "events": [
@@ -1171,6 +1176,11 @@ export const IDL = {
       "code": 6012,
       "name": "MissingExtraAccount",
       "msg": "Misbehaviour mode needs an extra account that was not passed"
+    },
+    {
+      "code": 6013,
+      "name": "AccountInUse",
+      "msg": "Account already exists at this address"
     }
   ],
   "types": [

@@ -126,6 +126,11 @@ export type SimPerp = {
       "code": 6018,
       "msg": "Token account does not belong to this exchange or owner",
       "name": "wrongTokenAccount"
+    },
+    {
+      "code": 6019,
+      "msg": "Account already exists at this address",
+      "name": "accountInUse"
     }
   ],
   "events": [
@@ -331,7 +336,8 @@ export type SimPerp = {
         185
       ],
       "docs": [
-        "Creates the margin account of `owner` (which signs; a PDA signs through CPI)."
+        "Creates the margin account of `owner` (which signs; a PDA signs through CPI). Lamports",
+        "already at the address do not block it."
       ],
       "name": "createMarginAccount"
     },
@@ -583,6 +589,56 @@ export type SimPerp = {
         "Remaining accounts: one oracle per market."
       ],
       "name": "trade"
+    },
+    {
+      "accounts": [
+        {
+          "name": "owner",
+          "relations": [
+            "marginAccount"
+          ],
+          "signer": true
+        },
+        {
+          "name": "exchange",
+          "relations": [
+            "marginAccount"
+          ],
+          "writable": true
+        },
+        {
+          "name": "marginAccount",
+          "writable": true
+        }
+      ],
+      "args": [
+        {
+          "name": "orders",
+          "type": {
+            "vec": {
+              "defined": {
+                "name": "order"
+              }
+            }
+          }
+        }
+      ],
+      "discriminator": [
+        85,
+        16,
+        119,
+        129,
+        113,
+        193,
+        39,
+        78
+      ],
+      "docs": [
+        "Several orders in one go (at most one per market): one mark to the oracles, every",
+        "order filled as `trade` would, one margin check at the end (initial margin if any order",
+        "added risk). Remaining accounts: one oracle per market."
+      ],
+      "name": "tradeMany"
     },
     {
       "accounts": [
@@ -903,6 +959,35 @@ export type SimPerp = {
     },
     {
       "docs": [
+        "One order of a (batched) trade."
+      ],
+      "name": "order",
+      "type": {
+        "fields": [
+          {
+            "name": "market",
+            "type": "u8"
+          },
+          {
+            "docs": [
+              "Asset units, positive buys."
+            ],
+            "name": "baseDelta",
+            "type": "i64"
+          },
+          {
+            "docs": [
+              "Worst acceptable fill price (I80F48 bits); 0 = none."
+            ],
+            "name": "limitPrice",
+            "type": "i128"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
         "A signed position: `base` asset units (negative = short) and `quote` collateral units paid",
         "for it (negative when bought), so `base * price + quote` is its unrealised PnL."
       ],
@@ -1101,7 +1186,8 @@ export const IDL = {
     {
       "name": "create_margin_account",
       "docs": [
-        "Creates the margin account of `owner` (which signs; a PDA signs through CPI)."
+        "Creates the margin account of `owner` (which signs; a PDA signs through CPI). Lamports",
+        "already at the address do not block it."
       ],
       "discriminator": [
         98,
@@ -1410,6 +1496,56 @@ export const IDL = {
       ]
     },
     {
+      "name": "trade_many",
+      "docs": [
+        "Several orders in one go (at most one per market): one mark to the oracles, every",
+        "order filled as `trade` would, one margin check at the end (initial margin if any order",
+        "added risk). Remaining accounts: one oracle per market."
+      ],
+      "discriminator": [
+        85,
+        16,
+        119,
+        129,
+        113,
+        193,
+        39,
+        78
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "signer": true,
+          "relations": [
+            "margin_account"
+          ]
+        },
+        {
+          "name": "exchange",
+          "writable": true,
+          "relations": [
+            "margin_account"
+          ]
+        },
+        {
+          "name": "margin_account",
+          "writable": true
+        }
+      ],
+      "args": [
+        {
+          "name": "orders",
+          "type": {
+            "vec": {
+              "defined": {
+                "name": "Order"
+              }
+            }
+          }
+        }
+      ]
+    },
+    {
       "name": "withdraw_collateral",
       "docs": [
         "Pays collateral out, keeping the account above its initial margin. Remaining accounts:",
@@ -1611,6 +1747,11 @@ export const IDL = {
       "code": 6018,
       "name": "WrongTokenAccount",
       "msg": "Token account does not belong to this exchange or owner"
+    },
+    {
+      "code": 6019,
+      "name": "AccountInUse",
+      "msg": "Account already exists at this address"
     }
   ],
   "types": [
@@ -1856,6 +1997,35 @@ export const IDL = {
           {
             "name": "premium_bps_per_day",
             "type": "u32"
+          }
+        ]
+      }
+    },
+    {
+      "name": "Order",
+      "docs": [
+        "One order of a (batched) trade."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "market",
+            "type": "u8"
+          },
+          {
+            "name": "base_delta",
+            "docs": [
+              "Asset units, positive buys."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "limit_price",
+            "docs": [
+              "Worst acceptable fill price (I80F48 bits); 0 = none."
+            ],
+            "type": "i128"
           }
         ]
       }

@@ -1,9 +1,9 @@
-//! Thin wrappers around the token programs. Program ids come from typed `Program`/`Interface`
-//! accounts, never from caller-chosen slots.
+//! Thin wrappers around the programs the vault calls: token moves, the swap venue and the
+//! hedge venue. Program ids come from typed `Program`/`Interface` accounts or from the vault's
+//! governed records, never from caller-chosen slots.
 
-pub mod perp;
-pub mod system;
+pub mod hedge;
 pub mod token;
+pub mod venue;
 
-pub use system::*;
 pub use token::*;

@@ -10,11 +10,13 @@ use anchor_spl::token_interface;
 use crate::error::VaultError;
 
 /// Token-2022 mint extensions that leave a transfer's amount, destination and authority
-/// exactly as requested and keep raw units 1:1 with the units an oracle prices. Everything
-/// else (transfer fee, hook, permanent delegate, default-frozen accounts, non-transferable,
-/// confidential transfers, interest-bearing and scaled UI amounts, pausable) is refused.
-const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 7] = [
-    ExtensionType::MintCloseAuthority,
+/// exactly as requested, keep raw units 1:1 with the units an oracle prices, and cannot change
+/// after the vault accepts the mint. Everything else is refused: transfer fee, hook, permanent
+/// delegate, default-frozen accounts, non-transferable, confidential transfers,
+/// interest-bearing and scaled UI amounts, pausable, and the mint close authority (a closable
+/// mint can be closed at zero supply and re-created at the same address with a permanent
+/// delegate that then moves the vault's tokens).
+const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 6] = [
     ExtensionType::MetadataPointer,
     ExtensionType::TokenMetadata,
     ExtensionType::GroupPointer,
@@ -42,36 +44,37 @@ pub fn check_mint_extensions(mint: &AccountInfo) -> Result<()> {
     Ok(())
 }
 
-/// `transfer_checked` of `amount` from `from` to `to`, signed by `authority` (with
-/// `signer_seeds` when the authority is a PDA).
-#[allow(clippy::too_many_arguments)]
-pub fn transfer<'info>(
-    token_program: &AccountInfo<'info>,
-    from: &AccountInfo<'info>,
-    to: &AccountInfo<'info>,
-    mint: &AccountInfo<'info>,
-    authority: &AccountInfo<'info>,
-    signer_seeds: &[&[&[u8]]],
-    amount: u64,
-    decimals: u8,
-) -> Result<()> {
-    if amount == 0 {
-        return Ok(());
+/// A token move: `transfer_checked` from `from` to `to` of one mint, signed by `authority`.
+pub struct TokenMove<'a, 'info> {
+    pub token_program: &'a AccountInfo<'info>,
+    pub from: &'a AccountInfo<'info>,
+    pub to: &'a AccountInfo<'info>,
+    pub mint: &'a AccountInfo<'info>,
+    pub authority: &'a AccountInfo<'info>,
+    pub decimals: u8,
+}
+
+impl TokenMove<'_, '_> {
+    /// Moves `amount` (nothing for zero), with `signer_seeds` when the authority is a PDA.
+    pub fn transfer(&self, amount: u64, signer_seeds: &[&[&[u8]]]) -> Result<()> {
+        if amount == 0 {
+            return Ok(());
+        }
+        token_interface::transfer_checked(
+            CpiContext::new_with_signer(
+                self.token_program.key(),
+                token_interface::TransferChecked {
+                    from: self.from.clone(),
+                    mint: self.mint.clone(),
+                    to: self.to.clone(),
+                    authority: self.authority.clone(),
+                },
+                signer_seeds,
+            ),
+            amount,
+            self.decimals,
+        )
     }
-    token_interface::transfer_checked(
-        CpiContext::new_with_signer(
-            token_program.key(),
-            token_interface::TransferChecked {
-                from: from.clone(),
-                mint: mint.clone(),
-                to: to.clone(),
-                authority: authority.clone(),
-            },
-            signer_seeds,
-        ),
-        amount,
-        decimals,
-    )
 }
 
 pub fn mint_shares<'info>(

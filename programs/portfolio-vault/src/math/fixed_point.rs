@@ -8,12 +8,73 @@ pub type Fx = fixed::types::I80F48;
 pub const FX_FRAC_BITS: u32 = 48;
 const FX_FRAC_MASK: u128 = (1u128 << FX_FRAC_BITS) - 1;
 
+/// `a * b`, failing instead of wrapping (`*` on the fixed-point type wraps in release builds).
+#[inline]
+pub fn fx_mul(a: Fx, b: Fx) -> MathResult<Fx> {
+    a.checked_mul(b).ok_or(MathError::Overflow)
+}
+
+/// `a / b`, failing on a zero divisor or an overflow instead of panicking or wrapping.
+#[inline]
+pub fn fx_div(a: Fx, b: Fx) -> MathResult<Fx> {
+    if b == Fx::ZERO {
+        return Err(MathError::DivideByZero);
+    }
+    a.checked_div(b).ok_or(MathError::Overflow)
+}
+
+#[inline]
+pub fn fx_add(a: Fx, b: Fx) -> MathResult<Fx> {
+    a.checked_add(b).ok_or(MathError::Overflow)
+}
+
+#[inline]
+pub fn fx_sub(a: Fx, b: Fx) -> MathResult<Fx> {
+    a.checked_sub(b).ok_or(MathError::Overflow)
+}
+
+/// An integer as the fixed-point type (every `u64` and `i64` fits).
+#[inline]
+pub fn fx_from_int<T: fixed::traits::ToFixed>(v: T) -> MathResult<Fx> {
+    Fx::checked_from_num(v).ok_or(MathError::Overflow)
+}
+
+/// `bps / 10_000` as a fraction.
+#[inline]
+pub fn fx_bps(bps: u64) -> MathResult<Fx> {
+    ratio_floor(bps, crate::constants::BPS_DENOMINATOR)
+}
+
+/// The integer part of a non-negative value rounded down; zero for a negative one.
+pub fn fx_floor_u64(v: Fx) -> MathResult<u64> {
+    if v <= Fx::ZERO {
+        return Ok(0);
+    }
+    v.floor().checked_to_num::<u64>().ok_or(MathError::Overflow)
+}
+
+/// A value rounded down (toward −∞) to a whole `i64`.
+pub fn fx_floor_i64(v: Fx) -> MathResult<i64> {
+    v.floor().checked_to_num::<i64>().ok_or(MathError::Overflow)
+}
+
+/// A value rounded up (toward +∞) to a whole `i64`.
+pub fn fx_ceil_i64(v: Fx) -> MathResult<i64> {
+    v.checked_ceil()
+        .and_then(|c| c.checked_to_num::<i64>())
+        .ok_or(MathError::Overflow)
+}
+
 /// `a * b / c` rounded down, with a 128-bit intermediate.
 pub fn mul_div_floor(a: u64, b: u64, c: u64) -> MathResult<u64> {
     if c == 0 {
         return Err(MathError::DivideByZero);
     }
-    let q = (a as u128) * (b as u128) / (c as u128);
+    // A product of two u64 fits u128; c > 0.
+    let q = (a as u128)
+        .checked_mul(b as u128)
+        .and_then(|p| p.checked_div(c as u128))
+        .ok_or(MathError::Overflow)?;
     u64::try_from(q).map_err(|_| MathError::Overflow)
 }
 
@@ -22,7 +83,9 @@ pub fn mul_div_ceil(a: u64, b: u64, c: u64) -> MathResult<u64> {
     if c == 0 {
         return Err(MathError::DivideByZero);
     }
-    let p = (a as u128) * (b as u128);
+    let p = (a as u128)
+        .checked_mul(b as u128)
+        .ok_or(MathError::Overflow)?;
     let q = p.div_ceil(c as u128);
     u64::try_from(q).map_err(|_| MathError::Overflow)
 }
@@ -37,7 +100,9 @@ fn value_parts(amount: u64, price: Fx) -> MathResult<(u64, bool)> {
         .checked_mul(int_part)
         .ok_or(MathError::Overflow)?;
     // amount < 2^64 and frac_part < 2^48: the product fits in 112 bits.
-    let frac_product = (amount as u128) * frac_part;
+    let frac_product = (amount as u128)
+        .checked_mul(frac_part)
+        .ok_or(MathError::Overflow)?;
     let total = whole
         .checked_add(frac_product >> FX_FRAC_BITS)
         .ok_or(MathError::Overflow)?;
@@ -66,11 +131,15 @@ pub fn ratio_floor(num: u64, den: u64) -> MathResult<Fx> {
         return Err(MathError::DivideByZero);
     }
     let scaled = (num as u128) << FX_FRAC_BITS; // < 2^112
-    let bits = i128::try_from(scaled / den as u128).map_err(|_| MathError::Overflow)?;
+    let q = scaled
+        .checked_div(den as u128)
+        .ok_or(MathError::DivideByZero)?;
+    let bits = i128::try_from(q).map_err(|_| MathError::Overflow)?;
     Ok(Fx::from_bits(bits))
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

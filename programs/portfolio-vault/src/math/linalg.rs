@@ -13,13 +13,22 @@ pub const N: usize = MAX_ASSETS;
 pub const PACKED: usize = N * (N + 1) / 2;
 
 /// Index of `(i, j)` in packed lower-triangular storage (symmetric: order does not matter).
+/// Indices are below `N` (16), so the arithmetic stays below 136.
 #[inline]
+#[allow(clippy::arithmetic_side_effects)]
 pub const fn packed_index(i: usize, j: usize) -> usize {
     if i >= j {
         i * (i + 1) / 2 + j
     } else {
         j * (j + 1) / 2 + i
     }
+}
+
+/// Entries of a packed lower triangle of an `n x n` matrix (`n <= N`).
+#[inline]
+#[allow(clippy::arithmetic_side_effects)]
+pub const fn packed_len(n: usize) -> usize {
+    n * (n + 1) / 2
 }
 
 /// Counts of the fixed-point operations that dominate compute cost on chain.
@@ -38,13 +47,13 @@ pub const CU_PER_SQRT: u64 = 4_000;
 impl OpCount {
     #[inline]
     pub fn mul(&mut self, a: Fx, b: Fx) -> MathResult<Fx> {
-        self.mul += 1;
+        self.mul = self.mul.saturating_add(1);
         a.checked_mul(b).ok_or(MathError::Overflow)
     }
 
     #[inline]
     pub fn div(&mut self, a: Fx, b: Fx) -> MathResult<Fx> {
-        self.div += 1;
+        self.div = self.div.saturating_add(1);
         if b == Fx::ZERO {
             return Err(MathError::DivideByZero);
         }
@@ -53,7 +62,7 @@ impl OpCount {
 
     #[inline]
     pub fn sqrt(&mut self, a: Fx) -> MathResult<Fx> {
-        self.sqrt += 1;
+        self.sqrt = self.sqrt.saturating_add(1);
         if a < Fx::ZERO {
             return Err(MathError::Domain);
         }
@@ -61,7 +70,10 @@ impl OpCount {
     }
 
     pub fn compute_units(&self) -> u64 {
-        self.mul * CU_PER_MUL + self.div * CU_PER_DIV + self.sqrt * CU_PER_SQRT
+        self.mul
+            .saturating_mul(CU_PER_MUL)
+            .saturating_add(self.div.saturating_mul(CU_PER_DIV))
+            .saturating_add(self.sqrt.saturating_mul(CU_PER_SQRT))
     }
 }
 
@@ -131,7 +143,7 @@ impl SymMatrix {
     /// Multiplies every entry by `2^shift` (exact, no rounding, no counted operation).
     pub fn scale_pow2(&self, shift: i32) -> MathResult<Self> {
         let mut out = *self;
-        for v in out.a.iter_mut().take(self.n * (self.n + 1) / 2) {
+        for v in out.a.iter_mut().take(packed_len(self.n)) {
             *v = shift_pow2(*v, shift)?;
         }
         Ok(out)
@@ -147,7 +159,7 @@ pub fn shift_pow2(v: Fx, shift: i32) -> MathResult<Fx> {
             .ok_or(MathError::Overflow)?;
         Ok(Fx::from_bits(bits))
     } else {
-        Ok(Fx::from_bits(v.to_bits() >> (-shift)))
+        Ok(Fx::from_bits(v.to_bits() >> shift.unsigned_abs().min(127)))
     }
 }
 
@@ -157,8 +169,9 @@ pub fn normalising_shift(x: Fx) -> i32 {
     if bits <= 0 {
         return 0;
     }
-    let top = 127 - bits.leading_zeros() as i32; // index of the highest set bit
-    48 - top
+    // The index of the highest set bit is within 0..=126 for a positive value.
+    let top = 127i32.saturating_sub(bits.leading_zeros() as i32);
+    48i32.saturating_sub(top)
 }
 
 pub fn dot(ops: &mut OpCount, x: &[Fx; N], y: &[Fx; N], n: usize) -> MathResult<Fx> {
@@ -201,7 +214,7 @@ pub fn ldl_factor(ops: &mut OpCount, a: &SymMatrix, idx: &[usize]) -> MathResult
         }
         d[j] = djj;
         inv_d[j] = ops.div(Fx::ONE, djj)?;
-        for i in j + 1..m {
+        for i in j.saturating_add(1)..m {
             let mut s = a.get(idx[i], idx[j]);
             for (k, vk) in v.iter().enumerate().take(j) {
                 s = sub(s, ops.mul(l[packed_index(i, k)], *vk)?)?;
@@ -225,7 +238,7 @@ pub fn ldl_solve(ops: &mut OpCount, f: &Ldl, b: &[Fx; N]) -> MathResult<[Fx; N]>
         x[i] = ops.mul(x[i], f.inv_d[i])?;
     }
     for i in (0..m).rev() {
-        for k in i + 1..m {
+        for k in i.saturating_add(1)..m {
             x[i] = sub(x[i], ops.mul(f.l[packed_index(k, i)], x[k])?)?;
         }
     }
@@ -233,6 +246,7 @@ pub fn ldl_solve(ops: &mut OpCount, f: &Ldl, b: &[Fx; N]) -> MathResult<[Fx; N]>
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

@@ -11,6 +11,7 @@ pub mod rebalance;
 pub mod risk;
 pub mod shares;
 pub mod weights;
+pub mod wide;
 
 pub use fixed_point::*;
 

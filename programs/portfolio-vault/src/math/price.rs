@@ -19,7 +19,7 @@ pub fn fx_from_decimal(mantissa: u64, exp10: i32, round_up: bool) -> MathResult<
         if round_up {
             m.div_ceil(scale)
         } else {
-            m / scale
+            m.checked_div(scale).ok_or(MathError::DivideByZero)?
         }
     };
     i128::try_from(bits)
@@ -28,6 +28,7 @@ pub fn fx_from_decimal(mantissa: u64, exp10: i32, round_up: bool) -> MathResult<
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

@@ -100,7 +100,7 @@ impl Portfolio {
     pub fn deviations(&self) -> MathResult<[Fx; SLOTS]> {
         let nav = self.nav()?;
         let mut d = [Fx::ZERO; SLOTS];
-        for (i, di) in d.iter_mut().enumerate().take(self.n + 1) {
+        for (i, di) in d.iter_mut().enumerate().take(self.n.saturating_add(1)) {
             *di = ratio_floor(self.value(i)?, nav)?
                 .checked_sub(self.targets[i])
                 .ok_or(MathError::Overflow)?;
@@ -150,7 +150,7 @@ impl TradeLimits {
 
     /// Venue fee plus allowed slippage, in bps.
     pub fn cost_bps(&self) -> u64 {
-        self.venue_fee_bps as u64 + self.max_slippage_bps as u64
+        (self.venue_fee_bps as u64).saturating_add(self.max_slippage_bps as u64)
     }
 }
 
@@ -185,7 +185,7 @@ fn to_u64_floor(v: Fx) -> MathResult<u64> {
 /// target (zero when the direction is wrong).
 fn room(d: &[Fx; SLOTS], sell: usize, buy: usize) -> Fx {
     let over = d[sell];
-    let under = -d[buy];
+    let under = d[buy].checked_neg().unwrap_or(Fx::MAX);
     over.min(under).max(Fx::ZERO)
 }
 
@@ -222,13 +222,15 @@ pub fn check_trade(
         return Err(TradeError::CapExceeded);
     }
     let nav_fx = fx(nav)?;
-    let min_value = to_u64_floor(lim.min_trade * nav_fx)?
-        .min(to_u64_floor(room * nav_fx / 2)?)
+    let half_room = Fx::from_bits(super::fx_mul(room, nav_fx)?.to_bits() >> 1);
+    let min_value = to_u64_floor(super::fx_mul(lim.min_trade, nav_fx)?)?
+        .min(to_u64_floor(half_room)?)
         .min(lim.cap_left);
     if value_in < min_value || value_in == 0 {
         return Err(TradeError::TooSmall);
     }
-    let gap = d[sell] - d[buy] - x; // d_s + d_b − x with d_b = −d[buy]
+    // d_s + d_b − x with d_b = −d[buy]
+    let gap = super::fx_sub(super::fx_sub(d[sell], d[buy])?, x)?;
     let benefit_fx = lim
         .aversion
         .checked_mul(x)
@@ -292,8 +294,8 @@ pub fn plan_rebalance(p: &Portfolio, lim: &TradeLimits) -> Option<PlannedTrade> 
         return None;
     }
     let nav = fx(p.nav().ok()?).ok()?;
-    let x = room(&d, sell, buy) * Fx::from_num(0.99);
-    let value = (x * nav).min(fx(lim.cap_left).ok()?);
+    let x = super::fx_mul(room(&d, sell, buy), Fx::from_num(0.99)).ok()?;
+    let value = super::fx_mul(x, nav).ok()?.min(fx(lim.cap_left).ok()?);
     let amount_in = to_u64_floor(value.checked_div(p.prices[sell])?)
         .ok()?
         .min(p.amounts[sell]);
@@ -307,6 +309,7 @@ pub fn plan_rebalance(p: &Portfolio, lim: &TradeLimits) -> Option<PlannedTrade> 
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

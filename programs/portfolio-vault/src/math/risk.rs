@@ -14,6 +14,15 @@ use super::{Fx, MathError, MathResult};
 /// Returns are stored in basis points: `r = (p_now / p_prev - 1) * 10_000`.
 pub const RETURN_SCALE: i32 = 10_000;
 
+/// Smallest variance an asset is given, in bps² per sampling period: 2^-13 (a volatility of
+/// about 0.011 bp a period). An asset whose price never moves (a stablecoin held beside a
+/// stablecoin base) would otherwise make the covariance singular and stall every
+/// covariance-based strategy. With the floor it looks nearly riskless: inverse volatility,
+/// risk parity and minimum variance give it as much weight as its `max_weight_bps` allows,
+/// the volatility target leaves it unscaled, and fixed weights ignore it. Real assets' daily
+/// or hourly variances are many orders of magnitude above it, so it changes nothing else.
+pub const VARIANCE_FLOOR: Fx = Fx::from_bits(1 << 35);
+
 /// Scaled simple return between two positive prices.
 pub fn scaled_return(ops: &mut OpCount, prev: Fx, now: Fx) -> MathResult<Fx> {
     if prev <= Fx::ZERO || now <= Fx::ZERO {
@@ -74,8 +83,9 @@ impl Estimator {
         Ok(())
     }
 
-    /// The bias-corrected covariance `C / (1 - lambda^k)`, shrunk toward its diagonal:
-    /// off-diagonal entries times `1 - shrinkage`.
+    /// The bias-corrected covariance `C / (1 - lambda^k)`, shrunk toward its diagonal
+    /// (off-diagonal entries times `1 - shrinkage`), every variance at least
+    /// [`VARIANCE_FLOOR`].
     pub fn covariance(&self, ops: &mut OpCount, shrinkage: Fx) -> MathResult<SymMatrix> {
         let n = self.cov.n;
         let correction = ops.div(Fx::ONE, sub(Fx::ONE, self.decay_pow)?)?;
@@ -84,7 +94,12 @@ impl Estimator {
         for i in 0..n {
             for j in 0..=i {
                 let c = ops.mul(self.cov.get(i, j), correction)?;
-                out.set(i, j, if i == j { c } else { ops.mul(c, keep)? });
+                let v = if i == j {
+                    c.max(VARIANCE_FLOOR)
+                } else {
+                    ops.mul(c, keep)?
+                };
+                out.set(i, j, v);
             }
         }
         Ok(out)

@@ -36,10 +36,6 @@ impl Strategy {
             _ => None,
         }
     }
-
-    pub fn needs_covariance(self) -> bool {
-        self != Self::Fixed
-    }
 }
 
 /// Newton iterations for risk parity (it converges quadratically in fewer than ten).
@@ -183,8 +179,8 @@ pub fn fit_to_bounds(
             c_min[i] = ops.div(min[i], raw[i])?;
             c_max[i] = ops.div(max[i], raw[i])?;
             breaks[count] = c_min[i];
-            breaks[count + 1] = c_max[i];
-            count += 2;
+            breaks[count.saturating_add(1)] = c_max[i];
+            count = count.saturating_add(2);
         }
     }
     let breaks = &mut breaks[..count];
@@ -200,11 +196,11 @@ pub fn fit_to_bounds(
     // First breakpoint where the clipped sum reaches one (binary search: the sum rises with c).
     let (mut lo, mut hi) = (0usize, count);
     while lo < hi {
-        let mid = (lo + hi) / 2;
+        let mid = lo.midpoint(hi);
         if clip_sum(ops, breaks[mid])? >= Fx::ONE {
             hi = mid;
         } else {
-            lo = mid + 1;
+            lo = mid.saturating_add(1);
         }
     }
     if lo == count {
@@ -216,7 +212,10 @@ pub fn fit_to_bounds(
         return Ok(w);
     }
     let seg_hi = breaks[lo];
-    let seg_lo = if lo == 0 { Fx::ZERO } else { breaks[lo - 1] };
+    let seg_lo = match lo.checked_sub(1) {
+        Some(prev) => breaks[prev],
+        None => Fx::ZERO,
+    };
     // On (seg_lo, seg_hi) the sum is A + c B: A from assets at a bound, B from the free ones.
     let (mut a, mut b) = (Fx::ZERO, Fx::ZERO);
     for i in 0..n {
@@ -350,7 +349,7 @@ pub fn min_variance(
         for i in 0..n {
             if state[i] == Bound::Free {
                 free[m] = i;
-                m += 1;
+                m = m.saturating_add(1);
             } else {
                 budget = sub(budget, w[i])?;
             }
@@ -388,7 +387,7 @@ pub fn min_variance(
         let mut largest_step = Fx::ZERO;
         for (k, &i) in free[..m].iter().enumerate() {
             target[i] = sub(ops.mul(lambda, x[k])?, z[k])?;
-            largest_step = largest_step.max((target[i] - w[i]).abs());
+            largest_step = largest_step.max(sub(target[i], w[i])?.abs());
         }
         if largest_step <= SOLVER_TOLERANCE {
             for &i in &free[..m] {
@@ -400,8 +399,8 @@ pub fn min_variance(
             let mut release = None;
             for i in 0..n {
                 let violation = match state[i] {
-                    Bound::Lower => lambda - g[i],
-                    Bound::Upper => g[i] - lambda,
+                    Bound::Lower => sub(lambda, g[i])?,
+                    Bound::Upper => sub(g[i], lambda)?,
                     Bound::Free => Fx::ZERO,
                 };
                 if violation > worst.max(SOLVER_TOLERANCE) {
@@ -419,11 +418,11 @@ pub fn min_variance(
         let mut alpha = Fx::ONE;
         let mut blocking = None;
         for &i in &free[..m] {
-            let p = target[i] - w[i];
+            let p = sub(target[i], w[i])?;
             let room = if p < Fx::ZERO {
-                Some((min[i] - w[i], Bound::Lower))
+                Some((sub(min[i], w[i])?, Bound::Lower))
             } else if p > Fx::ZERO {
-                Some((max[i] - w[i], Bound::Upper))
+                Some((sub(max[i], w[i])?, Bound::Upper))
             } else {
                 None
             };
@@ -439,7 +438,7 @@ pub fn min_variance(
             w[i] = if blocking.is_none() {
                 target[i]
             } else {
-                add(w[i], ops.mul(alpha, target[i] - w[i])?)?
+                add(w[i], ops.mul(alpha, sub(target[i], w[i])?)?)?
             };
         }
         if let Some((i, bound)) = blocking {
@@ -465,43 +464,8 @@ fn pick_release_at_vertex(state: &[Bound; N], g: &[Fx; N], n: usize) -> usize {
     best.unwrap_or_else(|| (0..n).max_by_key(|&i| g[i]).unwrap_or(0))
 }
 
-/// Current weights and the per-asset trade that reaches the targets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PortfolioView {
-    /// `value_i / nav`.
-    pub current: [Fx; N],
-    /// `target_i * nav - value_i`, in base units: positive means buy.
-    pub delta: [i64; N],
-}
-
-/// Current weights and deltas for holdings worth `values` (base units) in a vault worth `nav`.
-pub fn portfolio_view(
-    ops: &mut OpCount,
-    targets: &[Fx; N],
-    values: &[u64],
-    nav: u64,
-) -> MathResult<PortfolioView> {
-    let mut view = PortfolioView {
-        current: [Fx::ZERO; N],
-        delta: [0; N],
-    };
-    if nav == 0 {
-        return Err(MathError::DivideByZero);
-    }
-    let nav_fx = Fx::checked_from_num(nav).ok_or(MathError::Overflow)?;
-    for (i, v) in values.iter().enumerate() {
-        let value = Fx::checked_from_num(*v).ok_or(MathError::Overflow)?;
-        view.current[i] = ops.div(value, nav_fx)?;
-        let want = ops.mul(targets[i], nav_fx)?;
-        view.delta[i] = sub(want, value)?
-            .floor()
-            .checked_to_num::<i64>()
-            .ok_or(MathError::Overflow)?;
-    }
-    Ok(view)
-}
-
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 
@@ -575,26 +539,6 @@ mod tests {
             close(t.weights[0], 0.5)
                 && close(t.weights[1], 0.5 * 9.0 / 13.0)
                 && close(t.weights[2], 0.5 * 4.0 / 13.0)
-        );
-    }
-
-    #[test]
-    fn portfolio_view_gives_current_weights_and_deltas() {
-        // NAV 1000: 600 in asset 0, 300 in asset 1, 100 idle; targets 50 % / 37.5 % (exact in
-        // binary, so the floored deltas are exact too).
-        let mut targets = [Fx::ZERO; N];
-        targets[0] = Fx::from_num(0.5);
-        targets[1] = Fx::from_num(0.375);
-        let v = portfolio_view(&mut OpCount::default(), &targets, &[600, 300], 1_000).unwrap();
-        assert!(close(v.current[0], 0.6) && close(v.current[1], 0.3));
-        assert_eq!(
-            &v.delta[..2],
-            &[-100, 75],
-            "sell 100 of asset 0, buy 75 of asset 1"
-        );
-        assert_eq!(
-            portfolio_view(&mut OpCount::default(), &targets, &[1], 0).unwrap_err(),
-            MathError::DivideByZero
         );
     }
 

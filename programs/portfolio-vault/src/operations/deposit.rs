@@ -1,15 +1,21 @@
 use anchor_lang::prelude::*;
 
 use super::fees::{accrue_management, ManagementAccrual};
+use super::flow::{self, Flow, FlowLevy};
 use crate::error::VaultError;
-use crate::math::nav::{nav, nav_with_perp, PriceSide, PricedHolding};
+use crate::math::nav::PriceSide;
 use crate::math::shares::shares_for_deposit_floor;
 use crate::math::MathError;
+use crate::pricing::PricedVault;
 use crate::state::Vault;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DepositEffects {
+    /// Base units the depositor pays.
+    pub amount: u64,
     pub shares_to_mint: u64,
+    /// The anti-dilution levy kept by the vault (shares are priced on `amount - levy`).
+    pub levy: FlowLevy,
     pub management: ManagementAccrual,
     /// NAV at the high side, before the deposit.
     pub nav_before: u64,
@@ -17,14 +23,13 @@ pub struct DepositEffects {
     pub supply_before: u64,
 }
 
-/// Prices a deposit of `amount` base units: shares at NAV with every asset at the high side of
-/// its band (and the share holders' part of the perp account, `perp_value`, valued on the same
-/// side), rounded down.
+/// Prices a deposit of `amount` base units: shares for the amount less the flow levy, at NAV
+/// with every asset (and the share holders' part of the margin account) on the high side of
+/// its band, rounded down.
 pub fn deposit(
     vault: &Vault,
-    holdings: &[PricedHolding],
+    priced: &PricedVault,
     minted_supply: u64,
-    perp_value: i64,
     amount: u64,
     min_shares_out: u64,
     now_ts: i64,
@@ -39,7 +44,7 @@ pub fn deposit(
         .pricing_supply(minted_supply)?
         .checked_add(management.shares)
         .ok_or(MathError::Overflow)?;
-    let nav_before = nav_with_perp(nav(vault.idle_base, holdings, PriceSide::High)?, perp_value)?;
+    let nav_before = priced.nav(vault, PriceSide::High)?;
     require!(nav_before > 0, VaultError::VaultNavZero);
     let nav_after = nav_before
         .checked_add(amount)
@@ -48,7 +53,9 @@ pub fn deposit(
         nav_after <= vault.params.deposit_cap,
         VaultError::DepositCapExceeded
     );
-    let shares_to_mint = shares_for_deposit_floor(amount, nav_before, supply_before)?;
+    let levy = flow::levy(vault, Flow::In(amount), nav_after)?;
+    let priced_amount = amount.saturating_sub(levy.levy);
+    let shares_to_mint = shares_for_deposit_floor(priced_amount, nav_before, supply_before)?;
     require!(shares_to_mint > 0, VaultError::DepositZeroShares);
     supply_before
         .checked_add(shares_to_mint)
@@ -58,9 +65,25 @@ pub fn deposit(
         VaultError::DepositSlippageExceeded
     );
     Ok(DepositEffects {
+        amount,
         shares_to_mint,
+        levy,
         management,
         nav_before,
         supply_before,
     })
+}
+
+impl DepositEffects {
+    /// Records the deposit in the vault: the fee accrual, the idle base, the waiting flow.
+    pub fn apply(&self, vault: &mut Vault, now_ts: i64) -> Result<()> {
+        vault.apply_management_accrual(&self.management, now_ts)?;
+        vault.credit_idle(self.amount)?;
+        flow::record(vault, Flow::In(self.amount))?;
+        Ok(())
+    }
+
+    pub fn supply_after(&self) -> u64 {
+        self.supply_before.saturating_add(self.shares_to_mint)
+    }
 }

@@ -3,7 +3,9 @@
 
 pub mod deposit;
 pub mod fees;
+pub mod flow;
 pub mod governance;
+pub mod hedge;
 pub mod rebalance;
 pub mod redeem;
 pub mod risk;

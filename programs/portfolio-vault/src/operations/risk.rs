@@ -4,14 +4,11 @@
 
 use anchor_lang::prelude::*;
 
-use crate::constants::{BPS_DENOMINATOR, MAX_ASSETS, SECONDS_PER_YEAR};
+use crate::constants::{BPS_DENOMINATOR, SECONDS_PER_YEAR};
 use crate::error::VaultError;
 use crate::math::linalg::{OpCount, N};
-use crate::math::nav::{holding_value, PriceSide, PricedHolding};
 use crate::math::risk::{scaled_return, Estimator};
-use crate::math::weights::{
-    portfolio_view, target_weights, PortfolioView, Strategy, TargetParams, Targets,
-};
+use crate::math::weights::{target_weights, Strategy, TargetParams, Targets};
 use crate::math::{ratio_floor, Fx};
 use crate::state::{RiskParams, Vault};
 
@@ -59,6 +56,22 @@ pub fn weight_bounds(vault: &Vault) -> Result<([Fx; N], [Fx; N])> {
         max[i] = bps(a.max_weight_bps as u64)?;
     }
     Ok((min, max))
+}
+
+/// Scales every weight by `1 - cash_buffer` (never below its minimum) so the strategy holds
+/// the buffer in the base token, and recomputes the cash target.
+fn hold_cash_buffer(t: &mut Targets, min: &[Fx; N], n: usize, buffer_bps: u16) -> Result<()> {
+    if buffer_bps == 0 {
+        return Ok(());
+    }
+    let keep = crate::math::fx_sub(Fx::ONE, bps(buffer_bps as u64)?)?;
+    let mut total = Fx::ZERO;
+    for (w, lo) in t.weights.iter_mut().zip(min.iter()).take(n) {
+        *w = crate::math::fx_mul(*w, keep)?.max(*lo);
+        total = crate::math::fx_add(total, *w)?;
+    }
+    t.cash = crate::math::fx_sub(Fx::ONE, total)?.max(Fx::ZERO);
+    Ok(())
 }
 
 /// Target weights for `vault` from the estimator `est` (covering `est_assets` assets after
@@ -115,34 +128,11 @@ pub fn compute_targets(
         fixed,
         vol_target,
     };
-    let targets = target_weights(ops, &cov, &p)?;
+    let mut targets = target_weights(ops, &cov, &p)?;
+    hold_cash_buffer(&mut targets, &min, n, vault.rebalance.cash_buffer_bps)?;
     Ok(TargetEffects {
         targets,
         strategy,
         warm_up,
     })
-}
-
-/// Current weights (at mid prices) and the per-asset trade, in base units, that reaches
-/// `targets`, for holdings priced by `holdings`.
-pub fn current_view(
-    ops: &mut OpCount,
-    vault: &Vault,
-    holdings: &[PricedHolding],
-    mid_prices: &[Fx],
-    targets: &[Fx; N],
-) -> Result<(u64, PortfolioView)> {
-    let mut values = [0u64; MAX_ASSETS];
-    let mut nav = vault.idle_base;
-    for (i, h) in holdings.iter().enumerate() {
-        let mid = PricedHolding {
-            amount: h.amount,
-            low: mid_prices[i],
-            high: mid_prices[i],
-        };
-        values[i] = holding_value(&mid, PriceSide::Low)?;
-        nav = nav.checked_add(values[i]).ok_or(VaultError::MathOverflow)?;
-    }
-    let view = portfolio_view(ops, targets, &values[..holdings.len()], nav)?;
-    Ok((nav, view))
 }

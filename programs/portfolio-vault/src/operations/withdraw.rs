@@ -1,15 +1,22 @@
 use anchor_lang::prelude::*;
 
 use super::fees::{accrue_management, ManagementAccrual};
+use super::flow::{self, Flow, FlowLevy};
 use crate::error::VaultError;
-use crate::math::nav::{nav, nav_with_perp, PriceSide, PricedHolding};
+use crate::math::nav::PriceSide;
 use crate::math::shares::value_for_shares_floor;
 use crate::math::MathError;
+use crate::pricing::PricedVault;
 use crate::state::Vault;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WithdrawEffects {
+    pub shares: u64,
+    /// Base units paid: the shares' value less the flow levy.
     pub assets_out: u64,
+    /// The shares' value before the levy.
+    pub gross: u64,
+    pub levy: FlowLevy,
     pub management: ManagementAccrual,
     /// NAV at the low side, before the withdrawal.
     pub nav_before: u64,
@@ -17,12 +24,11 @@ pub struct WithdrawEffects {
 }
 
 /// Prices burning `shares` for base tokens: NAV with every asset at the low side of its band,
-/// rounded down, paid only from the idle buffer.
+/// rounded down, less the flow levy, paid only from the idle buffer.
 pub fn withdraw(
     vault: &Vault,
-    holdings: &[PricedHolding],
+    priced: &PricedVault,
     minted_supply: u64,
-    perp_value: i64,
     shares: u64,
     min_assets_out: u64,
     now_ts: i64,
@@ -33,8 +39,10 @@ pub fn withdraw(
         .pricing_supply(minted_supply)?
         .checked_add(management.shares)
         .ok_or(MathError::Overflow)?;
-    let nav_before = nav_with_perp(nav(vault.idle_base, holdings, PriceSide::Low)?, perp_value)?;
-    let assets_out = value_for_shares_floor(shares, nav_before, supply_before)?;
+    let nav_before = priced.nav(vault, PriceSide::Low)?;
+    let gross = value_for_shares_floor(shares, nav_before, supply_before)?;
+    let levy = flow::levy(vault, Flow::Out(gross), nav_before.saturating_sub(gross))?;
+    let assets_out = gross.saturating_sub(levy.levy);
     require!(assets_out > 0, VaultError::WithdrawZeroAssets);
     require!(
         assets_out <= vault.idle_base,
@@ -45,9 +53,26 @@ pub fn withdraw(
         VaultError::WithdrawSlippageExceeded
     );
     Ok(WithdrawEffects {
+        shares,
         assets_out,
+        gross,
+        levy,
         management,
         nav_before,
         supply_before,
     })
+}
+
+impl WithdrawEffects {
+    /// Records the withdrawal: the fee accrual, the idle base paid, the waiting flow.
+    pub fn apply(&self, vault: &mut Vault, now_ts: i64) -> Result<()> {
+        vault.apply_management_accrual(&self.management, now_ts)?;
+        vault.debit_idle(self.assets_out)?;
+        flow::record(vault, Flow::Out(self.assets_out))?;
+        Ok(())
+    }
+
+    pub fn supply_after(&self) -> u64 {
+        self.supply_before.saturating_sub(self.shares)
+    }
 }

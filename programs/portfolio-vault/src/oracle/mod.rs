@@ -8,7 +8,6 @@ use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
 use crate::constants::*;
 use crate::error::VaultError;
-use crate::math::nav::PricedHolding;
 use crate::math::price::fx_from_decimal;
 use crate::math::Fx;
 use crate::state::{AssetSlot, OracleKind, Vault};
@@ -120,19 +119,22 @@ pub fn validate(
     );
     let price = raw.price as u64; // > 0 checked above
     require!(
-        (raw.conf as u128) * (BPS_DENOMINATOR as u128)
-            <= (price as u128) * (cfg.max_conf_bps as u128),
+        (raw.conf as u128).saturating_mul(BPS_DENOMINATOR as u128)
+            <= (price as u128).saturating_mul(cfg.max_conf_bps as u128),
         VaultError::OracleConfidenceTooWide
     );
     require!(raw.ema_price > 0, VaultError::OracleNonPositivePrice);
     let ema = raw.ema_price as u64;
     require!(
-        (price.abs_diff(ema) as u128) * (BPS_DENOMINATOR as u128)
-            <= (ema as u128) * (cfg.max_ema_dev_bps as u128),
+        (price.abs_diff(ema) as u128).saturating_mul(BPS_DENOMINATOR as u128)
+            <= (ema as u128).saturating_mul(cfg.max_ema_dev_bps as u128),
         VaultError::OracleEmaDeviationTooLarge
     );
 
-    let exp10 = raw.exponent as i64 + base_decimals as i64 - asset.decimals as i64;
+    // |exponent| < 2^31, decimals < 256: no i64 overflow.
+    let exp10 = (raw.exponent as i64)
+        .saturating_add(base_decimals as i64)
+        .saturating_sub(asset.decimals as i64);
     require!(
         (MIN_PRICE_EXPONENT as i64..=MAX_PRICE_EXPONENT as i64).contains(&exp10),
         VaultError::OracleExponentOutOfRange
@@ -140,7 +142,9 @@ pub fn validate(
     let exp10 = exp10 as i32; // within +-30 by the check above
     let out_of_range = |_| error!(VaultError::OraclePriceOutOfRange);
     // conf <= 10% of price (hard bound on max_conf_bps), so low > 0 and high cannot overflow u64.
-    let low_mantissa = price - raw.conf;
+    let low_mantissa = price
+        .checked_sub(raw.conf)
+        .ok_or(VaultError::OracleConfidenceTooWide)?;
     let high_mantissa = price
         .checked_add(raw.conf)
         .ok_or(VaultError::OraclePriceOutOfRange)?;
@@ -161,38 +165,22 @@ pub fn validate(
     })
 }
 
-/// Validated prices of every asset, from `accounts` given in asset order (exactly one per
-/// asset). Records each publish time as the asset's newest used price.
+/// Validated prices of every asset into `out`, from `accounts` given in asset order (exactly
+/// one per asset). Records each publish time as the asset's newest used price.
 pub fn load_prices(
     vault: &mut Vault,
     accounts: &[AccountInfo],
     now_ts: i64,
-) -> Result<[ValidatedPrice; MAX_ASSETS]> {
+    out: &mut [ValidatedPrice; MAX_ASSETS],
+) -> Result<()> {
     let n = vault.num_assets as usize;
     require!(accounts.len() == n, VaultError::OracleAccountCountMismatch);
     let base_decimals = vault.base_decimals;
-    let mut prices = [ValidatedPrice::default(); MAX_ASSETS];
     for (i, asset) in vault.active_assets_mut().iter_mut().enumerate() {
         let raw = read_raw(&asset.oracle, &accounts[i])?;
         let vp = validate(asset, &raw, base_decimals, now_ts)?;
         asset.last_price_ts = vp.publish_time;
-        prices[i] = vp;
+        out[i] = vp;
     }
-    Ok(prices)
-}
-
-/// Each active asset's accounted holding with its price band, ready for [`crate::math::nav`].
-pub fn priced_holdings(
-    vault: &Vault,
-    prices: &[ValidatedPrice; MAX_ASSETS],
-) -> [PricedHolding; MAX_ASSETS] {
-    let mut out = [PricedHolding::default(); MAX_ASSETS];
-    for (i, a) in vault.active_assets().iter().enumerate() {
-        out[i] = PricedHolding {
-            amount: a.holdings,
-            low: prices[i].low,
-            high: prices[i].high,
-        };
-    }
-    out
+    Ok(())
 }

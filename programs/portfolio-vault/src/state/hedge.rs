@@ -6,6 +6,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::*;
 use crate::error::VaultError;
+use crate::state::BountyMasks;
 
 /// Limits of `rebalance_hedge` and `move_collateral`, each within hard bounds checked by
 /// [`HedgeParams::validate`].
@@ -89,14 +90,20 @@ impl HedgeParams {
         Ok(())
     }
 
-    /// Lower leverage, collateral and cost, a higher margin ratio, a cooldown at least as long;
-    /// band, ratio and mode unchanged (they trade risk against cost both ways).
+    /// True when `self` allows something `current` forbids in a limit a de-risking can
+    /// tighten: more leverage, collateral or cost, a lower margin ratio, a shorter cooldown.
+    pub fn loosens(&self, current: &Self) -> bool {
+        self.max_leverage_bps > current.max_leverage_bps
+            || self.min_margin_ratio_bps < current.min_margin_ratio_bps
+            || self.max_collateral_bps > current.max_collateral_bps
+            || self.max_fee_bps > current.max_fee_bps
+            || self.cooldown_s < current.cooldown_s
+    }
+
+    /// Nothing looser than `current`, and band, ratio and mode unchanged (they trade risk
+    /// against cost both ways).
     pub fn is_no_looser_than(&self, current: &Self) -> bool {
-        self.max_leverage_bps <= current.max_leverage_bps
-            && self.min_margin_ratio_bps >= current.min_margin_ratio_bps
-            && self.max_collateral_bps <= current.max_collateral_bps
-            && self.max_fee_bps <= current.max_fee_bps
-            && self.cooldown_s >= current.cooldown_s
+        !self.loosens(current)
             && self.delta_band_bps == current.delta_band_bps
             && self.hedge_ratio_bps == current.hedge_ratio_bps
             && self.mode == current.mode
@@ -112,16 +119,19 @@ pub struct HedgeConfig {
     pub exchange: Pubkey,
     /// The vault authority's margin account there (the venue's PDA); `init_hedge` opens it.
     pub margin_account: Pubkey,
-    /// Units the margin account is split into: share holders own `units_total -
-    /// units_claimed`, each open claim its own.
+    /// Units the margin account's equity (net of `claims_owed`) is split into: share holders
+    /// own `units_total - units_claimed`, each open claim its own.
     pub units_total: u64,
     pub units_claimed: u64,
     pub last_hedge_ts: i64,
-    /// Bit `i`: asset `i` was shorted, resp. bought back, by a hedge that earned a bounty in
-    /// the current cap interval (round trips pay once).
-    pub bountied_sold: u32,
-    pub bountied_bought: u32,
+    /// Bit `i`: asset `i` was shorted (sold), resp. bought back, by a hedge that earned a
+    /// bounty in the current cap interval (round trips pay once).
+    pub bountied: BountyMasks,
     pub params: HedgeParams,
+    /// Base units owed to holders whose claim was settled (their part of every position
+    /// closed) but not yet paid in full: a fixed liability of the margin account, ahead of
+    /// the units.
+    pub claims_owed: u64,
 }
 
 impl HedgeConfig {
@@ -134,57 +144,17 @@ impl HedgeConfig {
         self.margin_account != Pubkey::default()
     }
 
-    /// Units of the margin account that belong to the share holders.
+    /// Units of the margin account that belong to the share holders (`units_claimed <=
+    /// units_total` is an invariant; a violation reads as none).
     pub fn owners_units(&self) -> u64 {
-        self.units_total - self.units_claimed
-    }
-}
-
-/// [`HedgeParams`] as an instruction argument.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
-pub struct HedgeParamsArgs {
-    pub mode: u8,
-    pub max_leverage_bps: u16,
-    pub min_margin_ratio_bps: u16,
-    pub max_collateral_bps: u16,
-    pub delta_band_bps: u16,
-    pub hedge_ratio_bps: u16,
-    pub max_fee_bps: u16,
-    pub cooldown_s: u32,
-}
-
-impl HedgeParamsArgs {
-    pub fn params(&self) -> HedgeParams {
-        HedgeParams {
-            cooldown_s: self.cooldown_s,
-            max_leverage_bps: self.max_leverage_bps,
-            min_margin_ratio_bps: self.min_margin_ratio_bps,
-            max_collateral_bps: self.max_collateral_bps,
-            delta_band_bps: self.delta_band_bps,
-            hedge_ratio_bps: self.hedge_ratio_bps,
-            max_fee_bps: self.max_fee_bps,
-            mode: self.mode,
-            _pad: [0; 7],
-        }
-    }
-
-    pub fn from_params(p: &HedgeParams) -> Self {
-        Self {
-            mode: p.mode,
-            max_leverage_bps: p.max_leverage_bps,
-            min_margin_ratio_bps: p.min_margin_ratio_bps,
-            max_collateral_bps: p.max_collateral_bps,
-            delta_band_bps: p.delta_band_bps,
-            hedge_ratio_bps: p.hedge_ratio_bps,
-            max_fee_bps: p.max_fee_bps,
-            cooldown_s: p.cooldown_s,
-        }
+        self.units_total.saturating_sub(self.units_claimed)
     }
 }
 
 /// What a holder who redeemed in kind is owed of the margin account (PDA
-/// `[HEDGE_CLAIM_SEED, vault, owner]`): `units` of the vault's `units_total`, paid out by
-/// `settle_hedge_claim` whenever the venue lets collateral leave.
+/// `[HEDGE_CLAIM_SEED, vault, owner]`): `units` of the vault's `units_total` until
+/// `settle_hedge_claim` closes their part of every position, then `owed` base units, paid as
+/// far as the venue lets collateral leave.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct HedgeClaim {
@@ -192,4 +162,6 @@ pub struct HedgeClaim {
     pub owner: Pubkey,
     pub units: u64,
     pub bump: u8,
+    /// Base units owed after settlement and not yet paid.
+    pub owed: u64,
 }

@@ -1,14 +1,14 @@
-//! A timelocked parameter change (PDA `[PROPOSAL_SEED, vault, id]`).
+//! A timelocked parameter change (PDA `[PROPOSAL_SEED, vault, id]`) and the de-risking actions
+//! that apply at once.
 
 use anchor_lang::prelude::*;
 
 use crate::constants::*;
 use crate::error::VaultError;
-use crate::instructions::RiskParamsArgs;
-use crate::state::{HedgeParamsArgs, RebalanceParamsArgs};
+use crate::state::{HedgePatch, RebalancePatch, RiskPatch};
 
-/// One change that can hurt depositors, so it waits the timelock. Changes are granular so
-/// several pending proposals never overwrite each other's fields.
+/// One change that can hurt depositors, so it waits the timelock. Every change names only
+/// the fields it sets, so pending proposals never overwrite each other's fields.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum ParamChange {
     Fees {
@@ -30,14 +30,15 @@ pub enum ParamChange {
         min_weight_bps: u16,
         max_weight_bps: u16,
     },
-    RiskParams(RiskParamsArgs),
+    /// The named risk parameters (checked against the vault's weight bounds).
+    RiskParams(RiskPatch),
     Guardian(Pubkey),
     FeeRecipient(Pubkey),
     /// Step one of the admin transfer; the nominee accepts with `accept_admin`.
     NominateAdmin(Pubkey),
     Timelock(u32),
-    /// Replaces every rebalancing limit (a loosening needs the timelock).
-    Rebalance(RebalanceParamsArgs),
+    /// The named rebalancing limits.
+    Rebalance(RebalancePatch),
     /// Whitelists a swap venue.
     AddVenue {
         program_id: Pubkey,
@@ -51,8 +52,8 @@ pub enum ParamChange {
         exchange: Pubkey,
         margin_account: Pubkey,
     },
-    /// Replaces every hedging limit (mode included).
-    Hedge(HedgeParamsArgs),
+    /// The named hedging limits (mode included).
+    Hedge(HedgePatch),
 }
 
 /// A change that only reduces risk: applied at once by the admin or the guardian.
@@ -71,10 +72,57 @@ pub enum DeriskAction {
     Pause(u8),
     /// Removes a venue from the whitelist.
     RemoveVenue(u8),
-    /// Rebalancing limits that are each no looser than now, at least one tighter.
-    TightenRebalance(RebalanceParamsArgs),
-    /// Hedging limits that are each no looser than now, at least one tighter.
-    TightenHedge(HedgeParamsArgs),
+    /// The named rebalancing limits, each no looser than now, at least one tighter.
+    TightenRebalance(RebalancePatch),
+    /// The named hedging limits, each no looser than now, at least one tighter.
+    TightenHedge(HedgePatch),
+}
+
+/// Groups of parameters a de-risking can tighten. A proposal created before the last
+/// de-risking of its group may not loosen anything that group holds (asset oracle limits are
+/// tracked per asset, in the asset's slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum DeriskFamily {
+    DepositLimits = 0,
+    Venues = 1,
+    Rebalance = 2,
+    Hedge = 3,
+}
+
+pub const DERISK_FAMILIES: usize = 4;
+
+impl DeriskAction {
+    /// The group this action tightens (`None` for pauses, which only the admin reopens, and
+    /// for oracle limits, recorded per asset).
+    pub fn family(&self) -> Option<DeriskFamily> {
+        match self {
+            Self::LowerDepositCap(_) => Some(DeriskFamily::DepositLimits),
+            Self::RemoveVenue(_) => Some(DeriskFamily::Venues),
+            Self::TightenRebalance(_) => Some(DeriskFamily::Rebalance),
+            Self::TightenHedge(_) => Some(DeriskFamily::Hedge),
+            Self::TightenAssetOracle { .. } | Self::Pause(_) => None,
+        }
+    }
+}
+
+impl ParamChange {
+    /// The de-risking group whose tightenings this change could undo.
+    pub fn family(&self) -> Option<DeriskFamily> {
+        match self {
+            Self::DepositLimits { .. } => Some(DeriskFamily::DepositLimits),
+            Self::AddVenue { .. } => Some(DeriskFamily::Venues),
+            Self::Rebalance(_) => Some(DeriskFamily::Rebalance),
+            Self::Hedge(_) => Some(DeriskFamily::Hedge),
+            _ => None,
+        }
+    }
+
+    /// The change touches the risk account's rules (its parameters, or the weight bounds its
+    /// fixed weights must respect), so it is checked against the risk account too.
+    pub fn touches_risk(&self) -> bool {
+        matches!(self, Self::RiskParams(_) | Self::AssetWeights { .. })
+    }
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
@@ -113,8 +161,11 @@ impl Proposal {
     }
 
     pub fn invariant(&self) -> Result<()> {
-        let ok = self.eta_ts >= self.created_ts + MIN_TIMELOCK_S as i64
-            && self.expiry_ts == self.eta_ts + PROPOSAL_GRACE_S;
+        let ok = self
+            .created_ts
+            .checked_add(MIN_TIMELOCK_S as i64)
+            .is_some_and(|min_eta| self.eta_ts >= min_eta)
+            && self.eta_ts.checked_add(PROPOSAL_GRACE_S) == Some(self.expiry_ts);
         require!(ok, VaultError::VaultInvariantViolated);
         Ok(())
     }

@@ -38,7 +38,9 @@ pub struct RebalanceParams {
     pub slippage_budget_bps: u16,
     /// Largest share of the net saving of a trade paid as its bounty.
     pub bounty_share_bps: u16,
-    pub _pad1: [u8; 4],
+    /// Share of NAV every strategy holds in the base token (the buffer `withdraw` pays from).
+    pub cash_buffer_bps: u16,
+    pub _pad1: [u8; 2],
 }
 
 impl RebalanceParams {
@@ -59,7 +61,8 @@ impl RebalanceParams {
             notional_cap_bps: DEFAULT_NOTIONAL_CAP_BPS,
             slippage_budget_bps: DEFAULT_SLIPPAGE_BUDGET_BPS,
             bounty_share_bps: DEFAULT_BOUNTY_SHARE_BPS,
-            _pad1: [0; 4],
+            cash_buffer_bps: 0,
+            _pad1: [0; 2],
         }
     }
 
@@ -115,6 +118,10 @@ impl RebalanceParams {
                 self.bounty_cap_per_call <= self.bounty_cap_per_interval,
                 VaultError::ParamBountyCapsInvalid,
             ),
+            (
+                self.cash_buffer_bps <= MAX_CASH_BUFFER_BPS,
+                VaultError::ParamCashBufferOutOfBounds,
+            ),
         ];
         for (ok, err) in checks {
             if !ok {
@@ -124,20 +131,27 @@ impl RebalanceParams {
         Ok(())
     }
 
-    /// True when `self` allows nothing `current` forbids: smaller caps, budgets, slippage and
-    /// bounties, a cooldown and minimum trade at least as long, the same band, target age and
+    /// True when `self` allows something `current` forbids in a limit a de-risking can
+    /// tighten: a larger cap, budget, slippage or bounty, a shorter cooldown, interval or
+    /// period, a smaller minimum trade or cash buffer.
+    pub fn loosens(&self, current: &Self) -> bool {
+        self.bounty_cap_per_call > current.bounty_cap_per_call
+            || self.bounty_cap_per_interval > current.bounty_cap_per_interval
+            || self.bounty_share_bps > current.bounty_share_bps
+            || self.max_slippage_bps > current.max_slippage_bps
+            || self.slippage_budget_bps > current.slippage_budget_bps
+            || self.budget_period_s < current.budget_period_s
+            || self.notional_cap_bps > current.notional_cap_bps
+            || self.cap_interval_s < current.cap_interval_s
+            || self.cooldown_s < current.cooldown_s
+            || self.min_trade_bps < current.min_trade_bps
+            || self.cash_buffer_bps < current.cash_buffer_bps
+    }
+
+    /// True when `self` allows nothing `current` forbids and keeps the band, target age and
     /// tracking aversion (those trade risk against cost both ways, so they need the timelock).
     pub fn is_no_looser_than(&self, current: &Self) -> bool {
-        self.bounty_cap_per_call <= current.bounty_cap_per_call
-            && self.bounty_cap_per_interval <= current.bounty_cap_per_interval
-            && self.bounty_share_bps <= current.bounty_share_bps
-            && self.max_slippage_bps <= current.max_slippage_bps
-            && self.slippage_budget_bps <= current.slippage_budget_bps
-            && self.budget_period_s >= current.budget_period_s
-            && self.notional_cap_bps <= current.notional_cap_bps
-            && self.cap_interval_s >= current.cap_interval_s
-            && self.cooldown_s >= current.cooldown_s
-            && self.min_trade_bps >= current.min_trade_bps
+        !self.loosens(current)
             && self.band_bps == current.band_bps
             && self.max_targets_age_s == current.max_targets_age_s
             && self.tracking_aversion_bps == current.tracking_aversion_bps
@@ -201,67 +215,28 @@ pub struct RebalanceState {
     pub slippage_ts: i64,
     /// Bounty paid since the vault was created.
     pub total_bounty: u64,
-    /// Bit `i` (asset `i`, bit 16 = base): sold, resp. bought, by a trade that earned a bounty
-    /// in the current cap interval. Selling what was bought for a bounty (or the reverse)
-    /// earns none: round trips pay once at most.
-    pub bountied_sold: u32,
-    pub bountied_bought: u32,
+    /// What swaps that earned a bounty in the current cap interval sold and bought.
+    pub bountied: BountyMasks,
 }
 
-/// [`RebalanceParams`] as an instruction argument (no padding fields).
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
-pub struct RebalanceParamsArgs {
-    pub band_bps: u16,
-    pub max_slippage_bps: u16,
-    pub min_trade_bps: u16,
-    pub notional_cap_bps: u16,
-    pub slippage_budget_bps: u16,
-    pub bounty_share_bps: u16,
-    pub cap_interval_s: u32,
-    pub budget_period_s: u32,
-    pub cooldown_s: u32,
-    pub max_targets_age_s: u32,
-    pub tracking_aversion_bps: u32,
-    pub bounty_cap_per_call: u64,
-    pub bounty_cap_per_interval: u64,
+/// Bit `i` (asset `i`, bit 16 = base): sold, resp. bought, by a trade that earned a bounty in
+/// the current cap interval. Selling what was bought for a bounty (or the reverse) earns none:
+/// round trips pay once at most. Swaps and hedges each keep one.
+#[zero_copy]
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BountyMasks {
+    pub sold: u32,
+    pub bought: u32,
 }
 
-impl RebalanceParamsArgs {
-    pub fn params(&self) -> RebalanceParams {
-        RebalanceParams {
-            bounty_cap_per_call: self.bounty_cap_per_call,
-            bounty_cap_per_interval: self.bounty_cap_per_interval,
-            cap_interval_s: self.cap_interval_s,
-            budget_period_s: self.budget_period_s,
-            cooldown_s: self.cooldown_s,
-            max_targets_age_s: self.max_targets_age_s,
-            tracking_aversion_bps: self.tracking_aversion_bps,
-            _pad0: [0; 4],
-            band_bps: self.band_bps,
-            max_slippage_bps: self.max_slippage_bps,
-            min_trade_bps: self.min_trade_bps,
-            notional_cap_bps: self.notional_cap_bps,
-            slippage_budget_bps: self.slippage_budget_bps,
-            bounty_share_bps: self.bounty_share_bps,
-            _pad1: [0; 4],
-        }
+impl BountyMasks {
+    /// The trade selling `sold_bit` for `bought_bit` undoes one that earned a bounty.
+    pub fn reverses(&self, sold_bit: u32, bought_bit: u32) -> bool {
+        self.bought & sold_bit != 0 || self.sold & bought_bit != 0
     }
 
-    pub fn from_params(p: &RebalanceParams) -> Self {
-        Self {
-            band_bps: p.band_bps,
-            max_slippage_bps: p.max_slippage_bps,
-            min_trade_bps: p.min_trade_bps,
-            notional_cap_bps: p.notional_cap_bps,
-            slippage_budget_bps: p.slippage_budget_bps,
-            bounty_share_bps: p.bounty_share_bps,
-            cap_interval_s: p.cap_interval_s,
-            budget_period_s: p.budget_period_s,
-            cooldown_s: p.cooldown_s,
-            max_targets_age_s: p.max_targets_age_s,
-            tracking_aversion_bps: p.tracking_aversion_bps,
-            bounty_cap_per_call: p.bounty_cap_per_call,
-            bounty_cap_per_interval: p.bounty_cap_per_interval,
-        }
+    pub fn record(&mut self, sold_bit: u32, bought_bit: u32) {
+        self.sold |= sold_bit;
+        self.bought |= bought_bit;
     }
 }

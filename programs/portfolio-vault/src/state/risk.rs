@@ -10,6 +10,7 @@ use crate::math::linalg::{SymMatrix, PACKED};
 use crate::math::risk::Estimator;
 use crate::math::weights::Strategy;
 use crate::math::Fx;
+use crate::state::Vault;
 
 /// Risk parameters, each within hard bounds checked by [`RiskParams::validate`].
 #[zero_copy]
@@ -88,6 +89,20 @@ impl RiskParams {
 
     pub fn strategy(&self) -> Strategy {
         Strategy::from_u8(self.strategy).unwrap_or(Strategy::Fixed)
+    }
+
+    /// The fixed weights (every strategy's warm-up targets) respect each of the vault's asset
+    /// bounds: otherwise every `compute_targets` during warm-up would fail. Checked whenever
+    /// either side changes (risk parameters, weight bounds, a new asset).
+    pub fn check_fixed_weights(&self, vault: &Vault) -> Result<()> {
+        for (i, a) in vault.active_assets().iter().enumerate() {
+            let w = self.fixed_weights_bps[i];
+            require!(
+                w >= a.min_weight_bps && w <= a.max_weight_bps,
+                VaultError::RiskFixedWeightsOutOfBounds
+            );
+        }
+        Ok(())
     }
 }
 

@@ -9,7 +9,9 @@ use crate::math::Fx;
 use crate::operations::fees::ManagementAccrual;
 #[cfg(test)]
 use crate::state::HedgeParams;
-use crate::state::{HedgeConfig, RebalanceParams, RebalanceState, Venue};
+use crate::state::{
+    DeriskFamily, HedgeConfig, RebalanceParams, RebalanceState, Venue, DERISK_FAMILIES,
+};
 
 /// A fixed-point value stored as its little-endian bits (alignment 1, so the account layout is
 /// the same on every target).
@@ -126,7 +128,9 @@ pub struct AssetSlot {
     pub decimals: u8,
     pub token_account_bump: u8,
     pub _pad: [u8; 2],
-    pub _reserved: [u8; 64],
+    /// Last time a de-risking tightened this asset's oracle limits.
+    pub oracle_derisk_ts: i64,
+    pub _reserved: [u8; 56],
 }
 
 /// Parameters governance sets, each within hard bounds checked by [`VaultParams::validate`].
@@ -214,7 +218,29 @@ pub struct Vault {
     pub venues: [Venue; MAX_VENUES],
     pub rebalance_state: RebalanceState,
     pub hedge: HedgeConfig,
-    pub _reserved: [u8; 496],
+    /// Net deposits (positive) or withdrawals (negative), base units, that no trade has
+    /// invested or divested yet: the part of a new flow beyond it pays the flow levy.
+    pub flow_unabsorbed: i64,
+    /// Last de-risking of each [`DeriskFamily`], unix seconds.
+    pub derisk_ts: [i64; DERISK_FAMILIES],
+    /// Time-weighted NAV per share (low side) the performance fee is charged on.
+    pub perf_pps_ema: FxBits,
+    /// NAV per share at the last update of `perf_pps_ema`.
+    pub perf_pps_last: FxBits,
+    pub perf_ts: i64,
+    pub _reserved: [u8; 408],
+}
+
+/// The vault authority's signer seeds, held so a CPI can borrow them.
+pub struct AuthoritySigner {
+    vault: Pubkey,
+    bump: [u8; 1],
+}
+
+impl AuthoritySigner {
+    pub fn seeds(&self) -> [&[u8]; 3] {
+        [AUTHORITY_SEED, self.vault.as_ref(), &self.bump]
+    }
 }
 
 impl Vault {
@@ -238,12 +264,69 @@ impl Vault {
                 a.min_weight_bps <= a.max_weight_bps && a.max_weight_bps as u64 <= BPS_DENOMINATOR,
                 VaultError::ParamWeightBoundsInvalid
             );
-            min_sum += a.min_weight_bps as u64;
+            min_sum = min_sum.saturating_add(a.min_weight_bps as u64);
         }
         require!(
             min_sum <= BPS_DENOMINATOR,
             VaultError::ParamMinWeightsExceedOne
         );
+        Ok(())
+    }
+
+    /// Signer seeds of the authority of the vault at `vault_key`.
+    pub fn authority_signer(&self, vault_key: Pubkey) -> AuthoritySigner {
+        AuthoritySigner {
+            vault: vault_key,
+            bump: [self.authority_bump],
+        }
+    }
+
+    /// A de-risking of `family` happened after `ts`.
+    pub fn derisked_since(&self, family: DeriskFamily, ts: i64) -> bool {
+        self.derisk_ts[family as usize] > ts
+    }
+
+    /// The vault's token account for a portfolio slot (`num_assets` is the base token).
+    pub fn token_account_of(&self, slot: usize) -> Pubkey {
+        if slot == self.num_assets as usize {
+            self.base_vault
+        } else {
+            self.assets[slot].token_account
+        }
+    }
+
+    /// Units the vault accounts for in a portfolio slot (`num_assets` is the idle base).
+    pub fn held(&self, slot: usize) -> u64 {
+        if slot == self.num_assets as usize {
+            self.idle_base
+        } else {
+            self.assets[slot].holdings
+        }
+    }
+
+    pub fn held_mut(&mut self, slot: usize) -> &mut u64 {
+        if slot == self.num_assets as usize {
+            &mut self.idle_base
+        } else {
+            &mut self.assets[slot].holdings
+        }
+    }
+
+    /// Takes `amount` out of the idle buffer.
+    pub fn debit_idle(&mut self, amount: u64) -> Result<()> {
+        self.idle_base = self
+            .idle_base
+            .checked_sub(amount)
+            .ok_or(VaultError::WithdrawInsufficientIdle)?;
+        Ok(())
+    }
+
+    /// Adds `amount` to the idle buffer.
+    pub fn credit_idle(&mut self, amount: u64) -> Result<()> {
+        self.idle_base = self
+            .idle_base
+            .checked_add(amount)
+            .ok_or(VaultError::MathOverflow)?;
         Ok(())
     }
 
@@ -302,15 +385,18 @@ impl Vault {
     /// Structural invariants of the account. Balance invariants (accounting <= token
     /// balances, supply changes) are checked by the handlers that move tokens.
     pub fn invariant(&self) -> Result<()> {
+        let n = (self.num_assets as usize).min(MAX_ASSETS);
         let ok = self.version == VAULT_VERSION
             && self.num_assets as usize <= MAX_ASSETS
             && self.pause_flags & !PAUSE_ALL_FLAGS == 0
             && self.params.validate().is_ok()
             && self.hwm_pps.get() > Fx::ZERO
+            && self.perf_pps_ema.get() >= Fx::ZERO
+            && self.perf_pps_last.get() >= Fx::ZERO
             && self.pending_fee_fraction.get() >= Fx::ZERO
             && self.pending_fee_fraction.get() < Fx::ONE
             && (MIN_TIMELOCK_S..=MAX_TIMELOCK_S).contains(&self.timelock_s)
-            && self.assets[self.num_assets as usize..]
+            && self.assets[n..]
                 .iter()
                 .all(|a| bytemuck::bytes_of(a).iter().all(|b| *b == 0));
         require!(ok, VaultError::VaultInvariantViolated);
@@ -380,7 +466,7 @@ mod tests {
         assert_eq!(core::mem::size_of::<OracleConfig>(), 32 + 4 + 2 + 2 + 1 + 7);
         assert_eq!(
             core::mem::size_of::<AssetSlot>(),
-            32 * 3 + core::mem::size_of::<OracleConfig>() + 8 + 8 + 2 + 2 + 1 + 1 + 2 + 64
+            32 * 3 + core::mem::size_of::<OracleConfig>() + 8 + 8 + 2 + 2 + 1 + 1 + 2 + 8 + 56
         );
         assert_eq!(core::mem::size_of::<VaultParams>(), 8 + 8 + 2 + 2 + 4);
         assert_eq!(
@@ -403,18 +489,23 @@ mod tests {
         );
         assert_eq!(core::mem::size_of::<Venue>(), 32 + 2 + 1 + 5);
         assert_eq!(core::mem::size_of::<RebalanceState>(), 8 * 7 + 4 * 2);
+        // Fields added since carve their bytes out of the reserved tail.
         assert_eq!(
             core::mem::size_of::<RebalanceParams>()
                 + MAX_VENUES * core::mem::size_of::<Venue>()
                 + core::mem::size_of::<RebalanceState>()
                 + core::mem::size_of::<HedgeConfig>()
-                + 496,
+                + 8
+                + 8 * DERISK_FAMILIES
+                + 16 * 2
+                + 8
+                + 408,
             928
         );
         assert_eq!(core::mem::size_of::<HedgeParams>(), 4 + 2 * 6 + 1 + 7);
         assert_eq!(
             core::mem::size_of::<HedgeConfig>(),
-            32 * 3 + 8 * 3 + 4 * 2 + 24
+            32 * 3 + 8 * 3 + 4 * 2 + 24 + 8
         );
         assert_eq!(core::mem::align_of::<Vault>(), 8);
         assert_eq!(Vault::SIZE % 8, 0);

@@ -6,20 +6,8 @@ use crate::constants::*;
 use crate::cpi;
 use crate::error::VaultError;
 use crate::events::AssetAdded;
-use crate::state::{OracleConfig, Vault};
-
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AddAssetArgs {
-    /// 0 = Pyth `PriceUpdateV2` (then `oracle_id` is the feed id), 1 = legacy Pyth price account
-    /// (then `oracle_id` is its address).
-    pub oracle_kind: u8,
-    pub oracle_id: [u8; 32],
-    pub max_age_s: u32,
-    pub max_conf_bps: u16,
-    pub max_ema_dev_bps: u16,
-    pub min_weight_bps: u16,
-    pub max_weight_bps: u16,
-}
+use crate::instructions::risk_params_if_created;
+use crate::state::{AddAssetArgs, OracleConfig, Vault};
 
 #[derive(Accounts)]
 pub struct AddAsset<'info> {
@@ -37,10 +25,15 @@ pub struct AddAsset<'info> {
         constraint = cpi::check_mint_extensions(&asset_mint.to_account_info()).is_ok() @ VaultError::MintExtensionNotAllowed,
     )]
     pub asset_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// CHECK: created here as the vault's token account for `asset_mint`, after the handler
-    /// has checked the asset; its address must be the canonical PDA (checked in the handler).
+    /// CHECK: created here as the vault's token account for `asset_mint` (pre-funding cannot
+    /// block it), after the handler has checked the asset and that the address is the
+    /// canonical PDA.
     #[account(mut)]
     pub asset_vault: UncheckedAccount<'info>,
+    /// CHECK: the vault's risk PDA (seeds); once it exists, its fixed warm-up weight for the new
+    /// asset must lie within the asset's bounds.
+    #[account(seeds = [RISK_SEED, vault.key().as_ref()], bump)]
+    pub risk: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
@@ -101,8 +94,11 @@ pub fn handle_add_asset<'info>(
         slot.max_weight_bps = args.max_weight_bps;
         slot.decimals = a.asset_mint.decimals;
         slot.token_account_bump = ta_bump;
-        vault.num_assets += 1;
+        vault.num_assets = vault.num_assets.saturating_add(1);
         vault.validate_weight_bounds()?;
+        if let Some(params) = risk_params_if_created(&a.risk)? {
+            params.check_fixed_weights(&vault)?;
+        }
         vault.invariant()?;
         index
     };
@@ -115,13 +111,14 @@ pub fn handle_add_asset<'info>(
         mint_key.as_ref(),
         &[ta_bump],
     ];
-    cpi::create_pda_account(
+    account_init::create_pda(
         &a.payer.to_account_info(),
         &a.asset_vault.to_account_info(),
         &a.system_program.to_account_info(),
         space,
         &a.token_program.key(),
         seeds,
+        VaultError::AccountAlreadyInitialized,
     )?;
     token_interface::initialize_account3(CpiContext::new(
         a.token_program.key(),

@@ -1,56 +1,29 @@
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::program_pack::Pack;
 use anchor_spl::token::Token;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_2022::spl_token_2022::state::{Account as TokenState, Mint as MintState};
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
+use crate::checks::{Before, Change};
 use crate::constants::*;
-use crate::cpi;
+use crate::cpi::{self, TokenMove};
 use crate::error::VaultError;
 use crate::events::VaultInitialized;
-use crate::state::{FxBits, HedgeParams, RebalanceParams, Vault, VaultParams};
-
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InitializeVaultArgs {
-    /// Distinguishes several vaults of one creator on one base mint.
-    pub seed_id: u64,
-    pub admin: Pubkey,
-    /// May only de-risk (pause, lower the cap, tighten oracles, cancel proposals).
-    pub guardian: Pubkey,
-    pub fee_recipient: Pubkey,
-    /// Seconds every proposal waits (24 hours to 30 days).
-    pub timelock_s: u32,
-    pub deposit_cap: u64,
-    pub min_deposit: u64,
-    pub management_fee_bps: u16,
-    pub performance_fee_bps: u16,
-    /// Base units the creator deposits; every share it mints is locked as dead shares.
-    pub initial_deposit: u64,
-}
-
-impl InitializeVaultArgs {
-    pub fn params(&self) -> VaultParams {
-        VaultParams {
-            deposit_cap: self.deposit_cap,
-            min_deposit: self.min_deposit,
-            management_fee_bps: self.management_fee_bps,
-            performance_fee_bps: self.performance_fee_bps,
-            _pad: [0; 4],
-        }
-    }
-}
+use crate::math::Fx;
+use crate::state::{FxBits, HedgeParams, InitializeVaultArgs, RebalanceParams, Vault};
 
 #[derive(Accounts)]
 #[instruction(args: InitializeVaultArgs)]
 pub struct InitializeVault<'info> {
     #[account(mut)]
     pub creator: Signer<'info>,
+    /// CHECK: created in the handler at this PDA (pre-funding cannot block it).
     #[account(
-        init,
-        payer = creator,
-        space = 8 + Vault::SIZE,
+        mut,
         seeds = [VAULT_SEED, creator.key().as_ref(), base_mint.key().as_ref(), &args.seed_id.to_le_bytes()],
         bump,
     )]
-    pub vault: AccountLoader<'info, Vault>,
+    pub vault: UncheckedAccount<'info>,
     /// CHECK: PDA that signs for the vault's token accounts and share mint; holds no data.
     #[account(seeds = [AUTHORITY_SEED, vault.key().as_ref()], bump)]
     pub vault_authority: UncheckedAccount<'info>,
@@ -59,39 +32,18 @@ pub struct InitializeVault<'info> {
         constraint = cpi::check_mint_extensions(&base_mint.to_account_info()).is_ok() @ VaultError::MintExtensionNotAllowed,
     )]
     pub base_mint: Box<InterfaceAccount<'info, Mint>>,
-    #[account(
-        init,
-        payer = creator,
-        seeds = [VAULT_TOKEN_SEED, vault.key().as_ref(), base_mint.key().as_ref()],
-        bump,
-        token::mint = base_mint,
-        token::authority = vault_authority,
-        token::token_program = base_token_program,
-    )]
-    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    #[account(
-        init,
-        payer = creator,
-        seeds = [SHARE_MINT_SEED, vault.key().as_ref()],
-        bump,
-        mint::decimals = base_mint.decimals,
-        mint::authority = vault_authority,
-        mint::token_program = token_program,
-    )]
-    pub share_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: created in the handler at this PDA as the vault's base token account.
+    #[account(mut, seeds = [VAULT_TOKEN_SEED, vault.key().as_ref(), base_mint.key().as_ref()], bump)]
+    pub base_vault: UncheckedAccount<'info>,
+    /// CHECK: created in the handler at this PDA as the share mint.
+    #[account(mut, seeds = [SHARE_MINT_SEED, vault.key().as_ref()], bump)]
+    pub share_mint: UncheckedAccount<'info>,
     /// CHECK: owner of the dead-share account; no instruction ever signs for it.
     #[account(seeds = [DEAD_OWNER_SEED, vault.key().as_ref()], bump)]
     pub dead_shares_owner: UncheckedAccount<'info>,
-    #[account(
-        init,
-        payer = creator,
-        seeds = [DEAD_SHARES_SEED, vault.key().as_ref()],
-        bump,
-        token::mint = share_mint,
-        token::authority = dead_shares_owner,
-        token::token_program = token_program,
-    )]
-    pub dead_shares: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: created in the handler at this PDA as the dead shares' token account.
+    #[account(mut, seeds = [DEAD_SHARES_SEED, vault.key().as_ref()], bump)]
+    pub dead_shares: UncheckedAccount<'info>,
     #[account(mut, token::mint = base_mint, token::authority = creator)]
     pub creator_base: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token>,
@@ -99,12 +51,13 @@ pub struct InitializeVault<'info> {
     pub system_program: Program<'info, System>,
 }
 
+/// Creates the vault, its base account, share mint and dead-share account (every one at a PDA
+/// that pre-funding cannot block), then locks the creator's first deposit as dead shares.
 pub fn handle_initialize_vault<'info>(
     ctx: Context<'info, InitializeVault<'info>>,
     args: InitializeVaultArgs,
 ) -> Result<()> {
-    let params = args.params();
-    params.validate()?;
+    args.params().validate()?;
     require!(
         (MIN_TIMELOCK_S..=MAX_TIMELOCK_S).contains(&args.timelock_s),
         VaultError::ParamTimelockOutOfBounds
@@ -114,64 +67,58 @@ pub fn handle_initialize_vault<'info>(
         VaultError::ParamInitialDepositTooSmall
     );
     let now = Clock::get()?.unix_timestamp;
+    create_accounts(&ctx, args.seed_id)?;
     let a = &ctx.accounts;
-    let vault_key = a.vault.key();
-    let authority_bump = ctx.bumps.vault_authority;
-    {
-        let mut vault = a.vault.load_init()?;
-        vault.version = VAULT_VERSION;
-        vault.bump = ctx.bumps.vault;
-        vault.authority_bump = authority_bump;
-        vault.share_mint_bump = ctx.bumps.share_mint;
-        vault.base_vault_bump = ctx.bumps.base_vault;
-        vault.dead_shares_bump = ctx.bumps.dead_shares;
-        vault.base_decimals = a.base_mint.decimals;
-        vault.seed_id = args.seed_id;
-        vault.creator = a.creator.key();
-        vault.admin = args.admin;
-        vault.guardian = args.guardian;
-        vault.timelock_s = args.timelock_s;
-        vault.rebalance = RebalanceParams::defaults(a.base_mint.decimals);
-        vault.hedge.params = HedgeParams::defaults();
-        vault.fee_recipient = args.fee_recipient;
-        vault.base_mint = a.base_mint.key();
-        vault.base_token_program = a.base_token_program.key();
-        vault.base_vault = a.base_vault.key();
-        vault.share_mint = a.share_mint.key();
-        vault.params = params;
-        vault.idle_base = args.initial_deposit;
-        vault.last_fee_ts = now;
-        vault.last_crystallize_ts = now;
+    let b = &ctx.bumps;
+    account_init::init_zero_copy(&a.vault, |v: &mut Vault| {
+        v.version = VAULT_VERSION;
+        (v.bump, v.authority_bump, v.share_mint_bump) = (b.vault, b.vault_authority, b.share_mint);
+        (v.base_vault_bump, v.dead_shares_bump) = (b.base_vault, b.dead_shares);
+        v.base_decimals = a.base_mint.decimals;
+        v.seed_id = args.seed_id;
+        v.creator = a.creator.key();
+        (v.admin, v.guardian, v.fee_recipient) = (args.admin, args.guardian, args.fee_recipient);
+        v.timelock_s = args.timelock_s;
+        v.rebalance = RebalanceParams::defaults(a.base_mint.decimals);
+        v.hedge.params = HedgeParams::defaults();
+        v.base_mint = a.base_mint.key();
+        v.base_token_program = a.base_token_program.key();
+        (v.base_vault, v.share_mint) = (a.base_vault.key(), a.share_mint.key());
+        v.params = args.params();
+        v.idle_base = args.initial_deposit;
+        (v.last_fee_ts, v.last_crystallize_ts, v.perf_ts) = (now, now, now);
         // One share per base unit at inception.
-        vault.hwm_pps = FxBits::from_fx(crate::math::Fx::ONE);
-        vault.invariant()?;
-    }
+        for mark in [&mut v.hwm_pps, &mut v.perf_pps_ema, &mut v.perf_pps_last] {
+            *mark = FxBits::from_fx(Fx::ONE);
+        }
+        v.invariant()
+    })?;
 
-    cpi::transfer(
-        &a.base_token_program.to_account_info(),
-        &a.creator_base.to_account_info(),
-        &a.base_vault.to_account_info(),
-        &a.base_mint.to_account_info(),
-        &a.creator.to_account_info(),
-        &[],
-        args.initial_deposit,
-        a.base_mint.decimals,
-    )?;
-    let seeds: &[&[u8]] = &[AUTHORITY_SEED, vault_key.as_ref(), &[authority_bump]];
+    let base_vault = a.base_vault.to_account_info();
+    let share_mint = a.share_mint.to_account_info();
+    let (base_before, supply_before) =
+        (Before::balance(&base_vault)?, Before::supply(&share_mint)?);
+    TokenMove {
+        token_program: &a.base_token_program.to_account_info(),
+        from: &a.creator_base.to_account_info(),
+        to: &base_vault,
+        mint: &a.base_mint.to_account_info(),
+        authority: &a.creator.to_account_info(),
+        decimals: a.base_mint.decimals,
+    }
+    .transfer(args.initial_deposit, &[])?;
+    let vault_key = a.vault.key();
+    let seeds: &[&[u8]] = &[AUTHORITY_SEED, vault_key.as_ref(), &[b.vault_authority]];
     cpi::mint_shares(
         &a.token_program.to_account_info(),
-        &a.share_mint.to_account_info(),
+        &share_mint,
         &a.dead_shares.to_account_info(),
         &a.vault_authority.to_account_info(),
         &[seeds],
         args.initial_deposit,
     )?;
-    require!(
-        cpi::token_balance(&a.base_vault.to_account_info())? == args.initial_deposit
-            && cpi::mint_supply(&a.share_mint.to_account_info())? == args.initial_deposit,
-        VaultError::VaultUnexpectedBalanceChange
-    );
-
+    base_before.expect_balance(&base_vault, Change::Up(args.initial_deposit))?;
+    supply_before.expect_supply(&share_mint, Change::Up(args.initial_deposit))?;
     emit!(VaultInitialized {
         vault: vault_key,
         admin: args.admin,
@@ -186,4 +133,85 @@ pub fn handle_initialize_vault<'info>(
         dead_shares: args.initial_deposit,
     });
     Ok(())
+}
+
+/// Creates the vault account, its base token account, the share mint and the dead-share token
+/// account, each with transfer + allocate + assign so lamports sent there first do not block it.
+fn create_accounts<'info>(
+    ctx: &Context<'info, InitializeVault<'info>>,
+    seed_id: u64,
+) -> Result<()> {
+    let a = &ctx.accounts;
+    let b = &ctx.bumps;
+    let (creator, base_mint, vault) = (a.creator.key(), a.base_mint.key(), a.vault.key());
+    let payer = a.creator.to_account_info();
+    let system = a.system_program.to_account_info();
+    let seed_id = seed_id.to_le_bytes();
+    let in_use = || VaultError::AccountAlreadyInitialized;
+    let create = |target: &AccountInfo<'info>, space: usize, owner: &Pubkey, seeds: &[&[u8]]| {
+        account_init::create_pda(&payer, target, &system, space, owner, seeds, in_use())
+    };
+    let vault_space = 8usize.saturating_add(Vault::SIZE);
+    create(
+        &a.vault,
+        vault_space,
+        &crate::ID,
+        &[
+            VAULT_SEED,
+            creator.as_ref(),
+            base_mint.as_ref(),
+            &seed_id,
+            &[b.vault],
+        ],
+    )?;
+    create(
+        &a.base_vault,
+        TokenState::LEN,
+        &a.base_token_program.key(),
+        &[
+            VAULT_TOKEN_SEED,
+            vault.as_ref(),
+            base_mint.as_ref(),
+            &[b.base_vault],
+        ],
+    )?;
+    create(
+        &a.share_mint,
+        MintState::LEN,
+        &anchor_spl::token::ID,
+        &[SHARE_MINT_SEED, vault.as_ref(), &[b.share_mint]],
+    )?;
+    create(
+        &a.dead_shares,
+        TokenState::LEN,
+        &anchor_spl::token::ID,
+        &[DEAD_SHARES_SEED, vault.as_ref(), &[b.dead_shares]],
+    )?;
+    token_interface::initialize_account3(CpiContext::new(
+        a.base_token_program.key(),
+        token_interface::InitializeAccount3 {
+            account: a.base_vault.to_account_info(),
+            mint: a.base_mint.to_account_info(),
+            authority: a.vault_authority.to_account_info(),
+        },
+    ))?;
+    token_interface::initialize_mint2(
+        CpiContext::new(
+            a.token_program.key(),
+            token_interface::InitializeMint2 {
+                mint: a.share_mint.to_account_info(),
+            },
+        ),
+        a.base_mint.decimals,
+        &a.vault_authority.key(),
+        None,
+    )?;
+    token_interface::initialize_account3(CpiContext::new(
+        a.token_program.key(),
+        token_interface::InitializeAccount3 {
+            account: a.dead_shares.to_account_info(),
+            mint: a.share_mint.to_account_info(),
+            authority: a.dead_shares_owner.to_account_info(),
+        },
+    ))
 }

@@ -1,8 +1,9 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
+use crate::checks::{Before, Change};
 use crate::constants::AUTHORITY_SEED;
-use crate::cpi;
+use crate::cpi::TokenMove;
 use crate::error::VaultError;
 use crate::events::SurplusSwept;
 use crate::state::Vault;
@@ -37,7 +38,7 @@ pub struct SweepSurplus<'info> {
 pub fn handle_sweep_surplus<'info>(ctx: Context<'info, SweepSurplus<'info>>) -> Result<()> {
     let a = &ctx.accounts;
     let vault_key = a.vault.key();
-    let (accounted, authority_bump) = {
+    let (accounted, signer) = {
         let vault = a.vault.load()?;
         vault.check_version()?;
         let key = a.vault_token_account.key();
@@ -51,26 +52,23 @@ pub fn handle_sweep_surplus<'info>(ctx: Context<'info, SweepSurplus<'info>>) -> 
                 .map(|s| s.holdings)
                 .ok_or(VaultError::TokenAccountNotVaultAccount)?
         };
-        (accounted, vault.authority_bump)
+        (accounted, vault.authority_signer(vault_key))
     };
     let balance_before = a.vault_token_account.amount;
     let amount = balance_before.saturating_sub(accounted);
     require!(amount > 0, VaultError::VaultNoSurplus);
-    let seeds: &[&[u8]] = &[AUTHORITY_SEED, vault_key.as_ref(), &[authority_bump]];
-    cpi::transfer(
-        &a.token_program.to_account_info(),
-        &a.vault_token_account.to_account_info(),
-        &a.destination.to_account_info(),
-        &a.mint.to_account_info(),
-        &a.vault_authority.to_account_info(),
-        &[seeds],
-        amount,
-        a.mint.decimals,
-    )?;
-    require!(
-        cpi::token_balance(&a.vault_token_account.to_account_info())? == accounted,
-        VaultError::VaultUnexpectedBalanceChange
-    );
+    let from = a.vault_token_account.to_account_info();
+    let before = Before::balance(&from)?;
+    TokenMove {
+        token_program: &a.token_program.to_account_info(),
+        from: &from,
+        to: &a.destination.to_account_info(),
+        mint: &a.mint.to_account_info(),
+        authority: &a.vault_authority.to_account_info(),
+        decimals: a.mint.decimals,
+    }
+    .transfer(amount, &[&signer.seeds()])?;
+    before.expect_balance(&from, Change::Down(amount))?;
     a.vault.load()?.invariant()?;
     emit!(SurplusSwept {
         vault: vault_key,

@@ -8,7 +8,7 @@ use crate::state::{Proposal, ProposalStatus, Vault};
 pub struct CancelProposal<'info> {
     pub signer: Signer<'info>,
     pub vault: AccountLoader<'info, Vault>,
-    #[account(mut, has_one = vault @ VaultError::VaultInvariantViolated)]
+    #[account(mut, has_one = vault @ VaultError::ProposalWrongVault)]
     pub proposal: Account<'info, Proposal>,
 }
 

@@ -16,12 +16,13 @@ pub fn handle_derisk<'info>(
     ctx: Context<'info, Derisk<'info>>,
     action: DeriskAction,
 ) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
     let mut vault = ctx.accounts.vault.load_mut()?;
     vault.check_version()?;
     vault.check_admin_or_guardian(&ctx.accounts.signer.key())?;
     let pause_before = vault.pause_flags;
     let cap_before = vault.params.deposit_cap;
-    apply_derisk(&mut vault, &action)?;
+    apply_derisk(&mut vault, &action, now)?;
     emit!(Derisked {
         vault: ctx.accounts.vault.key(),
         by: ctx.accounts.signer.key(),

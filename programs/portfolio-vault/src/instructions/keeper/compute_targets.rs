@@ -11,7 +11,7 @@ use crate::state::{RiskState, Vault};
 #[derive(Accounts)]
 pub struct ComputeTargets<'info> {
     pub vault: AccountLoader<'info, Vault>,
-    #[account(mut, seeds = [RISK_SEED, vault.key().as_ref()], bump = risk.load()?.bump, has_one = vault @ VaultError::VaultInvariantViolated)]
+    #[account(mut, seeds = [RISK_SEED, vault.key().as_ref()], bump = risk.load()?.bump, has_one = vault @ VaultError::RiskAccountWrongVault)]
     pub risk: AccountLoader<'info, RiskState>,
 }
 

@@ -1,6 +1,7 @@
 pub mod accrue_fees;
 pub mod apply_proposal;
 pub mod compute_targets;
+pub mod hedge_venue;
 pub mod init_hedge;
 pub mod move_collateral;
 pub mod rebalance_hedge;
@@ -11,6 +12,7 @@ pub mod update_risk;
 pub use accrue_fees::*;
 pub use apply_proposal::*;
 pub use compute_targets::*;
+pub use hedge_venue::*;
 pub use init_hedge::*;
 pub use move_collateral::*;
 pub use rebalance_hedge::*;

@@ -1,18 +1,26 @@
 use anchor_lang::prelude::*;
-use anchor_lang::solana_program::instruction::AccountMeta;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
+use crate::checks::{Before, Change};
 use crate::constants::*;
+use crate::cpi::hedge::CollateralAccounts;
+use crate::cpi::TokenMove;
 use crate::error::VaultError;
 use crate::events::HedgeClaimSettled;
-use crate::math::nav::PriceSide;
-use crate::math::Fx;
+use crate::hedge_book;
+use crate::instructions::keeper::hedge_venue::*;
+use crate::operations::hedge::{settle_orders, settle_payout};
+use crate::pricing;
 use crate::state::{HedgeClaim, Vault};
-use crate::{cpi, oracle, perp};
+use sim_perp::Order;
 
-/// Permissionless: pays a claim (from a redemption in kind) out of the margin account, as far
-/// as the venue lets collateral leave; what cannot leave now stays claimed. Remaining
-/// accounts: one oracle per asset, in asset order.
+/// Permissionless: settles a claim (from a redemption in kind) on the margin account. The
+/// claim's part of every position is closed first, so the holders who stay keep a book whose
+/// margin ratio is unchanged; then its value (its units' share of the net equity, less the
+/// cost of closing its part) is paid as far as the account can pay above the venue's initial
+/// margin and the vault's minimum margin ratio. What cannot be paid now stays owed, a fixed
+/// amount ahead of the units, paid by a later call. Remaining accounts: one oracle per asset,
+/// in asset order.
 #[derive(Accounts)]
 pub struct SettleHedgeClaim<'info> {
     pub keeper: Signer<'info>,
@@ -21,15 +29,7 @@ pub struct SettleHedgeClaim<'info> {
     /// CHECK: PDA signer; address fixed by seeds and the stored bump.
     #[account(seeds = [AUTHORITY_SEED, vault.key().as_ref()], bump = vault.load()?.authority_bump)]
     pub vault_authority: UncheckedAccount<'info>,
-    /// CHECK: the hedge venue's program; must be the one governance set.
-    #[account(executable, address = vault.load()?.hedge.program_id @ VaultError::HedgeAccountMismatch)]
-    pub hedge_program: UncheckedAccount<'info>,
-    /// CHECK: checked against the vault's hedge venue by `perp::load`.
-    #[account(mut)]
-    pub exchange: UncheckedAccount<'info>,
-    /// CHECK: checked against the vault's hedge venue by `perp::load`.
-    #[account(mut)]
-    pub margin_account: UncheckedAccount<'info>,
+    pub venue: HedgeVenue<'info>,
     /// CHECK: the exchange's collateral vault; the venue checks it against the exchange.
     #[account(mut)]
     pub collateral_vault: UncheckedAccount<'info>,
@@ -49,104 +49,103 @@ pub fn handle_settle_hedge_claim<'info>(
     ctx: Context<'info, SettleHedgeClaim<'info>>,
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let vault_key = ctx.accounts.vault.key();
-    let units = ctx.accounts.claim.units;
-    require!(units > 0, VaultError::HedgeClaimEmpty);
     let a = &ctx.accounts;
-    let balance_before = a.base_vault.amount;
+    let oracles = ctx.remaining_accounts;
+    let authority = a.vault_authority.to_account_info();
 
-    let (pay, burned, authority_bump) = {
+    // Load, and plan the orders that close the claim's part of every position.
+    let (priced, equity_before, orders, signer) = {
         let mut vault = a.vault.load_mut()?;
         vault.check_version()?;
+        let book = a.venue.book(&vault)?;
+        let priced = pricing::load(&mut vault, oracles, Some(&book), now)?;
         let n = vault.num_assets as usize;
-        let prices = oracle::load_prices(&mut vault, ctx.remaining_accounts, now)?;
-        let book = perp::load(&vault, &a.exchange, &a.margin_account)?;
-        let m = perp::marked(&book, n, &prices[..n], now)?;
-        let low = perp::equity(&book, n, &prices[..n], Some(PriceSide::Low), now)?;
-        let h = vault.hedge;
-        let u_total = Fx::from_num(h.units_total);
-        // Owed at the low side of every band; payable within the venue's free collateral.
-        let owed = (low.max(Fx::ZERO) * Fx::from_num(units) / u_total).floor();
-        let collateral = book.account.as_ref().map(|x| x.collateral).unwrap_or(0);
-        let free = (m.equity - m.initial)
-            .min(Fx::from_num(collateral))
-            .max(Fx::ZERO)
-            .floor();
-        let pay = owed.min(free);
-        let burned = if pay == owed || low <= Fx::ZERO {
-            units
-        } else {
-            ((pay * u_total / low).ceil())
-                .checked_to_num::<u64>()
-                .ok_or(VaultError::MathOverflow)?
-                .min(units)
-        };
-        require!(burned > 0, VaultError::HedgeWithdrawTooLarge);
-        let pay: u64 = pay.checked_to_num().ok_or(VaultError::MathOverflow)?;
-        vault.hedge.units_total -= burned;
-        vault.hedge.units_claimed -= burned;
-        (pay, burned, vault.authority_bump)
+        let m = hedge_book::marked(&book, n, &priced.prices[..n], now)?;
+        let orders = settle_orders(&vault, &priced, &book, &a.claim)?;
+        let positions: Vec<(Order, i64)> = orders
+            .into_iter()
+            .map(|o| (o, book.position(o.market as usize)))
+            .collect();
+        (
+            priced,
+            m.equity,
+            positions,
+            vault.authority_signer(a.vault.key()),
+        )
     };
-
-    let seeds: &[&[u8]] = &[AUTHORITY_SEED, vault_key.as_ref(), &[authority_bump]];
-    if pay > 0 {
-        let mut metas = cpi::perp::move_collateral_metas(
-            a.vault_authority.key(),
-            a.exchange.key(),
-            a.margin_account.key(),
-            a.collateral_vault.key(),
-            a.base_vault.key(),
-            a.base_mint.key(),
-            a.base_token_program.key(),
-        );
-        let mut infos = vec![
-            a.vault_authority.to_account_info(),
-            a.exchange.to_account_info(),
-            a.margin_account.to_account_info(),
-            a.collateral_vault.to_account_info(),
-            a.base_vault.to_account_info(),
-            a.base_mint.to_account_info(),
-            a.base_token_program.to_account_info(),
-        ];
-        for o in ctx.remaining_accounts {
-            metas.push(AccountMeta::new_readonly(*o.key, false));
-            infos.push(o.clone());
+    if !orders.is_empty() {
+        let batch = orders.iter().map(|(o, _)| *o).collect();
+        a.venue
+            .cpi(&authority)
+            .trade(oracles, batch, &signer.seeds())?;
+        let book = a.venue.book(&*a.vault.load()?)?;
+        for (o, before) in &orders {
+            require!(
+                Some(book.position(o.market as usize)) == before.checked_add(o.base_delta),
+                VaultError::HedgeFillMismatch
+            );
         }
-        cpi::perp::invoke(
-            &a.hedge_program.to_account_info(),
-            metas,
-            &infos,
-            sim_perp::instruction::WithdrawCollateral { amount: pay },
-            seeds,
-        )?;
-        cpi::transfer(
-            &a.base_token_program.to_account_info(),
-            &a.base_vault.to_account_info(),
-            &a.claimant_base.to_account_info(),
-            &a.base_mint.to_account_info(),
-            &a.vault_authority.to_account_info(),
-            &[seeds],
-            pay,
-            a.base_mint.decimals,
-        )?;
     }
-    // The base account passed the payment through unchanged.
-    require!(
-        cpi::token_balance(&a.base_vault.to_account_info())? == balance_before,
-        VaultError::VaultUnexpectedBalanceChange
-    );
-    let claim = &mut ctx.accounts.claim;
-    claim.units -= burned;
-    let owner = claim.owner;
-    let units_left = claim.units;
-    let vault = ctx.accounts.vault.load()?;
-    vault.invariant()?;
+
+    // What the claim is worth after closing its part, and what the account can pay now.
+    let mut claim = a.claim.clone().into_inner();
+    let effects = {
+        let mut vault = a.vault.load_mut()?;
+        let book = a.venue.book(&vault)?;
+        let n = vault.num_assets as usize;
+        let m = hedge_book::marked(&book, n, &priced.prices[..n], now)?;
+        let effects = settle_payout(&vault, &claim, equity_before, &m, book.collateral())?;
+        effects.apply(&mut vault, &mut claim)?;
+        vault.invariant()?;
+        effects
+    };
+    if effects.paid > 0 {
+        pay(&ctx, &authority, oracles, effects.paid, &signer.seeds())?;
+    }
+    let c = &mut ctx.accounts.claim;
+    c.units = claim.units;
+    c.owed = claim.owed;
     emit!(HedgeClaimSettled {
-        vault: vault_key,
-        owner,
-        paid: pay,
-        units_burned: burned,
-        units_left,
+        vault: ctx.accounts.vault.key(),
+        owner: c.owner,
+        paid: effects.paid,
+        units_burned: effects.units_burned,
+        value: effects.value,
+        owed_after: effects.owed_after,
     });
+    Ok(())
+}
+
+/// Withdraws `amount` from the venue into the base account and passes it to the claimant; the
+/// base account ends where it started.
+fn pay<'info>(
+    ctx: &Context<'info, SettleHedgeClaim<'info>>,
+    authority: &AccountInfo<'info>,
+    oracles: &[AccountInfo<'info>],
+    amount: u64,
+    seeds: &[&[u8]],
+) -> Result<()> {
+    let a = &ctx.accounts;
+    let base_vault = a.base_vault.to_account_info();
+    let base_before = Before::balance(&base_vault)?;
+    let tokens = CollateralAccounts {
+        collateral_vault: a.collateral_vault.as_ref(),
+        base_vault: &base_vault,
+        mint: &a.base_mint.to_account_info(),
+        token_program: &a.base_token_program.to_account_info(),
+    };
+    a.venue
+        .cpi(authority)
+        .withdraw(&tokens, oracles, amount, seeds)?;
+    TokenMove {
+        token_program: tokens.token_program,
+        from: &base_vault,
+        to: &a.claimant_base.to_account_info(),
+        mint: tokens.mint,
+        authority,
+        decimals: a.base_mint.decimals,
+    }
+    .transfer(amount, &[seeds])?;
+    base_before.expect_balance(&base_vault, Change::Up(0))?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::events::RiskUpdated;
 use crate::math::linalg::{OpCount, N};
 use crate::math::Fx;
 use crate::state::{RiskState, Vault};
-use crate::{operations, oracle};
+use crate::{operations, pricing};
 
 /// Permissionless. Remaining accounts: one oracle account per asset, in asset order (each is
 /// checked against the asset's oracle configuration, so missing, reordered or duplicated
@@ -15,7 +15,7 @@ use crate::{operations, oracle};
 pub struct UpdateRisk<'info> {
     #[account(mut)]
     pub vault: AccountLoader<'info, Vault>,
-    #[account(mut, seeds = [RISK_SEED, vault.key().as_ref()], bump = risk.load()?.bump, has_one = vault @ VaultError::VaultInvariantViolated)]
+    #[account(mut, seeds = [RISK_SEED, vault.key().as_ref()], bump = risk.load()?.bump, has_one = vault @ VaultError::RiskAccountWrongVault)]
     pub risk: AccountLoader<'info, RiskState>,
 }
 
@@ -37,17 +37,16 @@ pub fn handle_update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Resu
             .saturating_add(risk.params.min_interval_s as i64);
         require!(now >= due, VaultError::RiskUpdateTooEarly);
     }
-    let prices = oracle::load_prices(&mut vault, ctx.remaining_accounts, now)?;
+    let priced = pricing::load(&mut vault, ctx.remaining_accounts, None, now)?;
     let n = vault.num_assets as usize;
-    let mut mid = [Fx::ZERO; N];
     let mut last = [Fx::ZERO; N];
-    for (i, p) in prices.iter().enumerate().take(n) {
-        mid[i] = p.price;
-        last[i] = risk.last_prices[i].get();
+    for (i, l) in last.iter_mut().enumerate().take(n) {
+        *l = risk.last_prices[i].get();
     }
+    let mid = priced.mids();
     let regime_before = risk.high_vol_regime == 1;
-    let mut returns = [Fx::ZERO; N];
     let first = risk.has_prices == 0;
+    let mut returns = [Fx::ZERO; N];
     if !first {
         let mut est = Box::new(risk.estimator());
         let mut ops = OpCount::default();
@@ -66,10 +65,8 @@ pub fn handle_update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Resu
     vault.invariant()?;
     risk.invariant()?;
     let mut returns_bps = [0i128; MAX_ASSETS];
-    let mut prices_mid = [0i128; MAX_ASSETS];
-    for i in 0..n {
-        returns_bps[i] = returns[i].to_bits();
-        prices_mid[i] = mid[i].to_bits();
+    for (o, r) in returns_bps.iter_mut().zip(returns.iter()).take(n) {
+        *o = r.to_bits();
     }
     emit!(RiskUpdated {
         vault: ctx.accounts.vault.key(),
@@ -78,7 +75,7 @@ pub fn handle_update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Resu
         regime_before,
         regime_after: risk.high_vol_regime == 1,
         returns_bps,
-        prices_mid,
+        prices_mid: priced.price_bits(crate::math::nav::PriceSide::Mid),
     });
     Ok(())
 }

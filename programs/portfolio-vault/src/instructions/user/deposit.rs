@@ -2,12 +2,14 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::Token;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
+use crate::checks::{self, Before, Change};
 use crate::constants::*;
+use crate::cpi::{self, TokenMove};
 use crate::error::VaultError;
 use crate::events::Deposited;
 use crate::math::nav::PriceSide;
 use crate::state::Vault;
-use crate::{cpi, operations, oracle, perp};
+use crate::{operations, pricing};
 
 /// Remaining accounts: one oracle account per asset, in asset order, then (when the vault has a
 /// hedge venue) its exchange and the vault's margin account.
@@ -46,100 +48,70 @@ pub fn handle_deposit<'info>(
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
-    let vault_key = a.vault.key();
-    let minted_before = a.share_mint.supply;
-    let balance_before = a.base_vault.amount;
+    let base_vault = a.base_vault.to_account_info();
+    let share_mint = a.share_mint.to_account_info();
+    let (base_before, supply_before) =
+        (Before::balance(&base_vault)?, Before::supply(&share_mint)?);
 
-    let (effects, prices, idle_before, authority_bump) = {
+    let (effects, priced, idle_before, signer) = {
         let mut vault = a.vault.load_mut()?;
         vault.check_version()?;
-        require!(!vault.deposits_paused(), VaultError::DepositPaused);
-        let prices = {
-            let (oracles, _) = perp::split(&vault, ctx.remaining_accounts)?;
-            oracle::load_prices(&mut vault, oracles, now)?
-        };
-        let (_, perp_accounts) = perp::split(&vault, ctx.remaining_accounts)?;
-        let perp_value = perp::priced_value(
-            &vault,
-            perp_accounts,
-            &prices[..vault.num_assets as usize],
-            PriceSide::High,
-            now,
-        )?;
-        let holdings = oracle::priced_holdings(&vault, &prices);
-        let n = vault.num_assets as usize;
+        let priced = pricing::load_exact(&mut vault, ctx.remaining_accounts, now)?;
         let effects = operations::deposit::deposit(
             &vault,
-            &holdings[..n],
-            minted_before,
-            perp_value,
+            &priced,
+            supply_before.value(),
             amount,
             min_shares_out,
             now,
         )?;
         let idle_before = vault.idle_base;
-        vault.apply_management_accrual(&effects.management, now)?;
-        vault.idle_base = idle_before
-            .checked_add(amount)
-            .ok_or(VaultError::MathOverflow)?;
-        (effects, prices, idle_before, vault.authority_bump)
+        effects.apply(&mut vault, now)?;
+        (
+            effects,
+            priced,
+            idle_before,
+            vault.authority_signer(a.vault.key()),
+        )
     };
 
-    cpi::transfer(
-        &a.base_token_program.to_account_info(),
-        &a.user_base.to_account_info(),
-        &a.base_vault.to_account_info(),
-        &a.base_mint.to_account_info(),
-        &a.user.to_account_info(),
-        &[],
-        amount,
-        a.base_mint.decimals,
-    )?;
-    let seeds: &[&[u8]] = &[AUTHORITY_SEED, vault_key.as_ref(), &[authority_bump]];
+    TokenMove {
+        token_program: &a.base_token_program.to_account_info(),
+        from: &a.user_base.to_account_info(),
+        to: &base_vault,
+        mint: &a.base_mint.to_account_info(),
+        authority: &a.user.to_account_info(),
+        decimals: a.base_mint.decimals,
+    }
+    .transfer(amount, &[])?;
     cpi::mint_shares(
         &a.token_program.to_account_info(),
-        &a.share_mint.to_account_info(),
+        &share_mint,
         &a.receiver_shares.to_account_info(),
         &a.vault_authority.to_account_info(),
-        &[seeds],
+        &[&signer.seeds()],
         effects.shares_to_mint,
     )?;
 
-    // Re-read what the CPIs changed and require exactly the intended change.
-    let balance_after = cpi::token_balance(&a.base_vault.to_account_info())?;
-    let minted_after = cpi::mint_supply(&a.share_mint.to_account_info())?;
-    require!(
-        balance_after
-            == balance_before
-                .checked_add(amount)
-                .ok_or(VaultError::MathOverflow)?
-            && minted_after == minted_before + effects.shares_to_mint,
-        VaultError::VaultUnexpectedBalanceChange
-    );
+    base_before.expect_balance(&base_vault, Change::Up(amount))?;
+    supply_before.expect_supply(&share_mint, Change::Up(effects.shares_to_mint))?;
     let vault = a.vault.load()?;
-    require!(
-        vault.idle_base <= balance_after,
-        VaultError::VaultAccountingExceedsBalance
-    );
+    checks::accounting_within(vault.idle_base, &base_vault)?;
     vault.invariant()?;
-
-    let mut prices_high = [0i128; MAX_ASSETS];
-    for (i, p) in prices.iter().enumerate().take(vault.num_assets as usize) {
-        prices_high[i] = p.high.to_bits();
-    }
     emit!(Deposited {
-        vault: vault_key,
+        vault: a.vault.key(),
         user: a.user.key(),
         amount,
+        levy: effects.levy.levy,
         shares_minted: effects.shares_to_mint,
         nav_before: effects.nav_before,
-        nav_after: effects.nav_before + amount,
+        nav_after: effects.nav_before.saturating_add(amount),
         supply_before: effects.supply_before,
-        supply_after: effects.supply_before + effects.shares_to_mint,
+        supply_after: effects.supply_after(),
         idle_before,
         idle_after: vault.idle_base,
         management_fee_shares_accrued: effects.management.shares,
-        prices_high,
+        prices_high: priced.price_bits(PriceSide::High),
     });
     Ok(())
 }

@@ -3,21 +3,22 @@ use anchor_spl::token::Token;
 use anchor_spl::token_2022::Token2022;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
+use crate::checks::{self, Before, Change};
 use crate::constants::*;
+use crate::cpi::{self, TokenMove};
 use crate::error::VaultError;
 use crate::events::{HedgeClaimRecorded, RedeemedInKind};
-use crate::math::shares::value_for_shares_floor;
-use crate::state::{HedgeClaim, Vault};
-use crate::{cpi, operations};
+use crate::operations;
+use crate::state::{AssetSlot, HedgeClaim, Vault};
 
 /// Accounts per asset in `remaining_accounts`, in asset order.
 pub const REDEEM_ACCOUNTS_PER_ASSET: usize = 3;
 
 /// Remaining accounts: for each asset, in asset order, `[vault token account (writable),
 /// receiver token account (writable, owned by the user), mint]`; then the user's `HedgeClaim`
-/// (writable), required while the vault's share holders own units of a perp margin account
-/// (it records their pro-rata part of it), optional otherwise. Needs no oracle and no venue; works while paused, while
-/// any oracle is stale and while the venue is halted.
+/// (writable), required while the vault's share holders own units of a margin account (it
+/// records their pro-rata part of it), optional otherwise. Needs no oracle and no venue; works
+/// while paused, while any oracle is stale and while the venue is halted.
 #[derive(Accounts)]
 pub struct RedeemInKind<'info> {
     pub user: Signer<'info>,
@@ -47,13 +48,8 @@ pub struct RedeemInKind<'info> {
 }
 
 /// Checks one asset's triple of remaining accounts against the vault's records.
-fn check_asset_accounts(
-    slot: &crate::state::AssetSlot,
-    vault_ta: &AccountInfo,
-    user_ta: &AccountInfo,
-    mint: &AccountInfo,
-    user: &Pubkey,
-) -> Result<()> {
+fn check_asset_accounts(slot: &AssetSlot, acc: &[AccountInfo], user: &Pubkey) -> Result<()> {
+    let (vault_ta, user_ta, mint) = (&acc[0], &acc[1], &acc[2]);
     require_keys_eq!(
         *vault_ta.key,
         slot.token_account,
@@ -83,147 +79,150 @@ fn check_asset_accounts(
     Ok(())
 }
 
+/// The remaining accounts follow the layout (the claim account present whenever the share
+/// holders own units of a margin account).
+fn check_remaining(vault: &Vault, remaining: &[AccountInfo], user: &Pubkey) -> Result<()> {
+    let n = vault.num_assets as usize;
+    let base_len = n.saturating_mul(REDEEM_ACCOUNTS_PER_ASSET);
+    let with_claim = vault.hedge.owners_units() > 0;
+    let len = remaining.len();
+    require!(
+        len == base_len.saturating_add(1) || (!with_claim && len == base_len),
+        VaultError::TokenAccountCountMismatch
+    );
+    for (slot, acc) in vault
+        .active_assets()
+        .iter()
+        .zip(remaining.chunks_exact(REDEEM_ACCOUNTS_PER_ASSET))
+    {
+        check_asset_accounts(slot, acc, user)?;
+    }
+    Ok(())
+}
+
+/// Adds `units` to the user's claim account (the last remaining account).
+fn record_claim<'info>(
+    info: &'info AccountInfo<'info>,
+    vault: Pubkey,
+    user: Pubkey,
+    units: u64,
+) -> Result<u64> {
+    require!(info.is_writable, VaultError::HedgeClaimAccountInvalid);
+    let mut claim = Account::<HedgeClaim>::try_from(info)
+        .map_err(|_| error!(VaultError::HedgeClaimAccountInvalid))?;
+    require!(
+        claim.vault == vault && claim.owner == user,
+        VaultError::HedgeClaimAccountInvalid
+    );
+    claim.units = claim
+        .units
+        .checked_add(units)
+        .ok_or(VaultError::MathOverflow)?;
+    let after = claim.units;
+    claim.exit(&crate::ID)?;
+    Ok(after)
+}
+
 pub fn handle_redeem_in_kind<'info>(
     ctx: Context<'info, RedeemInKind<'info>>,
     shares: u64,
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &ctx.accounts;
-    let vault_key = a.vault.key();
-    let user_key = a.user.key();
-    let minted_before = a.share_mint.supply;
+    let (vault_key, user_key) = (a.vault.key(), a.user.key());
     require!(
         a.user_shares.amount >= shares,
         VaultError::WithdrawInsufficientShares
     );
+    let share_mint = a.share_mint.to_account_info();
+    let base_vault = a.base_vault.to_account_info();
+    let (supply_before, base_before) =
+        (Before::supply(&share_mint)?, Before::balance(&base_vault)?);
 
-    let (effects, n, authority_bump, claim_units) = {
+    let (effects, n, signer, units_claimed_after) = {
         let mut vault = a.vault.load_mut()?;
         vault.check_version()?;
+        check_remaining(&vault, ctx.remaining_accounts, &user_key)?;
+        let effects =
+            operations::redeem::redeem_in_kind(&vault, supply_before.value(), shares, now)?;
+        effects.apply(&mut vault, now)?;
         let n = vault.num_assets as usize;
-        let with_claim = vault.hedge.owners_units() > 0;
-        // The claim account is required while there are units to claim, optional otherwise.
-        let len = ctx.remaining_accounts.len();
-        let base_len = n * REDEEM_ACCOUNTS_PER_ASSET;
-        require!(
-            len == base_len + 1 || (!with_claim && len == base_len),
-            VaultError::TokenAccountCountMismatch
-        );
-        for (i, slot) in vault.active_assets().iter().enumerate() {
-            let acc = &ctx.remaining_accounts[i * REDEEM_ACCOUNTS_PER_ASSET..];
-            check_asset_accounts(slot, &acc[0], &acc[1], &acc[2], &user_key)?;
-        }
-        let effects = operations::redeem::redeem_in_kind(&vault, minted_before, shares, now)?;
-        vault.apply_management_accrual(&effects.management, now)?;
-        vault.idle_base -= effects.base_out; // pro-rata slice <= whole
-        for (i, slot) in vault.active_assets_mut().iter_mut().enumerate() {
-            slot.holdings -= effects.assets_out[i];
-        }
-        // The pro-rata part of the margin account becomes the leaver's claim: recorded here
-        // without touching the venue (halted or not), paid by `settle_hedge_claim`.
-        let claim_units = if with_claim {
-            value_for_shares_floor(shares, vault.hedge.owners_units(), effects.supply_before)?
-        } else {
-            0
-        };
-        vault.hedge.units_claimed += claim_units; // <= owners' units
-        (effects, n, vault.authority_bump, claim_units)
+        (
+            effects,
+            n,
+            vault.authority_signer(vault_key),
+            vault.hedge.units_claimed,
+        )
     };
-    if claim_units > 0 {
-        let info = &ctx.remaining_accounts[n * REDEEM_ACCOUNTS_PER_ASSET];
-        require!(info.is_writable, VaultError::HedgeClaimAccountInvalid);
-        let mut claim = Account::<HedgeClaim>::try_from(info)
-            .map_err(|_| error!(VaultError::HedgeClaimAccountInvalid))?;
-        require!(
-            claim.vault == vault_key && claim.owner == user_key,
-            VaultError::HedgeClaimAccountInvalid
-        );
-        claim.units = claim
-            .units
-            .checked_add(claim_units)
-            .ok_or(VaultError::MathOverflow)?;
-        let units_after = claim.units;
-        claim.exit(&crate::ID)?;
-        let units_claimed_after = a.vault.load()?.hedge.units_claimed;
+    // The pro-rata part of the margin account becomes the leaver's claim: recorded here
+    // without touching the venue (halted or not), settled by `settle_hedge_claim`.
+    if effects.claim_units > 0 {
+        let info = &ctx.remaining_accounts[n.saturating_mul(REDEEM_ACCOUNTS_PER_ASSET)];
+        let after = record_claim(info, vault_key, user_key, effects.claim_units)?;
         emit!(HedgeClaimRecorded {
             vault: vault_key,
             owner: user_key,
-            units: claim_units,
-            claim_units_after: units_after,
+            units: effects.claim_units,
+            claim_units_after: after,
             units_claimed_after,
         });
     }
 
     cpi::burn_shares(
         &a.token_program.to_account_info(),
-        &a.share_mint.to_account_info(),
+        &share_mint,
         &a.user_shares.to_account_info(),
         &a.user.to_account_info(),
         shares,
     )?;
-    let seeds: &[&[u8]] = &[AUTHORITY_SEED, vault_key.as_ref(), &[authority_bump]];
-    let base_before = a.base_vault.amount;
-    cpi::transfer(
-        &a.base_token_program.to_account_info(),
-        &a.base_vault.to_account_info(),
-        &a.user_base.to_account_info(),
-        &a.base_mint.to_account_info(),
-        &a.vault_authority.to_account_info(),
-        &[seeds],
-        effects.base_out,
-        a.base_mint.decimals,
-    )?;
-    require!(
-        cpi::token_balance(&a.base_vault.to_account_info())? == base_before - effects.base_out,
-        VaultError::VaultUnexpectedBalanceChange
-    );
-    for i in 0..n {
+    let seeds = signer.seeds();
+    let authority = a.vault_authority.to_account_info();
+    TokenMove {
+        token_program: &a.base_token_program.to_account_info(),
+        from: &base_vault,
+        to: &a.user_base.to_account_info(),
+        mint: &a.base_mint.to_account_info(),
+        authority: &authority,
+        decimals: a.base_mint.decimals,
+    }
+    .transfer(effects.base_out, &[&seeds])?;
+    base_before.expect_balance(&base_vault, Change::Down(effects.base_out))?;
+    for (i, acc) in ctx
+        .remaining_accounts
+        .chunks_exact(REDEEM_ACCOUNTS_PER_ASSET)
+        .take(n)
+        .enumerate()
+    {
         // One slot copied at a time keeps the stack frame small.
         let slot = a.vault.load()?.assets[i];
-        let acc = &ctx.remaining_accounts[i * REDEEM_ACCOUNTS_PER_ASSET..];
         let program = if slot.token_program == anchor_spl::token::ID {
             a.token_program.to_account_info()
         } else {
             a.token_2022_program.to_account_info()
         };
-        let before = cpi::token_balance(&acc[0])?;
-        cpi::transfer(
-            &program,
-            &acc[0],
-            &acc[1],
-            &acc[2],
-            &a.vault_authority.to_account_info(),
-            &[seeds],
-            effects.assets_out[i],
-            slot.decimals,
-        )?;
-        let after = cpi::token_balance(&acc[0])?;
-        require!(
-            after == before - effects.assets_out[i],
-            VaultError::VaultUnexpectedBalanceChange
-        );
-        require!(
-            after >= slot.holdings,
-            VaultError::VaultAccountingExceedsBalance
-        );
+        let before = Before::balance(&acc[0])?;
+        TokenMove {
+            token_program: &program,
+            from: &acc[0],
+            to: &acc[1],
+            mint: &acc[2],
+            authority: &authority,
+            decimals: slot.decimals,
+        }
+        .transfer(effects.assets_out[i], &[&seeds])?;
+        before.expect_balance(&acc[0], Change::Down(effects.assets_out[i]))?;
+        checks::accounting_within(slot.holdings, &acc[0])?;
     }
-    require!(
-        cpi::mint_supply(&a.share_mint.to_account_info())? == minted_before - shares,
-        VaultError::VaultUnexpectedBalanceChange
-    );
+    supply_before.expect_supply(&share_mint, Change::Down(shares))?;
     let vault = a.vault.load()?;
-    require!(
-        vault.idle_base <= cpi::token_balance(&a.base_vault.to_account_info())?,
-        VaultError::VaultAccountingExceedsBalance
-    );
+    checks::accounting_within(vault.idle_base, &base_vault)?;
     vault.invariant()?;
-
     emit!(RedeemedInKind {
         vault: vault_key,
         user: user_key,
         shares_burned: shares,
         supply_before: effects.supply_before,
-        supply_after: effects.supply_before - shares,
+        supply_after: effects.supply_after(),
         base_paid: effects.base_out,
         assets_paid: effects.assets_out,
         management_fee_shares_accrued: effects.management.shares,

@@ -7,8 +7,8 @@ use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use vault_cli::{error_message, execute, gate_mask, parse_amount, ChangeCmd, Cmd, Ctx};
+use vault_client::pda::associated_token as associated_token_account;
 use vault_client::{ChainClient, OracleAddresses};
-use vault_keeper::keeper::associated_token_account;
 use vault_sim::world::{Setup, World};
 
 const SPL_TOKEN: Pubkey = anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");

@@ -1,21 +1,18 @@
-//! Instruction builders for every instruction of the vault and of the two sim venues. Each
-//! takes the accounts a caller chooses (signers, their token accounts) and derives the rest
-//! from [`VaultKeys`] and the programs' seeds.
+//! Builders for every instruction of the vault program. Each takes the accounts a caller
+//! chooses (signers, their token accounts) and derives the rest from [`VaultKeys`] and the
+//! program's seeds.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{InstructionData, ToAccountMetas};
-use portfolio_vault::instructions::{
-    AddAssetArgs, InitializeVaultArgs, RebalanceSwapArgs, RiskParamsArgs,
+use portfolio_vault::state::{
+    AddAssetArgs, DeriskAction, InitializeVaultArgs, ParamChange, RebalanceSwapArgs, RiskParamsArgs,
 };
-use portfolio_vault::state::{DeriskAction, ParamChange};
 use solana_instruction::{AccountMeta, Instruction};
 
 use crate::keys::VaultKeys;
 use crate::pda;
 
-const SYSTEM: Pubkey = anchor_lang::system_program::ID;
-const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
-const TOKEN_2022: Pubkey = anchor_spl::token_2022::ID;
+use super::{SPL_TOKEN, SYSTEM, TOKEN_2022};
 
 fn vault_ix(accounts: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
     Instruction {
@@ -72,6 +69,7 @@ pub fn add_asset(
         vault_authority: pda::authority(&vault),
         asset_mint: mint,
         asset_vault: pda::vault_token(&vault, &mint),
+        risk: pda::risk(&vault),
         token_program,
         system_program: SYSTEM,
     }
@@ -295,6 +293,7 @@ impl VaultKeys {
             payer,
             vault: self.vault,
             proposal: pda::proposal(&self.vault, id),
+            risk: self.risk,
             system_program: SYSTEM,
         }
         .to_account_metas(None);
@@ -317,12 +316,12 @@ impl VaultKeys {
         )
     }
 
-    /// `apply_proposal`; a risk-parameter change needs the risk account (`with_risk`).
-    pub fn apply_proposal(&self, id: u64, with_risk: bool) -> Instruction {
+    /// `apply_proposal` of proposal `id` (the risk account is checked when it exists).
+    pub fn apply_proposal(&self, id: u64) -> Instruction {
         let accounts = portfolio_vault::accounts::ApplyProposal {
             vault: self.vault,
             proposal: pda::proposal(&self.vault, id),
-            risk: with_risk.then_some(self.risk),
+            risk: self.risk,
         }
         .to_account_metas(None);
         vault_ix(
@@ -521,16 +520,23 @@ impl VaultKeys {
             .expect("the vault has no hedge venue: check `keys.hedge` first")
     }
 
+    /// The hedge venue's accounts every hedge instruction composes.
+    fn hedge_venue(&self) -> portfolio_vault::accounts::HedgeVenue {
+        let h = self.hedge_keys();
+        portfolio_vault::accounts::HedgeVenue {
+            hedge_program: h.program_id,
+            exchange: h.exchange,
+            margin_account: h.margin_account,
+        }
+    }
+
     /// `init_hedge`: opens the vault authority's margin account on the hedge venue.
     pub fn init_hedge(&self, payer: Pubkey) -> Instruction {
-        let h = self.hedge_keys();
         let accounts = portfolio_vault::accounts::InitHedge {
             payer,
             vault: self.vault,
             vault_authority: self.authority,
-            hedge_program: h.program_id,
-            exchange: h.exchange,
-            margin_account: h.margin_account,
+            venue: self.hedge_venue(),
             system_program: SYSTEM,
         }
         .to_account_metas(None);
@@ -538,15 +544,12 @@ impl VaultKeys {
     }
 
     pub fn move_collateral(&self, keeper: Pubkey, amount: u64, to_venue: bool) -> Instruction {
-        let h = self.hedge_keys();
         let accounts = portfolio_vault::accounts::MoveCollateral {
             keeper,
             vault: self.vault,
             vault_authority: self.authority,
-            hedge_program: h.program_id,
-            exchange: h.exchange,
-            margin_account: h.margin_account,
-            collateral_vault: h.collateral_vault,
+            venue: self.hedge_venue(),
+            collateral_vault: self.hedge_keys().collateral_vault,
             base_mint: self.base_mint,
             base_vault: self.base_vault,
             base_token_program: self.base_token_program,
@@ -567,14 +570,11 @@ impl VaultKeys {
         asset: u8,
         base_delta: i64,
     ) -> Instruction {
-        let h = self.hedge_keys();
         let accounts = portfolio_vault::accounts::RebalanceHedge {
             keeper,
             vault: self.vault,
             vault_authority: self.authority,
-            hedge_program: h.program_id,
-            exchange: h.exchange,
-            margin_account: h.margin_account,
+            venue: self.hedge_venue(),
             base_vault: self.base_vault,
             base_mint: self.base_mint,
             keeper_base,
@@ -609,15 +609,12 @@ impl VaultKeys {
         owner: Pubkey,
         claimant_base: Pubkey,
     ) -> Instruction {
-        let h = self.hedge_keys();
         let accounts = portfolio_vault::accounts::SettleHedgeClaim {
             keeper,
             vault: self.vault,
             vault_authority: self.authority,
-            hedge_program: h.program_id,
-            exchange: h.exchange,
-            margin_account: h.margin_account,
-            collateral_vault: h.collateral_vault,
+            venue: self.hedge_venue(),
+            collateral_vault: self.hedge_keys().collateral_vault,
             claim: pda::hedge_claim(&self.vault, &owner),
             claimant_base,
             base_mint: self.base_mint,
@@ -629,257 +626,5 @@ impl VaultKeys {
             self.with_remaining(accounts, self.oracle_metas()),
             portfolio_vault::instruction::SettleHedgeClaim {}.data(),
         )
-    }
-}
-
-/// The sim-amm's own instructions (pool set-up, liquidity, plain swaps).
-pub mod amm {
-    use super::*;
-
-    pub fn create_pool(authority: Pubkey, x: Pubkey, y: Pubkey, fee_bps: u16) -> Instruction {
-        let (mint_a, mint_b) = pda::amm::ordered(x, y);
-        let pool = pda::amm::pool(&mint_a, &mint_b);
-        Instruction {
-            program_id: sim_amm::ID,
-            accounts: sim_amm::accounts::CreatePool {
-                authority,
-                pool,
-                mint_a,
-                mint_b,
-                vault_a: pda::amm::pool_vault(&pool, &mint_a),
-                vault_b: pda::amm::pool_vault(&pool, &mint_b),
-                lp_mint: pda::amm::lp_mint(&pool),
-                token_program: SPL_TOKEN,
-                system_program: SYSTEM,
-            }
-            .to_account_metas(None),
-            data: sim_amm::instruction::CreatePool { fee_bps }.data(),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn liquidity(
-        user: Pubkey,
-        mint_a: Pubkey,
-        mint_b: Pubkey,
-        user_a: Pubkey,
-        user_b: Pubkey,
-        user_lp: Pubkey,
-        data: Vec<u8>,
-    ) -> Instruction {
-        let pool = pda::amm::pool(&mint_a, &mint_b);
-        Instruction {
-            program_id: sim_amm::ID,
-            accounts: sim_amm::accounts::Liquidity {
-                user,
-                pool,
-                mint_a,
-                mint_b,
-                vault_a: pda::amm::pool_vault(&pool, &mint_a),
-                vault_b: pda::amm::pool_vault(&pool, &mint_b),
-                lp_mint: pda::amm::lp_mint(&pool),
-                user_a,
-                user_b,
-                user_lp,
-                token_program: SPL_TOKEN,
-            }
-            .to_account_metas(None),
-            data,
-        }
-    }
-
-    /// `add_liquidity` of the ordered pair: `user_a`/`user_b` hold `mint_a`/`mint_b`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_liquidity(
-        user: Pubkey,
-        mint_a: Pubkey,
-        mint_b: Pubkey,
-        user_a: Pubkey,
-        user_b: Pubkey,
-        user_lp: Pubkey,
-        amount_a: u64,
-        amount_b: u64,
-    ) -> Instruction {
-        let data = sim_amm::instruction::AddLiquidity {
-            amount_a,
-            amount_b,
-            min_lp: 1,
-        }
-        .data();
-        liquidity(user, mint_a, mint_b, user_a, user_b, user_lp, data)
-    }
-
-    /// `remove_liquidity` of `lp` pool tokens of the ordered pair back to `user_a`/`user_b`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn remove_liquidity(
-        user: Pubkey,
-        mint_a: Pubkey,
-        mint_b: Pubkey,
-        user_a: Pubkey,
-        user_b: Pubkey,
-        user_lp: Pubkey,
-        lp: u64,
-    ) -> Instruction {
-        let data = sim_amm::instruction::RemoveLiquidity {
-            lp,
-            min_a: 0,
-            min_b: 0,
-        }
-        .data();
-        liquidity(user, mint_a, mint_b, user_a, user_b, user_lp, data)
-    }
-
-    /// A plain swap of `amount_in` of `mint_in` from `from` for `mint_out` into `to`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn swap(
-        user: Pubkey,
-        mint_in: Pubkey,
-        mint_out: Pubkey,
-        from: Pubkey,
-        to: Pubkey,
-        amount_in: u64,
-        min_amount_out: u64,
-    ) -> Instruction {
-        let pool = pda::amm::pool(&mint_in, &mint_out);
-        Instruction {
-            program_id: sim_amm::ID,
-            accounts: sim_amm::accounts::Swap {
-                pool,
-                user,
-                user_source: from,
-                user_destination: to,
-                pool_source: pda::amm::pool_vault(&pool, &mint_in),
-                pool_destination: pda::amm::pool_vault(&pool, &mint_out),
-                mint_in,
-                mint_out,
-                token_program: SPL_TOKEN,
-            }
-            .to_account_metas(None),
-            data: sim_amm::instruction::Swap {
-                amount_in,
-                min_amount_out,
-            }
-            .data(),
-        }
-    }
-}
-
-/// The sim-perp's own instructions (exchange set-up and the halt switch).
-pub mod perp {
-    use super::*;
-    pub use sim_perp::MarketArgs;
-
-    pub fn create_exchange(authority: Pubkey, collateral_mint: Pubkey) -> Instruction {
-        let exchange = pda::perp::exchange(&authority, &collateral_mint);
-        Instruction {
-            program_id: sim_perp::ID,
-            accounts: sim_perp::accounts::CreateExchange {
-                authority,
-                exchange,
-                collateral_mint,
-                collateral_vault: pda::perp::collateral_vault(&exchange),
-                token_program: SPL_TOKEN,
-                system_program: SYSTEM,
-            }
-            .to_account_metas(None),
-            data: sim_perp::instruction::CreateExchange {}.data(),
-        }
-    }
-
-    fn admin(authority: Pubkey, exchange: Pubkey, data: Vec<u8>) -> Instruction {
-        Instruction {
-            program_id: sim_perp::ID,
-            accounts: sim_perp::accounts::Admin {
-                authority,
-                exchange,
-            }
-            .to_account_metas(None),
-            data,
-        }
-    }
-
-    pub fn add_market(authority: Pubkey, exchange: Pubkey, args: MarketArgs) -> Instruction {
-        admin(
-            authority,
-            exchange,
-            sim_perp::instruction::AddMarket { args }.data(),
-        )
-    }
-
-    pub fn set_halted(authority: Pubkey, exchange: Pubkey, halted: bool) -> Instruction {
-        admin(
-            authority,
-            exchange,
-            sim_perp::instruction::SetHalted { halted }.data(),
-        )
-    }
-}
-
-/// SPL Token set-up instructions (mints, accounts, minting) for keypair-addressed accounts.
-pub mod token {
-    use super::*;
-    use anchor_lang::solana_program::program_pack::Pack;
-    use anchor_spl::token_2022::spl_token_2022;
-
-    pub const MINT_LEN: usize = spl_token_2022::state::Mint::LEN;
-    pub const ACCOUNT_LEN: usize = spl_token_2022::state::Account::LEN;
-
-    fn create(
-        payer: Pubkey,
-        new: Pubkey,
-        lamports: u64,
-        space: usize,
-        owner: Pubkey,
-    ) -> Instruction {
-        anchor_lang::solana_program::system_instruction::create_account(
-            &payer,
-            &new,
-            lamports,
-            space as u64,
-            &owner,
-        )
-    }
-
-    /// A new SPL Token mint at `mint` (a fresh keypair) with `authority` minting.
-    pub fn create_mint(
-        payer: Pubkey,
-        mint: Pubkey,
-        authority: Pubkey,
-        decimals: u8,
-        rent: u64,
-    ) -> Vec<Instruction> {
-        vec![
-            create(payer, mint, rent, MINT_LEN, SPL_TOKEN),
-            spl_token_2022::instruction::initialize_mint2(
-                &SPL_TOKEN, &mint, &authority, None, decimals,
-            )
-            .expect("initialize_mint2"),
-        ]
-    }
-
-    /// A new SPL Token account at `account` (a fresh keypair) of `mint` owned by `owner`.
-    pub fn create_account(
-        payer: Pubkey,
-        account: Pubkey,
-        mint: Pubkey,
-        owner: Pubkey,
-        rent: u64,
-    ) -> Vec<Instruction> {
-        vec![
-            create(payer, account, rent, ACCOUNT_LEN, SPL_TOKEN),
-            spl_token_2022::instruction::initialize_account3(&SPL_TOKEN, &account, &mint, &owner)
-                .expect("initialize_account3"),
-        ]
-    }
-
-    pub fn mint_to(mint: Pubkey, account: Pubkey, authority: Pubkey, amount: u64) -> Instruction {
-        spl_token_2022::instruction::mint_to(&SPL_TOKEN, &mint, &account, &authority, &[], amount)
-            .expect("mint_to")
-    }
-
-    pub fn transfer(from: Pubkey, to: Pubkey, owner: Pubkey, amount: u64) -> Instruction {
-        #[allow(deprecated)]
-        spl_token_2022::instruction::transfer(&SPL_TOKEN, &from, &to, &owner, &[], amount)
-            .expect("transfer")
     }
 }

@@ -6,7 +6,9 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::InstructionData;
 use portfolio_vault::constants::*;
 use portfolio_vault::error::VaultError;
-use portfolio_vault::state::{DeriskAction, HedgeParamsArgs, RebalanceParamsArgs};
+use portfolio_vault::state::HedgePatch;
+use portfolio_vault::state::RebalancePatch;
+use portfolio_vault::state::{DeriskAction, HedgeParams};
 use sim_perp::error::PerpError;
 use sim_perp::state::Misbehaviour;
 use solana_instruction::{AccountMeta, Instruction};
@@ -25,8 +27,8 @@ struct Setup {
     pools: Vec<TestPool>,
 }
 
-fn hedge_params(mode: u8) -> HedgeParamsArgs {
-    HedgeParamsArgs {
+fn hedge_params(mode: u8) -> HedgeParams {
+    HedgeParams {
         mode,
         max_leverage_bps: 10_000,
         min_margin_ratio_bps: 30_000,
@@ -35,6 +37,7 @@ fn hedge_params(mode: u8) -> HedgeParamsArgs {
         hedge_ratio_bps: 10_000,
         max_fee_bps: 50,
         cooldown_s: 60,
+        _pad: [0; 7],
     }
 }
 
@@ -69,12 +72,16 @@ async fn setup_with(mode: u8, collateral_bps: u64) -> Setup {
         .create_exchange(10, 1_000, 500, 0, 1_000_000_000_000)
         .await;
     let keeper = h.new_user(0).await;
-    let mut p = RebalanceParamsArgs::from_params(&h.vault_state().await.rebalance);
+    let mut p = h.vault_state().await.rebalance;
     p.notional_cap_bps = 10_000;
     p.slippage_budget_bps = 100;
-    h.govern_rebalancing(&[(sim_amm::ID, VENUE_KIND_AMM, 30)], Some(p))
+    h.govern_rebalancing(
+        &[(sim_amm::ID, VENUE_KIND_AMM, 30)],
+        Some(RebalancePatch::all_of(&p)),
+    )
+    .await;
+    h.govern_hedge(&x, HedgePatch::all_of(&hedge_params(mode)))
         .await;
-    h.govern_hedge(&x, hedge_params(mode)).await;
     h.open_hedge_claim(&depositor.key()).await.unwrap();
     let mut s = Setup {
         h,
@@ -247,7 +254,9 @@ async fn rebalance_hedge_fails_leverage_limit() {
     let mut p = hedge_params(HEDGE_MODE_DELTA_NEUTRAL);
     p.max_leverage_bps = 1_000;
     let g = s.h.guardian.insecure_clone();
-    s.h.derisk(&g, DeriskAction::TightenHedge(p)).await.unwrap();
+    s.h.derisk(&g, DeriskAction::TightenHedge(HedgePatch::all_of(&p)))
+        .await
+        .unwrap();
     let ix = s.h.ix_rebalance_hedge(&s.keeper, &s.x, asset, delta);
     s.refused(ix, VaultError::HedgeLeverageExceeded).await;
 }
@@ -279,7 +288,7 @@ async fn rebalance_hedge_fails_substituted_venue_or_margin_account() {
     let mut s = setup_with(HEDGE_MODE_DELTA_NEUTRAL, 2_500).await;
     let (asset, delta) = s.first_trade().await;
     let mut ix = s.h.ix_rebalance_hedge(&s.keeper, &s.x, asset, delta);
-    perp::replace_account(
+    replace_account(
         &mut ix,
         sim_perp::ID,
         AccountMeta::new_readonly(sim_amm::ID, false),
@@ -291,7 +300,7 @@ async fn rebalance_hedge_fails_substituted_venue_or_margin_account() {
     s.h.create_margin_account(&x, &other).await.unwrap();
     let mut ix = s.h.ix_rebalance_hedge(&s.keeper, &s.x, asset, delta);
     let theirs = x.margin_account(&other.key());
-    perp::replace_account(
+    replace_account(
         &mut ix,
         s.h.vault_margin(&x),
         AccountMeta::new(theirs, false),
@@ -381,7 +390,9 @@ async fn move_collateral_ok_both_ways_keeps_nav_and_fails_beyond_limits() {
     let mut p = hedge_params(HEDGE_MODE_DELTA_NEUTRAL);
     p.max_collateral_bps = 1_000;
     let g = s.h.guardian.insecure_clone();
-    s.h.derisk(&g, DeriskAction::TightenHedge(p)).await.unwrap();
+    s.h.derisk(&g, DeriskAction::TightenHedge(HedgePatch::all_of(&p)))
+        .await
+        .unwrap();
     let ix =
         s.h.ix_move_collateral(&s.keeper, &s.x, (nav * 0.15) as u64, true);
     s.refused(ix, VaultError::HedgeCollateralCapExceeded).await;

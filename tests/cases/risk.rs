@@ -2,9 +2,8 @@
 //! EWMA estimator sampled through validated oracles, and targets from each strategy.
 
 use portfolio_vault::error::VaultError;
-use portfolio_vault::instructions::RiskParamsArgs;
 use portfolio_vault::math::linalg::packed_index;
-use solana_instruction::error::InstructionError;
+use portfolio_vault::state::RiskParamsArgs;
 use solana_signer::Signer;
 use vault_tests::oracle::{write_tampered, Tamper};
 use vault_tests::*;
@@ -49,10 +48,7 @@ async fn initialize_risk_fails_twice() {
     let before = h.snapshot(&[h.risk()]).await;
     let args = h.default_risk_args();
     let res = h.initialize_risk(args).await;
-    assert_eq!(
-        instruction_error(&res),
-        InstructionError::InvalidInstructionData
-    );
+    assert_vault_error(res, VaultError::AccountAlreadyInitialized);
     h.assert_unchanged(&before).await;
 }
 
@@ -309,7 +305,7 @@ async fn compute_targets_ok_shrinkage_resolves_perfect_correlation() {
 }
 
 #[tokio::test]
-async fn compute_targets_fails_fixed_weights_out_of_bounds() {
+async fn initialize_risk_fails_fixed_weights_out_of_bounds() {
     let mut h = Harness::new(0).await;
     let (asset, mut args) = {
         let mint = h.create_mint(9, SPL_TOKEN, None).await;
@@ -321,9 +317,20 @@ async fn compute_targets_fails_fixed_weights_out_of_bounds() {
     };
     args.max_weight_bps = 4_000;
     h.add_prepared_asset(asset, args).await.unwrap();
+    // Warm-up weights above a cap would fail every `compute_targets` during warm-up: refused
+    // up front, and no risk account is created.
     let mut risk = h.default_risk_args();
     risk.fixed_weights_bps[0] = 5_000;
+    let before = h.snapshot(&[h.risk()]).await;
+    let res = h.initialize_risk(risk).await;
+    assert_vault_error(res, VaultError::RiskFixedWeightsOutOfBounds);
+    h.assert_unchanged(&before).await;
+    assert!(h.account(&h.risk()).await.is_none());
+    // `compute_targets` keeps the same check as a last line (a state no instruction can
+    // reach, written directly).
+    risk.fixed_weights_bps[0] = 4_000;
     h.initialize_risk(risk).await.unwrap();
+    h.patch_vault(|v| v.assets[0].max_weight_bps = 3_000).await;
     let before = h.snapshot(&[h.risk()]).await;
     let res = h.compute_targets().await;
     assert_vault_error(res, VaultError::RiskFixedWeightsOutOfBounds);
@@ -385,26 +392,19 @@ async fn compute_targets_ok_current_view_for_keepers() {
     .await;
     h.give_holdings(0, 3_000_000_000).await; // 3 tokens at $100 = 300 USDC
     h.compute_targets().await.unwrap();
-    let v = h.vault_state().await;
-    let r = h.risk_state().await;
-    let mut prices = [portfolio_vault::math::Fx::ZERO; 16];
-    let mut holdings = vec![];
-    for (i, a) in h.assets.iter().enumerate() {
-        // $100 at expo -8 with 6 vs 9 decimals: 0.1 base units per unit.
-        prices[i] = portfolio_vault::math::Fx::from_num(a.price.price)
-            / portfolio_vault::math::Fx::from_num(100_000_000_000u64);
-        holdings.push(portfolio_vault::math::nav::PricedHolding {
-            amount: v.assets[i].holdings,
-            low: prices[i],
-            high: prices[i],
-        });
+    // The portfolio `rebalance_swap` judges, as the client's snapshot builds it.
+    let p = h.vault_snapshot().await.portfolio().unwrap();
+    let nav = p.nav().unwrap();
+    let value = |i: usize| p.value(i).unwrap() as f64;
+    let delta = |i: usize| (f(p.targets[i]) * nav as f64 - value(i)).floor() as i64;
+    struct View {
+        current: [portfolio_vault::math::Fx; 1],
+        delta: [i64; 2],
     }
-    let targets: [portfolio_vault::math::Fx; 16] =
-        core::array::from_fn(|i| r.target_weights[i].get());
-    let mut ops = portfolio_vault::math::linalg::OpCount::default();
-    let (nav, view) =
-        portfolio_vault::operations::risk::current_view(&mut ops, &v, &holdings, &prices, &targets)
-            .unwrap();
+    let view = View {
+        current: [portfolio_vault::math::Fx::from_num(value(0) / nav as f64)],
+        delta: [delta(0), delta(1)],
+    };
     // 0.1 is not exact in binary: values floor, at most one unit below the decimal figure.
     assert!((nav as i64 - 301_000_000).abs() <= 1, "{nav}");
     assert!((f(view.current[0]) - 300.0 / 301.0).abs() < 1e-8);

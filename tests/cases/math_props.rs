@@ -146,6 +146,7 @@ proptest! {
         let hs: Vec<PricedHolding> = amounts.iter().map(|(a, p, c)| PricedHolding {
             amount: *a,
             low: Fx::from_bits(*p),
+            mid: Fx::from_bits(*p),
             high: Fx::from_bits(*p + *c),
         }).collect();
         if let (Ok(l), Ok(hh)) = (nav(idle, &hs, PriceSide::Low), nav(idle, &hs, PriceSide::High)) {
@@ -165,7 +166,7 @@ proptest! {
         let taken = s / (supply as f64 + s);
         prop_assert!(taken <= rate * (1.0 + 1e-12) + 1e-15, "{} > {}", taken, rate);
         prop_assert!(rate - taken <= 1e-9 * rate.max(1e-6), "{} << {}", taken, rate);
-        let pf = performance_fee(nav_v, supply, Fx::ONE, perf_bps).unwrap();
+        let pf = performance_fee(nav_v, supply, Fx::ONE, perf_bps, Fx::MAX).unwrap();
         prop_assert!(pf.fee_value as u128 * 10_000 <= pf.gain as u128 * perf_bps as u128 + 10_000);
         prop_assert!(pf.new_hwm >= Fx::ONE);
     }

@@ -5,18 +5,19 @@
 //! values to the same bytes and decode the bytes to the same values (`app/ts/test`).
 //!
 //! The vectors are committed at `app/ts/test/vectors.json`; this test fails when the code no
-//! longer produces them. `UPDATE_VECTORS=1 cargo test -p vault-tests --test ts_vectors`
+//! longer produces them. `UPDATE_VECTORS=1 cargo test -p vault-tests --test all -- ts_vectors`
 //! rewrites the file.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountSerialize, Discriminator, InstructionData};
 use portfolio_vault::constants::*;
-use portfolio_vault::instructions::{
-    AddAssetArgs, InitializeVaultArgs, RebalanceSwapArgs, RiskParamsArgs,
-};
 use portfolio_vault::math::shares::{shares_for_deposit_floor, value_for_shares_floor};
 use portfolio_vault::math::Fx;
 use portfolio_vault::state::*;
+use portfolio_vault::state::{
+    AddAssetArgs, InitializeVaultArgs, RebalanceSwapArgs, RiskParamsArgs,
+};
+use portfolio_vault::state::{HedgePatch, RebalancePatch, RiskPatch};
 use serde_json::{json, Map, Value};
 use vault_tests::{vault_pdas, vault_token_account};
 
@@ -164,12 +165,12 @@ fn risk_args() -> RiskParamsArgs {
     }
 }
 
-fn hedge_args() -> HedgeParamsArgs {
-    HedgeParamsArgs::from_params(&HedgeParams::defaults())
+fn hedge_args() -> HedgeParams {
+    HedgeParams::defaults()
 }
 
-fn rebalance_args() -> RebalanceParamsArgs {
-    RebalanceParamsArgs::from_params(&RebalanceParams::defaults(6))
+fn rebalance_args() -> RebalanceParams {
+    RebalanceParams::defaults(6)
 }
 
 fn vault_instructions(idl: &Value) -> Vec<Value> {
@@ -195,12 +196,16 @@ fn vault_instructions(idl: &Value) -> Vec<Value> {
             min_weight_bps: 500,
             max_weight_bps: 4_000,
         },
-        ParamChange::RiskParams(risk_args()),
+        ParamChange::RiskParams(RiskPatch::all_of(&risk_args().params())),
         ParamChange::Guardian(key(9)),
         ParamChange::FeeRecipient(key(10)),
         ParamChange::NominateAdmin(key(11)),
         ParamChange::Timelock(172_800),
-        ParamChange::Rebalance(rebalance_args()),
+        ParamChange::Rebalance(RebalancePatch {
+            band_bps: Some(300),
+            cooldown_s: Some(120),
+            ..Default::default()
+        }),
         ParamChange::AddVenue {
             program_id: sim_amm::ID,
             kind: VENUE_KIND_AMM,
@@ -211,7 +216,7 @@ fn vault_instructions(idl: &Value) -> Vec<Value> {
             exchange: key(60),
             margin_account: key(61),
         },
-        ParamChange::Hedge(hedge_args()),
+        ParamChange::Hedge(HedgePatch::all_of(&hedge_args())),
     ];
     let derisks = [
         DeriskAction::LowerDepositCap(5_000_000),
@@ -223,8 +228,8 @@ fn vault_instructions(idl: &Value) -> Vec<Value> {
         },
         DeriskAction::Pause(PAUSE_DEPOSITS | PAUSE_REBALANCE),
         DeriskAction::RemoveVenue(1),
-        DeriskAction::TightenRebalance(rebalance_args()),
-        DeriskAction::TightenHedge(hedge_args()),
+        DeriskAction::TightenRebalance(RebalancePatch::all_of(&rebalance_args())),
+        DeriskAction::TightenHedge(HedgePatch::all_of(&hedge_args())),
     ];
     let mut out = vec![
         instruction(
@@ -474,6 +479,26 @@ fn perp_instructions(idl: &Value) -> Vec<Value> {
             }
             .data(),
         ),
+        instruction(
+            idl,
+            p,
+            "trade_many",
+            ix::TradeMany {
+                orders: vec![
+                    sim_perp::Order {
+                        market: 0,
+                        base_delta: 55,
+                        limit_price: 0,
+                    },
+                    sim_perp::Order {
+                        market: 2,
+                        base_delta: -7,
+                        limit_price: Fx::from_num(12.5).to_bits(),
+                    },
+                ],
+            }
+            .data(),
+        ),
         instruction(idl, p, "liquidate", ix::Liquidate { market: 0 }.data()),
     ]
 }
@@ -562,7 +587,7 @@ fn accounts(vault_idl: &Value, amm_idl: &Value, perp_idl: &Value) -> Vec<Value> 
         expiry_ts: 1_700_691_200,
         status: ProposalStatus::Pending,
         bump: 253,
-        change: ParamChange::Rebalance(rebalance_args()),
+        change: ParamChange::Rebalance(RebalancePatch::all_of(&rebalance_args())),
     };
     let mut proposal_bytes = vec![];
     proposal.try_serialize(&mut proposal_bytes).unwrap();
@@ -571,6 +596,7 @@ fn accounts(vault_idl: &Value, amm_idl: &Value, perp_idl: &Value) -> Vec<Value> 
         owner: key(64),
         units: 123_456,
         bump: 252,
+        owed: 789,
     };
     let mut claim_bytes = vec![];
     claim.try_serialize(&mut claim_bytes).unwrap();
@@ -745,6 +771,6 @@ fn vectors_match_the_committed_file() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == text,
-        "app/ts/test/vectors.json is stale: run `UPDATE_VECTORS=1 cargo test -p vault-tests --test ts_vectors`"
+        "app/ts/test/vectors.json is stale: run `UPDATE_VECTORS=1 cargo test -p vault-tests --test all -- ts_vectors`"
     );
 }

@@ -6,7 +6,8 @@ use portfolio_vault::constants::*;
 use portfolio_vault::error::VaultError;
 use portfolio_vault::math::rebalance::PlannedTrade;
 use portfolio_vault::math::Fx;
-use portfolio_vault::state::{DeriskAction, RebalanceParamsArgs};
+use portfolio_vault::state::RebalancePatch;
+use portfolio_vault::state::{DeriskAction, RebalanceParams};
 use sim_amm::state::Misbehaviour;
 use solana_instruction::{AccountMeta, Instruction};
 use vault_tests::amm::TestPool;
@@ -28,7 +29,7 @@ struct Setup {
 /// A vault with `n` assets and a 10,000-token deposit held entirely in base, fixed targets of
 /// 90% spread evenly over the assets (10% cash), one base pool per asset, sim-amm whitelisted
 /// as venue 0 of `kind`, and rebalancing limits from `tune` applied through governance.
-async fn setup_with(n: usize, kind: u8, tune: impl FnOnce(&mut RebalanceParamsArgs)) -> Setup {
+async fn setup_with(n: usize, kind: u8, tune: impl FnOnce(&mut RebalanceParams)) -> Setup {
     let mut h = Harness::new(n).await;
     let user = h.new_user(DEPOSIT).await;
     h.deposit(&user, DEPOSIT, 0).await.unwrap();
@@ -55,12 +56,15 @@ async fn setup_with(n: usize, kind: u8, tune: impl FnOnce(&mut RebalanceParamsAr
         }
     }
     let keeper = h.new_user(0).await;
-    let mut p = RebalanceParamsArgs::from_params(&h.vault_state().await.rebalance);
+    let mut p = h.vault_state().await.rebalance;
     p.notional_cap_bps = 10_000;
     p.slippage_budget_bps = 100;
     tune(&mut p);
-    h.govern_rebalancing(&[(sim_amm::ID, kind, POOL_FEE_BPS)], Some(p))
-        .await;
+    h.govern_rebalancing(
+        &[(sim_amm::ID, kind, POOL_FEE_BPS)],
+        Some(RebalancePatch::all_of(&p)),
+    )
+    .await;
     Setup {
         h,
         keeper,
@@ -289,12 +293,15 @@ async fn rebalance_swap_fails_cooldown() {
 async fn rebalance_swap_fails_notional_cap() {
     let mut s = setup(2).await;
     // The guardian lowers the cap to 10 % of NAV at once (a de-risking change).
-    let mut p = RebalanceParamsArgs::from_params(&s.h.vault_state().await.rebalance);
+    let mut p = s.h.vault_state().await.rebalance;
     p.notional_cap_bps = 1_000;
     let guardian = s.h.guardian.insecure_clone();
-    s.h.derisk(&guardian, DeriskAction::TightenRebalance(p))
-        .await
-        .unwrap();
+    s.h.derisk(
+        &guardian,
+        DeriskAction::TightenRebalance(RebalancePatch::all_of(&p)),
+    )
+    .await
+    .unwrap();
     let nav = s.h.portfolio().await.nav().unwrap();
     let t = s.h.plan(POOL_FEE_BPS).await.unwrap();
     assert!(t.check.value_in <= nav / 10, "the planner respects the cap");
@@ -435,12 +442,15 @@ async fn rebalance_swap_fails_venue_extra_fee_beyond_budget() {
     // An extra 40 bps fee still clears the 80 bps floor, so only the slippage budget catches
     // it: the guardian has tightened the budget to 20 bps of NAV.
     let (mut s, t) = misbehaving(Misbehaviour::ExtraFee, 40).await;
-    let mut p = RebalanceParamsArgs::from_params(&s.h.vault_state().await.rebalance);
+    let mut p = s.h.vault_state().await.rebalance;
     p.slippage_budget_bps = 20;
     let guardian = s.h.guardian.insecure_clone();
-    s.h.derisk(&guardian, DeriskAction::TightenRebalance(p))
-        .await
-        .unwrap();
+    s.h.derisk(
+        &guardian,
+        DeriskAction::TightenRebalance(RebalancePatch::all_of(&p)),
+    )
+    .await
+    .unwrap();
     let ix = s.ix(t.sell, t.buy, t.amount_in, t.check.min_out);
     s.refused(ix, VaultError::RebalanceSlippageBudgetExceeded)
         .await;

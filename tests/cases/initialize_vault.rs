@@ -5,8 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_spl::token_2022::spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config;
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use portfolio_vault::error::VaultError;
-use portfolio_vault::instructions::InitializeVaultArgs;
-use solana_instruction::error::InstructionError;
+use portfolio_vault::state::InitializeVaultArgs;
 use solana_signer::Signer;
 use vault_tests::*;
 
@@ -139,14 +138,7 @@ async fn initialize_vault_fails_reinitialization() {
     let before = h.snapshot(&[]).await;
     let args = h.init_args();
     let res = try_init(&mut h, args).await;
-    // Anchor 1.2.2's `init` of an address that already holds lamports goes through the system
-    // program's `create_account_allow_prefund`; the runtime of program-test 3.1.12 refuses it
-    // as invalid instruction data (a runtime that knows it refuses with "already in use").
-    assert_eq!(
-        instruction_error(&res),
-        InstructionError::InvalidInstructionData,
-        "{res:?}"
-    );
+    assert_vault_error(res, VaultError::AccountAlreadyInitialized);
     h.assert_unchanged(&before).await;
 }
 

@@ -5,7 +5,7 @@ use anchor_spl::token_2022::spl_token_2022::extension::transfer_fee::instruction
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use anchor_spl::token_2022::spl_token_2022::instruction::initialize_permanent_delegate;
 use portfolio_vault::error::VaultError;
-use portfolio_vault::instructions::AddAssetArgs;
+use portfolio_vault::state::AddAssetArgs;
 use solana_signer::Signer;
 use vault_tests::*;
 

@@ -6,6 +6,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use portfolio_vault::constants::{PAUSE_DEPOSITS, VENUE_KIND_AMM};
+use portfolio_vault::state::RiskPatch;
 use portfolio_vault::state::{DeriskAction, ParamChange};
 use solana_instruction::Instruction;
 use solana_message::{v0, AddressLookupTableAccount, Message, VersionedMessage};
@@ -179,11 +180,15 @@ async fn every_instruction_fits_at_sixteen_assets() {
         measure(
             "propose_change",
             &admin,
-            h.ix_propose(&admin, 0, ParamChange::RiskParams(h.default_risk_args())),
+            h.ix_propose(
+                &admin,
+                0,
+                ParamChange::RiskParams(RiskPatch::all_of(&h.default_risk_args().params())),
+            ),
             &alt,
         ),
         measure("cancel_proposal", &admin, h.ix_cancel(&admin, 0), &alt),
-        measure("apply_proposal", &u.key(), h.ix_apply(0, true), &alt),
+        measure("apply_proposal", &u.key(), h.ix_apply(0), &alt),
         measure(
             "derisk",
             &admin,

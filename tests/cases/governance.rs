@@ -5,7 +5,9 @@
 use anchor_lang::prelude::Pubkey;
 use portfolio_vault::constants::*;
 use portfolio_vault::error::VaultError;
+use portfolio_vault::state::RiskPatch;
 use portfolio_vault::state::{DeriskAction, ParamChange, ProposalStatus};
+use portfolio_vault::state::{HedgePatch, RebalancePatch};
 use solana_signer::Signer;
 use vault_tests::*;
 
@@ -144,15 +146,16 @@ async fn propose_change_fails_out_of_bounds() {
     for (change, e) in cases {
         propose_fails(&mut h, &admin, change, e).await;
     }
+    // Risk parameters patch the risk account's: without one there is nothing to patch.
     let mut risk = h.default_risk_args();
     risk.strategy = 9;
-    propose_fails(
-        &mut h,
-        &admin,
-        ParamChange::RiskParams(risk),
-        VaultError::ParamStrategyUnknown,
-    )
-    .await;
+    let bad = ParamChange::RiskParams(RiskPatch::all_of(&risk.params()));
+    propose_fails(&mut h, &admin, bad, VaultError::GovRiskAccountMissing).await;
+    h.initialize_risk(h.default_risk_args()).await.unwrap();
+    propose_fails(&mut h, &admin, bad, VaultError::ParamStrategyUnknown).await;
+    // A change that names no field is refused too.
+    let empty = ParamChange::RiskParams(RiskPatch::default());
+    propose_fails(&mut h, &admin, empty, VaultError::GovChangeEmpty).await;
 }
 
 #[tokio::test]
@@ -269,7 +272,7 @@ async fn apply_proposal_fees_need_fresh_crystallisation() {
     h.warp_seconds(DAY).await;
     apply_fails(&mut h, id, VaultError::GovFeesNotCrystallized).await;
     h.refresh_prices().await;
-    let ixs = [h.ix_accrue_fees(), h.ix_apply(id, false)];
+    let ixs = [h.ix_accrue_fees(), h.ix_apply(id)];
     h.process(&ixs, &[]).await.unwrap();
     let v = h.vault_state().await;
     assert_eq!(
@@ -279,17 +282,30 @@ async fn apply_proposal_fees_need_fresh_crystallisation() {
 }
 
 #[tokio::test]
-async fn apply_proposal_risk_params_need_the_risk_account() {
+async fn apply_proposal_fails_risk_account_not_the_vaults() {
     let mut h = Harness::new(2).await;
     let args = h.default_risk_args();
     h.initialize_risk(args).await.unwrap();
-    let mut new = h.default_risk_args();
-    new.strategy = 2;
-    new.shrinkage_bps = 1_500;
-    let id = h.propose(ParamChange::RiskParams(new)).await.unwrap();
+    let patch = RiskPatch {
+        strategy: Some(2),
+        shrinkage_bps: Some(1_500),
+        ..Default::default()
+    };
+    let id = h.propose(ParamChange::RiskParams(patch)).await.unwrap();
     h.warp_seconds(DAY).await;
-    apply_fails(&mut h, id, VaultError::GovRiskAccountMissing).await;
-    let ix = h.ix_apply(id, true);
+    // Any other account in the risk slot fails the PDA check, and nothing changes.
+    let mut ix = h.ix_apply(id);
+    let risk = h.risk();
+    replace_account(
+        &mut ix,
+        risk,
+        solana_instruction::AccountMeta::new(Pubkey::new_unique(), false),
+    );
+    let before = h.snapshot(&[h.proposal_pda(id)]).await;
+    let res = h.process(&[ix], &[]).await;
+    assert_anchor_error(res, anchor_lang::error::ErrorCode::ConstraintSeeds);
+    h.assert_unchanged(&before).await;
+    let ix = h.ix_apply(id);
     h.process(&[ix], &[]).await.unwrap();
     let r = h.risk_state().await;
     assert_eq!((r.params.strategy, r.params.shrinkage_bps), (2, 1_500));
@@ -553,7 +569,7 @@ async fn timeline_depositor_exits_before_fee_raise() {
     // The raise applies after maturity, crystallised first, and only to those who stayed.
     h.warp_seconds(DAY / 2).await;
     h.refresh_prices().await;
-    let ixs = [h.ix_accrue_fees(), h.ix_apply(id, false)];
+    let ixs = [h.ix_accrue_fees(), h.ix_apply(id)];
     h.process(&ixs, &[]).await.unwrap();
     assert_eq!(h.vault_state().await.params.management_fee_bps, 500);
     let fs = h.fee_shares;
@@ -568,18 +584,18 @@ async fn timeline_depositor_exits_before_fee_raise() {
 
 // ---------------------------------------------------------------- rebalancing and venues
 
-fn rebalance_args(h_params: &portfolio_vault::state::RebalanceParams) -> RebalanceParamsArgs {
-    RebalanceParamsArgs::from_params(h_params)
+fn rebalance_args(h_params: &portfolio_vault::state::RebalanceParams) -> RebalanceParams {
+    *h_params
 }
 
-use portfolio_vault::state::RebalanceParamsArgs;
+use portfolio_vault::state::RebalanceParams;
 
 #[tokio::test]
 async fn propose_change_fails_rebalance_out_of_bounds() {
     let mut h = Harness::new(1).await;
     let admin = h.admin.insecure_clone();
     let base = rebalance_args(&h.vault_state().await.rebalance);
-    type Tweak = fn(&mut RebalanceParamsArgs);
+    type Tweak = fn(&mut RebalanceParams);
     let cases: [(Tweak, VaultError); 12] = [
         (|p| p.band_bps = 9, VaultError::ParamBandOutOfBounds),
         (|p| p.band_bps = 2_001, VaultError::ParamBandOutOfBounds),
@@ -627,14 +643,20 @@ async fn propose_change_fails_rebalance_out_of_bounds() {
     for (tweak, e) in cases {
         let mut p = base;
         tweak(&mut p);
-        propose_fails(&mut h, &admin, ParamChange::Rebalance(p), e).await;
+        propose_fails(
+            &mut h,
+            &admin,
+            ParamChange::Rebalance(RebalancePatch::all_of(&p)),
+            e,
+        )
+        .await;
     }
     let mut p = base;
     p.bounty_share_bps = 5_001;
     propose_fails(
         &mut h,
         &admin,
-        ParamChange::Rebalance(p),
+        ParamChange::Rebalance(RebalancePatch::all_of(&p)),
         VaultError::ParamBountyShareOutOfBounds,
     )
     .await;
@@ -689,7 +711,10 @@ async fn apply_proposal_ok_venue_and_rebalance_limits() {
         fee_bps: 30,
     };
     let a = h.propose(add).await.unwrap();
-    let b = h.propose(ParamChange::Rebalance(p)).await.unwrap();
+    let b = h
+        .propose(ParamChange::Rebalance(RebalancePatch::all_of(&p)))
+        .await
+        .unwrap();
     let dup = h.propose(add).await.unwrap();
     h.warp_seconds(DAY + 1).await;
     h.apply(b).await.unwrap();
@@ -722,9 +747,12 @@ async fn derisk_ok_rebalance_tightened_and_venue_removed() {
     p.max_slippage_bps = 20;
     p.notional_cap_bps = 500;
     p.bounty_cap_per_call = 0;
-    h.derisk(&g, DeriskAction::TightenRebalance(p))
-        .await
-        .unwrap();
+    h.derisk(
+        &g,
+        DeriskAction::TightenRebalance(RebalancePatch::all_of(&p)),
+    )
+    .await
+    .unwrap();
     h.derisk(&g, DeriskAction::RemoveVenue(0)).await.unwrap();
     h.derisk(&g, DeriskAction::Pause(PAUSE_REBALANCE))
         .await
@@ -741,7 +769,7 @@ async fn derisk_fails_loosening_rebalance_or_missing_venue() {
     let mut h = Harness::new(1).await;
     let g = h.guardian.insecure_clone();
     let base = rebalance_args(&h.vault_state().await.rebalance);
-    type Tweak = fn(&mut RebalanceParamsArgs);
+    type Tweak = fn(&mut RebalanceParams);
     let loosenings: [Tweak; 8] = [
         |p| p.max_slippage_bps += 1,
         |p| p.slippage_budget_bps += 1,
@@ -759,7 +787,7 @@ async fn derisk_fails_loosening_rebalance_or_missing_venue() {
         derisk_fails(
             &mut h,
             &g,
-            DeriskAction::TightenRebalance(p),
+            DeriskAction::TightenRebalance(RebalancePatch::all_of(&p)),
             VaultError::GovNotDerisking,
         )
         .await;
@@ -768,7 +796,7 @@ async fn derisk_fails_loosening_rebalance_or_missing_venue() {
     derisk_fails(
         &mut h,
         &g,
-        DeriskAction::TightenRebalance(base),
+        DeriskAction::TightenRebalance(RebalancePatch::all_of(&base)),
         VaultError::GovNotDerisking,
     )
     .await;
@@ -791,14 +819,14 @@ async fn derisk_fails_loosening_rebalance_or_missing_venue() {
 
 // ---------------------------------------------------------------- hedging
 
-use portfolio_vault::state::HedgeParamsArgs;
+use portfolio_vault::state::HedgeParams;
 
 #[tokio::test]
 async fn propose_change_fails_hedge_out_of_bounds() {
     let mut h = Harness::new(1).await;
     let admin = h.admin.insecure_clone();
-    let base = HedgeParamsArgs::from_params(&h.vault_state().await.hedge.params);
-    type Tweak = fn(&mut HedgeParamsArgs);
+    let base = h.vault_state().await.hedge.params;
+    type Tweak = fn(&mut HedgeParams);
     let cases: [(Tweak, VaultError); 9] = [
         (|p| p.mode = 2, VaultError::ParamHedgeModeUnknown),
         (
@@ -837,7 +865,13 @@ async fn propose_change_fails_hedge_out_of_bounds() {
     for (tweak, e) in cases {
         let mut p = base;
         tweak(&mut p);
-        propose_fails(&mut h, &admin, ParamChange::Hedge(p), e).await;
+        propose_fails(
+            &mut h,
+            &admin,
+            ParamChange::Hedge(HedgePatch::all_of(&p)),
+            e,
+        )
+        .await;
     }
     let venue = ParamChange::HedgeVenue {
         program_id: portfolio_vault::ID,
@@ -851,8 +885,8 @@ async fn propose_change_fails_hedge_out_of_bounds() {
 async fn derisk_fails_loosening_hedge() {
     let mut h = Harness::new(1).await;
     let g = h.guardian.insecure_clone();
-    let base = HedgeParamsArgs::from_params(&h.vault_state().await.hedge.params);
-    type Tweak = fn(&mut HedgeParamsArgs);
+    let base = h.vault_state().await.hedge.params;
+    type Tweak = fn(&mut HedgeParams);
     let loosenings: [Tweak; 6] = [
         |p| p.max_leverage_bps += 1,
         |p| p.min_margin_ratio_bps -= 1,
@@ -868,7 +902,7 @@ async fn derisk_fails_loosening_hedge() {
         derisk_fails(
             &mut h,
             &g,
-            DeriskAction::TightenHedge(p),
+            DeriskAction::TightenHedge(HedgePatch::all_of(&p)),
             VaultError::GovNotDerisking,
         )
         .await;
@@ -876,7 +910,9 @@ async fn derisk_fails_loosening_hedge() {
     let mut p = base;
     p.max_leverage_bps -= 1;
     p.min_margin_ratio_bps += 1;
-    h.derisk(&g, DeriskAction::TightenHedge(p)).await.unwrap();
+    h.derisk(&g, DeriskAction::TightenHedge(HedgePatch::all_of(&p)))
+        .await
+        .unwrap();
     assert_eq!(
         h.vault_state().await.hedge.params.max_leverage_bps,
         base.max_leverage_bps - 1

@@ -15,7 +15,7 @@ use portfolio_vault::math::nav::{nav, PriceSide, PricedHolding};
 use portfolio_vault::math::rebalance::{check_trade, TradeLimits};
 use portfolio_vault::operations::fees::accrue_management;
 use portfolio_vault::oracle::{validate, RawPrice};
-use portfolio_vault::state::RebalanceParamsArgs;
+use portfolio_vault::state::RebalancePatch;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use vault_tests::amm::TestPool;
@@ -54,6 +54,7 @@ async fn per_share_state(h: &mut Harness) -> (f64, f64) {
         holdings.push(PricedHolding {
             amount: v.assets[i].holdings,
             low: p.low,
+            mid: p.price,
             high: p.high,
         });
     }
@@ -126,11 +127,14 @@ async fn run_sequence(seed: u64, steps: u64) {
         }
     }
     let keeper = h.new_user(0).await;
-    let mut rp = RebalanceParamsArgs::from_params(&h.vault_state().await.rebalance);
+    let mut rp = h.vault_state().await.rebalance;
     rp.notional_cap_bps = 10_000;
     rp.slippage_budget_bps = 100;
-    h.govern_rebalancing(&[(sim_amm::ID, VENUE_KIND_AMM, 30)], Some(rp))
-        .await;
+    h.govern_rebalancing(
+        &[(sim_amm::ID, VENUE_KIND_AMM, 30)],
+        Some(RebalancePatch::all_of(&rp)),
+    )
+    .await;
     let (mut user_ok, mut failed, mut rebalances) = (0u64, 0u64, 0u64);
     for step in 0..steps {
         let what = format!("seed {seed} step {step}");
@@ -139,7 +143,7 @@ async fn run_sequence(seed: u64, steps: u64) {
         let what = format!("{what} op {op} user {u}");
         let mut extra = vec![users[u].base, users[u].shares, keeper.base];
         extra.extend(users[u].assets.iter().copied());
-        let before = h.snapshot(&extra).await;
+        let mut before = h.snapshot(&extra).await;
         let per_share_before = per_share_state(&mut h).await;
         let (res, user_action) = match op {
             0 => {
@@ -182,6 +186,8 @@ async fn run_sequence(seed: u64, steps: u64) {
                 // A keeper: fresh targets, then the planned trade resized, sometimes with a
                 // minimum below the oracle floor or through the wrong pair's pool.
                 h.compute_targets().await.unwrap();
+                // The targets just written are the state the trade is judged against.
+                before = h.snapshot(&extra).await;
                 match h.plan(30).await {
                     None => (Ok(()), false),
                     Some(t) => {

@@ -1,0 +1,173 @@
+//! The command line: global options, commands and the changes `propose` names.
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vault",
+    about = "Deposit, withdraw, inspect and govern a portfolio vault"
+)]
+pub struct Cli {
+    /// JSON RPC endpoint.
+    #[arg(
+        long,
+        global = true,
+        env = "VAULT_RPC_URL",
+        default_value = "http://127.0.0.1:8899"
+    )]
+    pub url: String,
+    /// Keypair file of the signer (and fee payer).
+    #[arg(long, global = true, env = "VAULT_KEYPAIR")]
+    pub keypair: Option<String>,
+    /// The vault's address.
+    #[arg(long, global = true, env = "VAULT_ADDRESS")]
+    pub vault: Option<String>,
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Print the transaction unsigned (base64) for a multisig instead of sending it.
+    #[arg(long, global = true)]
+    pub sign_only: bool,
+    /// The signer of a `--sign-only` transaction when no keypair is at hand (e.g. a multisig vault).
+    #[arg(long, global = true)]
+    pub signer: Option<String>,
+    /// Price account of a pull-oracle feed that is not Pyth's default push feed: FEED_HEX=ADDRESS.
+    #[arg(long = "oracle", global = true)]
+    pub oracles: Vec<String>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Creates a vault from a TOML file (vault, assets, risk parameters).
+    Init { config: String },
+    /// Adds an asset (admin).
+    AddAsset {
+        #[arg(long)]
+        mint: String,
+        /// pull (PriceUpdateV2 feed id, hex) or legacy (price account address).
+        #[arg(long)]
+        oracle_kind: String,
+        #[arg(long)]
+        oracle_id: String,
+        #[arg(long, default_value_t = 60)]
+        max_age_s: u32,
+        #[arg(long, default_value_t = 100)]
+        max_conf_bps: u16,
+        #[arg(long, default_value_t = 500)]
+        max_ema_dev_bps: u16,
+        #[arg(long, default_value_t = 0)]
+        min_weight_bps: u16,
+        #[arg(long, default_value_t = 10_000)]
+        max_weight_bps: u16,
+    },
+    /// Deposits base tokens (AMOUNT in whole tokens, e.g. 100.5) for shares.
+    Deposit {
+        amount: String,
+        /// Refuse if fewer shares would be minted (default: the preview less 0.5 %).
+        #[arg(long)]
+        min_shares: Option<u64>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        shares_account: Option<String>,
+    },
+    /// Burns shares for base tokens from the idle buffer.
+    Withdraw {
+        /// Shares (base units of the share mint) or `all`.
+        shares: String,
+        #[arg(long)]
+        min_out: Option<u64>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        shares_account: Option<String>,
+    },
+    /// Burns shares for a pro-rata slice of every holding (needs no oracle; works while paused).
+    RedeemInKind {
+        shares: String,
+        #[arg(long)]
+        shares_account: Option<String>,
+    },
+    /// NAV, share price, per-asset price, weight, target and delta; risk; hedge; governance.
+    Show,
+    /// Proposes a timelocked change (admin).
+    Propose {
+        #[command(subcommand)]
+        change: ChangeCmd,
+    },
+    /// Applies a matured proposal (anyone).
+    Apply { id: u64 },
+    /// Cancels a pending proposal (admin or guardian).
+    Cancel { id: u64 },
+    /// Closes instruction gates at once (admin or guardian): deposits, update-risk,
+    /// compute-targets, rebalance, hedge, all.
+    Pause { gates: Vec<String> },
+    /// Sets the gates exactly, reopening the ones not named (admin only).
+    SetPause { gates: Vec<String> },
+    /// Proposes a new admin (timelocked); the nominee then runs `accept-admin`.
+    NominateAdmin { new_admin: String },
+    /// Accepts the admin role (the nominee signs).
+    AcceptAdmin,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChangeCmd {
+    Fees {
+        management_bps: u16,
+        performance_bps: u16,
+    },
+    DepositLimits {
+        cap: u64,
+        min: u64,
+    },
+    AssetOracle {
+        index: u8,
+        max_age_s: u32,
+        max_conf_bps: u16,
+        max_ema_dev_bps: u16,
+    },
+    AssetWeights {
+        index: u8,
+        min_bps: u16,
+        max_bps: u16,
+    },
+    Guardian {
+        key: String,
+    },
+    FeeRecipient {
+        key: String,
+    },
+    Timelock {
+        seconds: u32,
+    },
+    AddVenue {
+        program: String,
+        #[arg(long, default_value_t = 0)]
+        kind: u8,
+        #[arg(long)]
+        fee_bps: u16,
+    },
+    HedgeVenue {
+        program: String,
+        exchange: String,
+    },
+    /// Rebalancing limits from a TOML file: any fields of the program's `RebalancePatch`.
+    Rebalance {
+        file: String,
+    },
+    /// Hedging limits from a TOML file: any fields of the program's `HedgePatch`.
+    Hedge {
+        file: String,
+    },
+    /// Risk parameters from a TOML file: any fields of the program's `RiskPatch`.
+    Risk {
+        file: String,
+    },
+}
