@@ -18,6 +18,8 @@ mod rebalance_swap;
 mod redeem_in_kind;
 mod risk;
 mod risk_accuracy;
+mod scale;
+mod settle_hedge_claim;
 mod sim;
 mod sim_perp;
 mod ts_vectors;

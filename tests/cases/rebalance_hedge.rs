@@ -6,178 +6,31 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::InstructionData;
 use portfolio_vault::constants::*;
 use portfolio_vault::error::VaultError;
+use portfolio_vault::state::DeriskAction;
 use portfolio_vault::state::HedgePatch;
-use portfolio_vault::state::RebalancePatch;
-use portfolio_vault::state::{DeriskAction, HedgeParams};
 use sim_perp::error::PerpError;
 use sim_perp::state::Misbehaviour;
-use solana_instruction::{AccountMeta, Instruction};
-use vault_tests::amm::TestPool;
-use vault_tests::perp::TestExchange;
+use solana_instruction::AccountMeta;
+use vault_tests::hedged::{hedge_params, user_clone, HedgedConfig, HedgedVault};
 use vault_tests::*;
 
-const DEPOSIT: u64 = 10_000_000_000;
-const POOL_DEPTH: u64 = 100_000_000_000_000;
-
-struct Setup {
-    h: Harness,
-    x: TestExchange,
-    keeper: User,
-    depositor: User,
-    pools: Vec<TestPool>,
-}
-
-fn hedge_params(mode: u8) -> HedgeParams {
-    HedgeParams {
-        mode,
-        max_leverage_bps: 10_000,
-        min_margin_ratio_bps: 30_000,
-        max_collateral_bps: 3_000,
-        delta_band_bps: 200,
-        hedge_ratio_bps: 10_000,
-        max_fee_bps: 50,
-        cooldown_s: 60,
-        _pad: [0; 7],
-    }
-}
-
-fn keeper_clone(u: &User) -> User {
-    User {
-        kp: u.kp.insecure_clone(),
-        base: u.base,
-        shares: u.shares,
-        assets: u.assets.clone(),
-    }
-}
+type Setup = HedgedVault;
 
 /// Two assets at $100, a 10,000-token deposit, fixed targets of 35 % each (30 % cash), one
-/// pool per asset, the spot book rebalanced, an exchange mirroring the assets (10 bps fees,
+/// pool per pair, the spot book rebalanced, an exchange mirroring the assets (10 bps fees,
 /// 10 % initial and 5 % maintenance margin), the hedge venue set through governance with
 /// `mode`, and `collateral_bps` of NAV moved to the venue.
 async fn setup_with(mode: u8, collateral_bps: u64) -> Setup {
-    let mut h = Harness::new(2).await;
-    let depositor = h.new_user(DEPOSIT).await;
-    h.deposit(&depositor, DEPOSIT, 0).await.unwrap();
-    let mut risk = h.default_risk_args();
-    risk.strategy = 0;
-    risk.fixed_weights_bps[0] = 3_500;
-    risk.fixed_weights_bps[1] = 3_500;
-    h.initialize_risk(risk).await.unwrap();
-    let mut pools = vec![];
-    for i in 0..2 {
-        pools.push(h.create_pool_at_oracle(2, i, 30, POOL_DEPTH).await);
-    }
-    pools.push(h.create_pool_at_oracle(0, 1, 30, POOL_DEPTH).await);
-    let x = h
-        .create_exchange(10, 1_000, 500, 0, 1_000_000_000_000)
-        .await;
-    let keeper = h.new_user(0).await;
-    let mut p = h.vault_state().await.rebalance;
-    p.notional_cap_bps = 10_000;
-    p.slippage_budget_bps = 100;
-    h.govern_rebalancing(
-        &[(sim_amm::ID, VENUE_KIND_AMM, 30)],
-        Some(RebalancePatch::all_of(&p)),
-    )
-    .await;
-    h.govern_hedge(&x, HedgePatch::all_of(&hedge_params(mode)))
-        .await;
-    h.open_hedge_claim(&depositor.key()).await.unwrap();
-    let mut s = Setup {
-        h,
-        x,
-        keeper,
-        depositor,
-        pools,
-    };
-    s.rebalance_spot().await;
-    if collateral_bps > 0 {
-        let nav = s.h.portfolio().await.nav().unwrap();
-        let ix =
-            s.h.ix_move_collateral(&s.keeper, &s.x, nav * collateral_bps / 10_000, true);
-        let kp = s.keeper.kp.insecure_clone();
-        s.h.process(&[ix], &[&kp]).await.unwrap();
-    }
-    s
+    HedgedVault::new(HedgedConfig {
+        mode,
+        collateral_bps,
+        ..Default::default()
+    })
+    .await
 }
 
-impl Setup {
-    fn pool(&self, sell: usize, buy: usize) -> TestPool {
-        let (x, y) = (self.h.slot_mint(sell), self.h.slot_mint(buy));
-        self.pools
-            .iter()
-            .find(|p| (p.mint_a == x && p.mint_b == y) || (p.mint_a == y && p.mint_b == x))
-            .unwrap()
-            .clone()
-    }
-
-    async fn next_block(&mut self) {
-        self.h.warp_seconds(61).await;
-        self.h.refresh_prices().await;
-    }
-
-    async fn rebalance_spot(&mut self) {
-        let k = keeper_clone(&self.keeper);
-        while let Some(t) = self.h.plan(30).await {
-            let pool = self.pool(t.sell, t.buy);
-            self.h.rebalance(&k, &pool, &t).await.expect("spot trade");
-            self.next_block().await;
-        }
-    }
-
-    /// Runs the hedge planner until it has nothing to do; returns the number of trades.
-    async fn hedge_until_done(&mut self) -> usize {
-        let mut trades = 0;
-        loop {
-            let (_, plan) = self.h.hedge_plan(&self.x).await;
-            let Some(t) = plan else { break };
-            let ix = self
-                .h
-                .ix_rebalance_hedge(&self.keeper, &self.x, t.asset as u8, t.base_delta);
-            let kp = self.keeper.kp.insecure_clone();
-            self.h.process(&[ix], &[&kp]).await.expect("hedge trade");
-            trades += 1;
-            assert!(trades <= 6, "hedge planner does not converge");
-            self.next_block().await;
-        }
-        trades
-    }
-
-    fn watched(&self) -> Vec<Pubkey> {
-        vec![
-            self.keeper.base,
-            self.x.exchange,
-            self.h.vault_margin(&self.x),
-            self.x.collateral_vault,
-            self.h.hedge_claim(&self.depositor.key()),
-        ]
-    }
-
-    async fn refused(&mut self, ix: Instruction, e: VaultError) {
-        let code = vault_code(e);
-        self.refused_code(ix, code).await;
-    }
-
-    async fn refused_code(&mut self, ix: Instruction, code: u32) {
-        let watched = self.watched();
-        let before = self.h.snapshot(&watched).await;
-        let kp = self.keeper.kp.insecure_clone();
-        let res = self.h.process(&[ix], &[&kp]).await;
-        assert_eq!(custom_code(&res), code, "{res:?}");
-        self.h.assert_unchanged(&before).await;
-    }
-
-    /// NAV at mid prices: spot, idle and the share holders' part of the margin account.
-    async fn nav_mid(&mut self) -> f64 {
-        self.h.portfolio().await.nav().unwrap() as f64
-    }
-
-    /// The planned first hedge trade of a freshly set-up vault.
-    async fn first_trade(&mut self) -> (u8, i64) {
-        let (_, plan) = self.h.hedge_plan(&self.x).await;
-        let t = plan.expect("an unhedged vault needs a hedge");
-        (t.asset as u8, t.base_delta)
-    }
+fn keeper_clone(u: &User) -> User {
+    user_clone(u)
 }
 
 fn perp_code(e: PerpError) -> u32 {
@@ -434,7 +287,7 @@ async fn redeem_in_kind_ok_with_halted_venue_then_claim_settles() {
         .unwrap();
     let (equity, owners) = s.h.perp_equity_mid(&x).await;
     // The depositor holds almost every share: they leave in kind while the venue is halted.
-    let depositor = keeper_clone(&s.depositor);
+    let depositor = keeper_clone(&s.depositors[0]);
     let shares = s.h.balance(&depositor.shares).await;
     let supply = s.h.share_supply().await;
     s.h.redeem_in_kind(&depositor, shares).await.unwrap();

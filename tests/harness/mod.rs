@@ -10,6 +10,7 @@ pub mod assets;
 pub mod checks;
 pub mod clock;
 pub mod governance;
+pub mod hedged;
 pub mod oracle;
 pub mod perp;
 pub mod risk;
