@@ -3,9 +3,12 @@
 use anchor_lang::error::ErrorCode;
 use anchor_spl::token_2022::spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config;
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
-use anchor_spl::token_2022::spl_token_2022::instruction::initialize_permanent_delegate;
+use anchor_spl::token_2022::spl_token_2022::instruction::{
+    close_account, initialize_mint_close_authority, initialize_permanent_delegate,
+};
 use portfolio_vault::error::VaultError;
 use portfolio_vault::state::AddAssetArgs;
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 use vault_tests::*;
 
@@ -151,6 +154,63 @@ async fn add_asset_fails_permanent_delegate_extension() {
     add_fails(&mut h, asset, args, VaultError::MintExtensionNotAllowed).await;
 }
 
+#[tokio::test]
+async fn add_asset_fails_mint_close_authority_and_its_permanent_delegate_comeback() {
+    // The attack: a mint whose authority can close it at zero supply and re-create it at the
+    // same address with a permanent delegate, who then moves every token out of the vault's
+    // account while its records still count them. The closable mint is refused; so is the
+    // mint that comes back.
+    let mut h = Harness::new(0).await;
+    let payer = h.ctx.payer.pubkey();
+    let mint = Keypair::new();
+    h.create_mint_2022_at(&mint, 9, &[ExtensionType::MintCloseAuthority], |m| {
+        vec![initialize_mint_close_authority(&TOKEN_2022, m, Some(&payer)).unwrap()]
+    })
+    .await
+    .unwrap();
+    let asset = h
+        .new_test_asset(mint.pubkey(), TOKEN_2022, OracleFormat::PullV2, 10)
+        .await;
+    let args = default_asset_args(OracleFormat::PullV2, asset.oracle_id());
+    add_fails(
+        &mut h,
+        asset.clone(),
+        args,
+        VaultError::MintExtensionNotAllowed,
+    )
+    .await;
+    // At zero supply the close authority closes it and re-creates it with a delegate.
+    let close = close_account(&TOKEN_2022, &mint.pubkey(), &payer, &payer, &[]).unwrap();
+    h.process(&[close], &[])
+        .await
+        .expect("a closable mint closes");
+    assert!(h.account(&mint.pubkey()).await.is_none());
+    h.create_mint_2022_at(&mint, 9, &[ExtensionType::PermanentDelegate], |m| {
+        vec![initialize_permanent_delegate(&TOKEN_2022, m, &payer).unwrap()]
+    })
+    .await
+    .unwrap();
+    add_fails(&mut h, asset, args, VaultError::MintExtensionNotAllowed).await;
+    assert_eq!(h.vault_state().await.num_assets, 0);
+}
+
+#[tokio::test]
+async fn add_asset_ok_accepted_mint_cannot_be_closed() {
+    // What the vault accepts has no close authority: the mint can never be closed and come
+    // back with other rules, whoever asks.
+    let mut h = Harness::new(0).await;
+    let payer = h.ctx.payer.pubkey();
+    let mint = h.create_mint(9, TOKEN_2022, None).await;
+    let asset = h
+        .new_test_asset(mint, TOKEN_2022, OracleFormat::PullV2, 11)
+        .await;
+    let args = default_asset_args(OracleFormat::PullV2, asset.oracle_id());
+    h.add_prepared_asset(asset, args).await.unwrap();
+    let close = close_account(&TOKEN_2022, &mint, &payer, &payer, &[]).unwrap();
+    assert!(h.process(&[close], &[]).await.is_err());
+    assert!(h.account(&mint).await.is_some());
+}
+
 type Mutation = fn(&mut AddAssetArgs);
 
 #[tokio::test]
@@ -241,20 +301,4 @@ async fn add_asset_fails_look_alike_vault() {
     let res = h.process(&[ix], &[&admin]).await;
     assert_anchor_error(res, ErrorCode::AccountOwnedByWrongProgram);
     h.assert_unchanged(&before).await;
-}
-
-#[tokio::test]
-async fn add_asset_ok_prefunded_token_account_address() {
-    // Someone sends lamports to the future token-account address; creation still works.
-    let mut h = Harness::new(0).await;
-    let (asset, args) = prepared(&mut h, OracleFormat::Legacy).await;
-    let payer = h.ctx.payer.insecure_clone();
-    let ix = anchor_lang::solana_program::system_instruction::transfer(
-        &payer.pubkey(),
-        &asset.vault_ta,
-        1_000_000,
-    );
-    h.process(&[ix], &[]).await.unwrap();
-    h.add_prepared_asset(asset, args).await.unwrap();
-    h.check_invariants().await;
 }

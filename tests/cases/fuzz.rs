@@ -235,9 +235,10 @@ async fn run_sequence(seed: u64, steps: u64) {
                         let res = h.process_auto(&[ix], &[&keeper.kp]).await;
                         if res.is_ok() {
                             rebalances += 1;
-                            // A rebalance costs at most the slippage budget plus one bounty.
+                            // A rebalance costs at most the slippage budget plus a bounty
+                            // (capped by what is left of the interval's cap).
                             let nav_after = h.portfolio().await.nav().unwrap();
-                            let bound = nav_before / 100 + v.rebalance.bounty_cap_per_call;
+                            let bound = nav_before / 100 + v.rebalance.bounty_cap_per_interval;
                             assert!(
                                 nav_after + bound >= nav_before,
                                 "{what}: rebalance lost {} of {nav_before}",

@@ -13,29 +13,6 @@ use vault_tests::*;
 
 const DAY: i64 = 86_400;
 
-async fn apply_fails(h: &mut Harness, id: u64, e: VaultError) {
-    let before = h.snapshot(&[h.proposal_pda(id)]).await;
-    let res = h.apply(id).await;
-    assert_vault_error(res, e);
-    h.assert_unchanged(&before).await;
-}
-
-async fn propose_fails(
-    h: &mut Harness,
-    signer: &solana_keypair::Keypair,
-    change: ParamChange,
-    e: VaultError,
-) {
-    let id = h.vault_state().await.next_proposal_id;
-    let ix = h.ix_propose(&signer.pubkey(), id, change);
-    let before = h.snapshot(&[]).await;
-    let res = h.process(&[ix], &[signer]).await;
-    assert_vault_error(res, e);
-    h.assert_unchanged(&before).await;
-    let p = h.proposal_pda(id);
-    assert!(h.account(&p).await.is_none(), "no proposal account created");
-}
-
 async fn derisk_fails(
     h: &mut Harness,
     signer: &solana_keypair::Keypair,
@@ -77,9 +54,11 @@ async fn propose_change_ok() {
 async fn propose_change_fails_not_admin() {
     let mut h = Harness::new(1).await;
     let guardian = h.guardian.insecure_clone();
-    propose_fails(&mut h, &guardian, LIMITS, VaultError::AuthNotAdmin).await;
+    h.propose_fails(&guardian, LIMITS, VaultError::AuthNotAdmin)
+        .await;
     let stranger = solana_keypair::Keypair::new();
-    propose_fails(&mut h, &stranger, LIMITS, VaultError::AuthNotAdmin).await;
+    h.propose_fails(&stranger, LIMITS, VaultError::AuthNotAdmin)
+        .await;
 }
 
 #[tokio::test]
@@ -144,18 +123,21 @@ async fn propose_change_fails_out_of_bounds() {
         ),
     ];
     for (change, e) in cases {
-        propose_fails(&mut h, &admin, change, e).await;
+        h.propose_fails(&admin, change, e).await;
     }
     // Risk parameters patch the risk account's: without one there is nothing to patch.
     let mut risk = h.default_risk_args();
     risk.strategy = 9;
     let bad = ParamChange::RiskParams(RiskPatch::all_of(&risk.params()));
-    propose_fails(&mut h, &admin, bad, VaultError::GovRiskAccountMissing).await;
+    h.propose_fails(&admin, bad, VaultError::GovRiskAccountMissing)
+        .await;
     h.initialize_risk(h.default_risk_args()).await.unwrap();
-    propose_fails(&mut h, &admin, bad, VaultError::ParamStrategyUnknown).await;
+    h.propose_fails(&admin, bad, VaultError::ParamStrategyUnknown)
+        .await;
     // A change that names no field is refused too.
     let empty = ParamChange::RiskParams(RiskPatch::default());
-    propose_fails(&mut h, &admin, empty, VaultError::GovChangeEmpty).await;
+    h.propose_fails(&admin, empty, VaultError::GovChangeEmpty)
+        .await;
 }
 
 #[tokio::test]
@@ -188,14 +170,14 @@ async fn apply_proposal_fails_before_maturity_after_expiry_and_twice() {
     let mut h = Harness::new(1).await;
     let id = h.propose(LIMITS).await.unwrap();
     h.warp_seconds(DAY - 1).await;
-    apply_fails(&mut h, id, VaultError::GovProposalNotMature).await;
+    h.apply_fails(id, VaultError::GovProposalNotMature).await;
     h.warp_seconds(1 + PROPOSAL_GRACE_S + 1).await;
-    apply_fails(&mut h, id, VaultError::GovProposalExpired).await;
+    h.apply_fails(id, VaultError::GovProposalExpired).await;
 
     let id = h.propose(LIMITS).await.unwrap();
     h.warp_seconds(DAY).await;
     h.apply(id).await.unwrap();
-    apply_fails(&mut h, id, VaultError::GovProposalNotPending).await;
+    h.apply_fails(id, VaultError::GovProposalNotPending).await;
 }
 
 #[tokio::test]
@@ -220,7 +202,7 @@ async fn apply_proposal_fails_when_invalid_against_landing_state() {
         .unwrap();
     h.warp_seconds(DAY).await;
     h.apply(b).await.unwrap();
-    apply_fails(&mut h, a, VaultError::ParamMinWeightsExceedOne).await;
+    h.apply_fails(a, VaultError::ParamMinWeightsExceedOne).await;
 }
 
 #[tokio::test]
@@ -270,7 +252,7 @@ async fn apply_proposal_fees_need_fresh_crystallisation() {
         .await
         .unwrap();
     h.warp_seconds(DAY).await;
-    apply_fails(&mut h, id, VaultError::GovFeesNotCrystallized).await;
+    h.apply_fails(id, VaultError::GovFeesNotCrystallized).await;
     h.refresh_prices().await;
     let ixs = [h.ix_accrue_fees(), h.ix_apply(id)];
     h.process(&ixs, &[]).await.unwrap();
@@ -327,7 +309,7 @@ async fn cancel_proposal_ok_by_guardian_and_fails_for_stranger() {
     h.process(&[ix], &[&guardian]).await.unwrap();
     assert_eq!(h.proposal(id).await.status, ProposalStatus::Cancelled);
     h.warp_seconds(DAY).await;
-    apply_fails(&mut h, id, VaultError::GovProposalNotPending).await;
+    h.apply_fails(id, VaultError::GovProposalNotPending).await;
 }
 
 #[tokio::test]
@@ -511,7 +493,8 @@ async fn accept_admin_two_step_transfer() {
     // The old admin has no power left.
     let old = h.admin.insecure_clone();
     assert_vault_error(h.set_pause(PAUSE_DEPOSITS).await, VaultError::AuthNotAdmin);
-    propose_fails(&mut h, &old, LIMITS, VaultError::AuthNotAdmin).await;
+    h.propose_fails(&old, LIMITS, VaultError::AuthNotAdmin)
+        .await;
     let ix = h.ix_derisk(&old.pubkey(), DeriskAction::Pause(PAUSE_DEPOSITS));
     assert_vault_error(
         h.process(&[ix], &[&old]).await,
@@ -643,8 +626,7 @@ async fn propose_change_fails_rebalance_out_of_bounds() {
     for (tweak, e) in cases {
         let mut p = base;
         tweak(&mut p);
-        propose_fails(
-            &mut h,
+        h.propose_fails(
             &admin,
             ParamChange::Rebalance(RebalancePatch::all_of(&p)),
             e,
@@ -653,8 +635,7 @@ async fn propose_change_fails_rebalance_out_of_bounds() {
     }
     let mut p = base;
     p.bounty_share_bps = 5_001;
-    propose_fails(
-        &mut h,
+    h.propose_fails(
         &admin,
         ParamChange::Rebalance(RebalancePatch::all_of(&p)),
         VaultError::ParamBountyShareOutOfBounds,
@@ -695,7 +676,7 @@ async fn propose_change_fails_invalid_venue() {
         ),
     ];
     for (change, e) in cases {
-        propose_fails(&mut h, &admin, change, e).await;
+        h.propose_fails(&admin, change, e).await;
     }
 }
 
@@ -728,7 +709,7 @@ async fn apply_proposal_ok_venue_and_rebalance_limits() {
     assert_eq!(v.rebalance.band_bps, 300);
     assert_eq!(v.rebalance.notional_cap_bps, 5_000);
     // The same venue twice is refused when the second lands.
-    apply_fails(&mut h, dup, VaultError::ParamVenueDuplicate).await;
+    h.apply_fails(dup, VaultError::ParamVenueDuplicate).await;
 }
 
 #[tokio::test]
@@ -865,20 +846,16 @@ async fn propose_change_fails_hedge_out_of_bounds() {
     for (tweak, e) in cases {
         let mut p = base;
         tweak(&mut p);
-        propose_fails(
-            &mut h,
-            &admin,
-            ParamChange::Hedge(HedgePatch::all_of(&p)),
-            e,
-        )
-        .await;
+        h.propose_fails(&admin, ParamChange::Hedge(HedgePatch::all_of(&p)), e)
+            .await;
     }
     let venue = ParamChange::HedgeVenue {
         program_id: portfolio_vault::ID,
         exchange: Pubkey::new_unique(),
         margin_account: Pubkey::new_unique(),
     };
-    propose_fails(&mut h, &admin, venue, VaultError::ParamVenueProgramInvalid).await;
+    h.propose_fails(&admin, venue, VaultError::ParamVenueProgramInvalid)
+        .await;
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ use anchor_lang::error::ErrorCode;
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::token_2022::spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config;
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
+use anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint_close_authority;
 use portfolio_vault::error::VaultError;
 use portfolio_vault::state::InitializeVaultArgs;
 use solana_signer::Signer;
@@ -172,6 +173,33 @@ async fn initialize_vault_fails_transfer_fee_base_mint() {
     let res = try_init(&mut h, args).await;
     assert_vault_error(res, VaultError::MintExtensionNotAllowed);
     assert_eq!(h.balance(&cb).await, 10_000_000);
+}
+
+#[tokio::test]
+async fn initialize_vault_fails_mint_close_authority_base_mint() {
+    // A closable base mint could be closed at zero supply and come back with other rules.
+    let mut h = Harness::bare(VaultConfig {
+        base_token_program: TOKEN_2022,
+        ..Default::default()
+    })
+    .await;
+    let payer = h.ctx.payer.pubkey();
+    let mint = h
+        .create_mint_2022_with(6, &[ExtensionType::MintCloseAuthority], |m| {
+            vec![initialize_mint_close_authority(&TOKEN_2022, m, Some(&payer)).unwrap()]
+        })
+        .await;
+    h.base_mint = mint;
+    let creator = h.creator.pubkey();
+    h.creator_base = h.create_token_account(&mint, &creator, TOKEN_2022).await;
+    let cb = h.creator_base;
+    h.mint_to(&mint, &cb, 10_000_000).await;
+    let (vault, ..) = vault_pdas(&creator, &mint, h.cfg.init.seed_id);
+    let args = h.init_args();
+    let res = try_init(&mut h, args).await;
+    assert_vault_error(res, VaultError::MintExtensionNotAllowed);
+    assert_eq!(h.balance(&cb).await, 10_000_000);
+    assert!(h.account(&vault).await.is_none());
 }
 
 #[tokio::test]

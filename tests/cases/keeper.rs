@@ -106,6 +106,7 @@ fn max_gap_bps(w: &World) -> f64 {
 #[test]
 fn keeper_tick_ok_restores_bands_then_sends_nothing() {
     let (w, _d) = world(Setup::default());
+    let start = w.now();
     let k = keeper(&w, &w.keeper.kp, w.keeper.base, cfg(&w));
     let swaps = settle(&w, &k, &PRICES);
     assert!(swaps >= 2, "the idle deposit is invested ({swaps} swaps)");
@@ -133,12 +134,17 @@ fn keeper_tick_ok_restores_bands_then_sends_nothing() {
         before,
         "the vault did not change"
     );
-    // Bounties were paid to the keeper, within the per-interval cap.
+    // Bounties were paid to the keeper, within the per-interval cap of each interval.
     let bounty =
         vault_client::decode::token_account(&w.chain.account(&w.keeper.base).unwrap().data)
             .unwrap()
             .amount;
-    assert!(bounty > 0 && bounty <= 100 * 1_000_000, "bounty {bounty}");
+    let p = w.snapshot().unwrap().vault.rebalance;
+    let intervals = (w.now() - start) as u64 / p.cap_interval_s as u64 + 1;
+    assert!(
+        bounty > 0 && bounty <= intervals * p.bounty_cap_per_interval,
+        "bounty {bounty} over {intervals} intervals"
+    );
     assert_eq!(
         k.metrics
             .bounty_base_units
@@ -286,6 +292,48 @@ fn keeper_tick_ok_hedges_to_delta_neutral() {
         "net delta {} of NAV {nav}",
         report.portfolio_delta
     );
+}
+
+#[test]
+fn keeper_tick_ok_samples_although_compute_targets_fails() {
+    // A state in which every `compute_targets` fails (a weight cap below the warm-up weights,
+    // written directly: no instruction reaches it). The sample goes in its own transaction, so
+    // the risk model keeps learning while the keeper reports the refusal.
+    use vault_client::portfolio_vault::state::Vault;
+    let (w, _d) = world(Setup::default());
+    let mut acc = w.chain.get_account(&w.vault).unwrap().unwrap();
+    let mut v = *bytemuck::from_bytes::<Vault>(&acc.data[8..8 + Vault::SIZE]);
+    v.assets[0].max_weight_bps = 1;
+    acc.data[8..8 + Vault::SIZE].copy_from_slice(bytemuck::bytes_of(&v));
+    w.chain.set_account(&w.vault, acc);
+    let k = keeper(&w, &w.keeper.kp, w.keeper.base, cfg(&w));
+    for round in 1..=3u32 {
+        let r = k.tick_with(0).unwrap();
+        let kinds: Vec<_> = r.actions.iter().map(|a| a.kind).collect();
+        assert_eq!(
+            kinds,
+            [ActionKind::UpdateRisk, ActionKind::ComputeTargets],
+            "round {round}"
+        );
+        assert!(matches!(r.actions[0].status, Status::Sent(_)));
+        match &r.actions[1].status {
+            Status::Refused(e) => assert_eq!(
+                e.code(),
+                Some(vault_code(VaultError::RiskFixedWeightsOutOfBounds)),
+                "{e}"
+            ),
+            other => panic!("compute_targets should be refused: {other:?}"),
+        }
+        let risk = w.snapshot().unwrap().risk.unwrap();
+        // The first observation only records prices; each later one adds a sample.
+        assert_eq!(risk.has_prices, 1);
+        assert_eq!(risk.sample_count, round - 1, "a sample every round");
+        // An hour later with fresh prices, the next sample is due.
+        let t = w.now() + 3_600;
+        w.chain.advance_slot();
+        w.chain.set_unix_timestamp(t);
+        w.post_all(&PRICES, t, 1.0);
+    }
 }
 
 #[test]

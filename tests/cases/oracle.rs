@@ -188,6 +188,28 @@ async fn oracle_fails_future_publish_time() {
 }
 
 #[tokio::test]
+async fn oracle_fails_extreme_publish_times_in_program_and_client() {
+    // i64::MIN and i64::MAX publish times in both formats: the client writes and reads them
+    // without overflowing, and the program and the client's snapshot refuse them.
+    let cases = [
+        (i64::MIN, VaultError::OracleStale),
+        (i64::MAX, VaultError::OracleFutureTimestamp),
+    ];
+    for (ts, e) in cases {
+        for i in [PULL, LEGACY] {
+            let (mut h, u) = setup().await;
+            with_price(&mut h, i, |p| p.publish_time = ts);
+            deposit_fails(&mut h, &u, e).await;
+            let snap = h.vault_snapshot().await;
+            match snap.preview_deposit(1_000_000) {
+                Err(err) => assert!(err.to_string().contains(&format!("({e:?})")), "{err}"),
+                Ok(shares) => panic!("the client priced a deposit at {ts}: {shares}"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn oracle_fails_confidence_too_wide() {
     let (mut h, u) = setup().await;
     // max_conf_bps is 100 (1 %); 1.01 % is refused.

@@ -247,7 +247,13 @@ async fn rebalance_swap_ok_event_values_match_balances() {
         buy1 - buy0
     );
     assert_eq!(v1.rebalance_state.window_notional, t.check.value_in);
-    assert!(bounty > 0 && bounty <= v1.rebalance.bounty_cap_per_call);
+    // The trade's cap: the per-call cap scaled to its size against a band-sized trade.
+    let nav = v0.rebalance.band_bps as u128 * s.h.portfolio().await.nav().unwrap() as u128;
+    let cap = v1.rebalance.bounty_cap_per_call as u128 * t.check.value_in as u128 * 10_000 / nav;
+    assert!(
+        bounty > 0 && bounty as u128 <= cap * 1_001 / 1_000,
+        "{bounty} > {cap}"
+    );
 }
 
 #[tokio::test]
@@ -476,6 +482,39 @@ async fn rebalance_swap_fails_venue_touches_another_vault_account() {
 }
 
 #[tokio::test]
+async fn rebalance_swap_fails_venue_sees_hedge_or_share_accounts() {
+    // The hedge venue's exchange and margin account, and every share token account (the fee
+    // recipient's, the dead shares), are off limits to a swap venue, even read-only.
+    let mut s = setup(2).await;
+    let x = s.h.create_exchange(10, 1_000, 500, 0, 0).await;
+    let params = vault_tests::hedged::hedge_params(HEDGE_MODE_DELTA_NEUTRAL);
+    s.h.govern_hedge(&x, portfolio_vault::state::HedgePatch::all_of(&params))
+        .await;
+    let t = s.h.plan(POOL_FEE_BPS).await.unwrap();
+    let pool = s.pool(t.sell, t.buy);
+    let forbidden = [
+        AccountMeta::new(x.exchange, false),
+        AccountMeta::new_readonly(s.h.vault_margin(&x), false),
+        AccountMeta::new(s.h.fee_shares, false),
+        AccountMeta::new_readonly(s.h.dead_shares, false),
+    ];
+    for meta in forbidden {
+        let ix = s.h.ix_rebalance_swap(
+            &s.keeper,
+            &pool,
+            t.sell,
+            t.buy,
+            t.amount_in,
+            t.check.min_out,
+            0,
+            vec![],
+            &[meta],
+        );
+        s.refused(ix, VaultError::VenueAccountForbidden).await;
+    }
+}
+
+#[tokio::test]
 async fn rebalance_swap_fails_vault_authority_writable() {
     let mut s = setup(2).await;
     let t = s.h.plan(POOL_FEE_BPS).await.unwrap();
@@ -582,6 +621,44 @@ async fn rebalance_swap_ok_bounty_capped_per_interval() {
     s.rebalance_until_done().await;
     let paid = s.h.balance(&s.keeper.base).await;
     assert_eq!(paid, 1_000_000, "two trades: 0.7 + 0.3 (the interval cap)");
+}
+
+#[tokio::test]
+async fn rebalance_swap_ok_split_trades_earn_what_one_trade_earns() {
+    // One correction traded at once, or split into ten trades: the bounty cap scales with each
+    // trade's size, so the pieces together earn what the whole earns (up to rounding).
+    let tune = |p: &mut RebalanceParams| {
+        p.bounty_cap_per_call = 100_000;
+        p.bounty_cap_per_interval = 1_000_000_000;
+        p.min_trade_bps = 0;
+    };
+    let mut one = setup_with(1, VENUE_KIND_AMM, tune).await;
+    let t = one.h.plan(POOL_FEE_BPS).await.unwrap();
+    let ix = one.ix(t.sell, t.buy, t.amount_in, t.check.min_out);
+    let kp = one.keeper.kp.insecure_clone();
+    one.h.process_auto(&[ix], &[&kp]).await.unwrap();
+    let whole = one.h.balance(&one.keeper.base).await;
+    let mut split = setup_with(1, VENUE_KIND_AMM, tune).await;
+    let t2 = split.h.plan(POOL_FEE_BPS).await.unwrap();
+    assert_eq!(
+        (t2.sell, t2.buy, t2.amount_in),
+        (t.sell, t.buy, t.amount_in)
+    );
+    let pieces = 10u64;
+    for _ in 0..pieces {
+        let min_out = t.check.min_out.div_ceil(pieces) + 1;
+        let ix = split.ix(t.sell, t.buy, t.amount_in / pieces, min_out);
+        let kp = split.keeper.kp.insecure_clone();
+        split.h.process_auto(&[ix], &[&kp]).await.unwrap();
+        split.next_block().await;
+    }
+    let parts = split.h.balance(&split.keeper.base).await;
+    assert!(whole > 0);
+    // Each piece's cap is measured on the NAV before it, a little lower after each trade.
+    assert!(
+        (parts as f64 / whole as f64 - 1.0).abs() < 5e-3,
+        "ten trades earned {parts}, one trade {whole}"
+    );
 }
 
 #[tokio::test]

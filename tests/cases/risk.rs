@@ -266,6 +266,64 @@ async fn compute_targets_ok_each_strategy_matches_reference() {
 }
 
 #[tokio::test]
+async fn compute_targets_ok_zero_variance_asset_each_strategy() {
+    // A stablecoin held beside a stablecoin base: its price never moves, so its variance is
+    // zero. The variance floor (`math::risk::VARIANCE_FLOOR`) keeps the covariance positive
+    // definite: every strategy gives targets inside the caps, and the risk-based ones hold the
+    // riskless asset up to its cap (50 % here) rather than stall.
+    let cap = 5_000u16;
+    for strategy in 0u8..=3 {
+        let mut h = Harness::new(3).await;
+        h.govern(&[portfolio_vault::state::ParamChange::AssetWeights {
+            index: 2,
+            min_weight_bps: 0,
+            max_weight_bps: cap,
+        }])
+        .await;
+        h.refresh_prices().await;
+        let mut a = h.default_risk_args();
+        a.strategy = strategy;
+        h.initialize_risk(a).await.unwrap();
+        h.update_risk().await.unwrap();
+        for step in [
+            [1.02, 0.99],
+            [0.97, 1.01],
+            [1.03, 1.0],
+            [0.99, 0.985],
+            [1.01, 1.02],
+        ] {
+            h.step_prices(3_600, &[step[0], step[1], 1.0])
+                .await
+                .unwrap();
+        }
+        h.compute_targets()
+            .await
+            .unwrap_or_else(|e| panic!("strategy {strategy}: {e:?}"));
+        let r = h.risk_state().await;
+        assert_eq!(r.targets_strategy, strategy);
+        let w: Vec<f64> = (0..3).map(|i| f(r.target_weights[i].get())).collect();
+        let total: f64 = w.iter().sum::<f64>() + f(r.target_cash.get());
+        assert!(
+            (total - 1.0).abs() < 1e-9,
+            "strategy {strategy}: {w:?} sum {total}"
+        );
+        assert!(w.iter().all(|x| *x >= 0.0), "strategy {strategy}: {w:?}");
+        assert!(
+            w[2] <= cap as f64 / 1e4 + 1e-12,
+            "strategy {strategy}: {w:?}"
+        );
+        if strategy == 0 {
+            assert!((w[2] - 1.0 / 3.0).abs() < 1e-3, "fixed weights: {w:?}");
+        } else {
+            assert!(
+                (w[2] - cap as f64 / 1e4).abs() < 1e-9,
+                "strategy {strategy} holds the riskless asset to its cap: {w:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn compute_targets_fails_singular_covariance_and_keeps_targets() {
     // Two assets that always move together, no shrinkage: minimum variance has no unique answer.
     let mut h = risk_vault(2, |a| {

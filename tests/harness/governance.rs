@@ -8,7 +8,9 @@ use solana_program_test::BanksClientError;
 use solana_signer::Signer;
 use vault_client::pda;
 
-use crate::{Harness, TxResult};
+use portfolio_vault::error::VaultError;
+
+use crate::{assert_vault_error, Harness, TxResult};
 
 impl Harness {
     pub fn proposal_pda(&self, id: u64) -> Pubkey {
@@ -41,6 +43,29 @@ impl Harness {
     pub async fn apply(&mut self, id: u64) -> TxResult {
         let ix = self.ix_apply(id);
         self.process(&[ix], &[]).await
+    }
+
+    /// Applying proposal `id` fails with `e` and changes nothing (the proposal included).
+    pub async fn apply_fails(&mut self, id: u64, e: VaultError) {
+        let before = self.snapshot(&[self.proposal_pda(id)]).await;
+        let res = self.apply(id).await;
+        assert_vault_error(res, e);
+        self.assert_unchanged(&before).await;
+    }
+
+    /// Proposing `change` as `signer` fails with `e`, changes nothing and creates no account.
+    pub async fn propose_fails(&mut self, signer: &Keypair, change: ParamChange, e: VaultError) {
+        let id = self.vault_state().await.next_proposal_id;
+        let ix = self.ix_propose(&signer.pubkey(), id, change);
+        let before = self.snapshot(&[]).await;
+        let res = self.process(&[ix], &[signer]).await;
+        assert_vault_error(res, e);
+        self.assert_unchanged(&before).await;
+        let p = self.proposal_pda(id);
+        assert!(
+            self.account(&p).await.is_none(),
+            "no proposal account created"
+        );
     }
 
     /// Proposes every change, waits the timelock, applies them in order.

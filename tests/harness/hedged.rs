@@ -168,16 +168,23 @@ impl HedgedVault {
     /// to the oracle after each trade.
     pub async fn rebalance_spot(&mut self) {
         let k = user_clone(&self.keeper);
+        self.rebalance_spot_as(&k).await;
+    }
+
+    /// [`Self::rebalance_spot`] with `k` as the keeper (who collects the bounties); returns
+    /// the number of trades.
+    pub async fn rebalance_spot_as(&mut self, k: &User) -> usize {
         let mut trades = 0;
         while let Some(t) = self.h.plan(30).await {
             let pool = self.pool(t.sell, t.buy);
-            self.h.rebalance(&k, &pool, &t).await.expect("spot trade");
+            self.h.rebalance(k, &pool, &t).await.expect("spot trade");
             // Arbitrageurs bring the pool back to the oracle price before the next trade.
             self.h.arbitrage(&pool).await.expect("arbitrage");
             self.next_block().await;
             trades += 1;
             assert!(trades <= 12, "spot planner does not converge");
         }
+        trades
     }
 
     /// Every pool traded back to the oracle prices (after the oracles moved).

@@ -11,7 +11,7 @@ use solana_signer::Signer;
 use portfolio_vault::state::Vault;
 use solana_account::AccountSharedData;
 
-use crate::{Harness, User, SPL_TOKEN, TOKEN_2022};
+use crate::{Harness, TxResult, User, SPL_TOKEN, TOKEN_2022};
 
 impl Harness {
     pub async fn create_mint(
@@ -59,6 +59,21 @@ impl Harness {
         init_ixs: impl Fn(&Pubkey) -> Vec<Instruction>,
     ) -> Pubkey {
         let mint = Keypair::new();
+        self.create_mint_2022_at(&mint, decimals, extensions, init_ixs)
+            .await
+            .unwrap();
+        mint.pubkey()
+    }
+
+    /// [`Self::create_mint_2022_with`] at the address of `mint` (its creator can re-create a
+    /// closed mint there), the payer as mint authority.
+    pub async fn create_mint_2022_at(
+        &mut self,
+        mint: &Keypair,
+        decimals: u8,
+        extensions: &[spl_token_2022::extension::ExtensionType],
+        init_ixs: impl Fn(&Pubkey) -> Vec<Instruction>,
+    ) -> TxResult {
         let payer = self.ctx.payer.insecure_clone();
         let space = spl_token_2022::extension::ExtensionType::try_calculate_account_len::<
             spl_token_2022::state::Mint,
@@ -89,8 +104,7 @@ impl Harness {
             )
             .unwrap(),
         );
-        self.process(&ixs, &[&mint]).await.unwrap();
-        mint.pubkey()
+        self.process(&ixs, &[mint]).await
     }
 
     pub async fn create_token_account(

@@ -71,7 +71,7 @@ pub fn pull_v2_bytes(
             conf: p.conf,
             exponent: p.expo,
             publish_time: p.publish_time,
-            prev_publish_time: p.publish_time - 1,
+            prev_publish_time: p.publish_time.saturating_sub(1),
             ema_price: p.ema_price,
             ema_conf: p.conf,
         },

@@ -4365,7 +4365,8 @@ export type PortfolioVault = {
         "fields": [
           {
             "docs": [
-              "Largest bounty one call earns, in base units."
+              "Bounty cap of a trade that moves `band_bps` of NAV, in base units; a trade of another",
+              "size has a cap in proportion (`operations::rebalance::trade_bounty_cap`)."
             ],
             "name": "bountyCapPerCall",
             "type": "u64"
@@ -5673,9 +5674,17 @@ export type PortfolioVault = {
           {
             "docs": [
               "Net deposits (positive) or withdrawals (negative), base units, that no trade has",
-              "invested or divested yet: the part of a new flow beyond it pays the flow levy."
+              "invested or divested yet: the part of a new flow beyond it pays the flow levy. It",
+              "lapses one cap interval after `flow_ts` (`operations::flow::waiting`)."
             ],
             "name": "flowUnabsorbed",
+            "type": "i64"
+          },
+          {
+            "docs": [
+              "When a flow last added to `flow_unabsorbed`, unix seconds."
+            ],
+            "name": "flowTs",
             "type": "i64"
           },
           {
@@ -5721,7 +5730,7 @@ export type PortfolioVault = {
             "type": {
               "array": [
                 "u8",
-                408
+                400
               ]
             }
           }
@@ -10313,7 +10322,8 @@ export const IDL = {
           {
             "name": "bounty_cap_per_call",
             "docs": [
-              "Largest bounty one call earns, in base units."
+              "Bounty cap of a trade that moves `band_bps` of NAV, in base units; a trade of another",
+              "size has a cap in proportion (`operations::rebalance::trade_bounty_cap`)."
             ],
             "type": "u64"
           },
@@ -11621,7 +11631,15 @@ export const IDL = {
             "name": "flow_unabsorbed",
             "docs": [
               "Net deposits (positive) or withdrawals (negative), base units, that no trade has",
-              "invested or divested yet: the part of a new flow beyond it pays the flow levy."
+              "invested or divested yet: the part of a new flow beyond it pays the flow levy. It",
+              "lapses one cap interval after `flow_ts` (`operations::flow::waiting`)."
+            ],
+            "type": "i64"
+          },
+          {
+            "name": "flow_ts",
+            "docs": [
+              "When a flow last added to `flow_unabsorbed`, unix seconds."
             ],
             "type": "i64"
           },
@@ -11668,7 +11686,7 @@ export const IDL = {
             "type": {
               "array": [
                 "u8",
-                408
+                400
               ]
             }
           }

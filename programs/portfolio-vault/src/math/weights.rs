@@ -285,15 +285,22 @@ pub fn risk_parity(
                 *si = ops.mul(*si, t)?;
             }
         }
-        let mut largest = Fx::ZERO;
+        // Converged once a full step is within the tolerance relative to every coordinate (at
+        // least 1), or the Newton decrement is below fixed-point resolution (nothing left to
+        // gain; after this full step the error is of its square). The second ends the solve
+        // for a nearly riskless asset: its coordinate is large (about 1/its volatility) and
+        // rounding in its gradient keeps its step above any tolerance.
+        let mut converged = full;
+        let exhausted = full && decrement_sq <= Fx::DELTA;
         for i in 0..n {
+            let scale = y[i].max(Fx::ONE);
             y[i] = sub(y[i], step[i])?;
             if y[i] <= Fx::ZERO {
                 return Err(MathError::NotConverged);
             }
-            largest = largest.max(step[i].abs());
+            converged = converged && step[i].abs() <= ops.mul(SOLVER_TOLERANCE, scale)?;
         }
-        if full && largest <= SOLVER_TOLERANCE {
+        if converged || exhausted {
             return Ok((normalise(ops, &y, n)?, it));
         }
     }
@@ -540,6 +547,37 @@ mod tests {
                 && close(t.weights[1], 0.5 * 9.0 / 13.0)
                 && close(t.weights[2], 0.5 * 4.0 / 13.0)
         );
+    }
+
+    #[test]
+    fn risk_parity_converges_with_a_nearly_riskless_asset() {
+        // A constant-price asset at the variance floor, scaled as `target_weights` scales it:
+        // rounding in its gradient keeps its step near 1e-6 forever, so the solve ends on the
+        // Newton decrement. Every asset contributes the same risk.
+        let mut c = SymMatrix::zeros(3);
+        let vals = [
+            [0.70, -0.022, 0.0],
+            [-0.022, 0.265, 0.0],
+            [0.0, 0.0, 1.86e-9],
+        ];
+        for i in 0..3 {
+            for j in 0..=i {
+                c.set(i, j, Fx::from_num(vals[i][j]));
+            }
+        }
+        let mut ops = OpCount::default();
+        let (w, used) = risk_parity(&mut ops, &c, 3, MAX_NEWTON_ITERATIONS).unwrap();
+        assert!(used < MAX_NEWTON_ITERATIONS);
+        let w: Vec<f64> = (0..3).map(|i| w[i].to_num::<f64>()).collect();
+        let rc: Vec<f64> = (0..3)
+            .map(|i| w[i] * (0..3).map(|j| vals[i][j] * w[j]).sum::<f64>())
+            .collect();
+        for k in 1..3 {
+            assert!(
+                (rc[k] / rc[0] - 1.0).abs() < 1e-6,
+                "risk contributions {rc:?}"
+            );
+        }
     }
 
     #[test]

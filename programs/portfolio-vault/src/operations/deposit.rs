@@ -53,7 +53,7 @@ pub fn deposit(
         nav_after <= vault.params.deposit_cap,
         VaultError::DepositCapExceeded
     );
-    let levy = flow::levy(vault, Flow::In(amount), nav_after)?;
+    let levy = flow::levy(vault, Flow::In(amount), nav_after, now_ts)?;
     let priced_amount = amount.saturating_sub(levy.levy);
     let shares_to_mint = shares_for_deposit_floor(priced_amount, nav_before, supply_before)?;
     require!(shares_to_mint > 0, VaultError::DepositZeroShares);
@@ -79,7 +79,7 @@ impl DepositEffects {
     pub fn apply(&self, vault: &mut Vault, now_ts: i64) -> Result<()> {
         vault.apply_management_accrual(&self.management, now_ts)?;
         vault.credit_idle(self.amount)?;
-        flow::record(vault, Flow::In(self.amount))?;
+        flow::record(vault, Flow::In(self.amount), now_ts)?;
         Ok(())
     }
 

@@ -19,7 +19,9 @@
 //!
 //! Flows net: `flow_unabsorbed` records deposits and withdrawals no trade has absorbed yet, and
 //! the part of a new flow that offsets it needs no trade, so it pays no levy. Rebalancing trades
-//! into or out of base absorb it.
+//! into or out of base absorb it. What is left one cap interval after the last flow lapses
+//! ([`waiting`]): the part of a deposit the targets keep as cash is never traded, and must not
+//! let a later withdrawal leave without paying for the trades it needs.
 
 use crate::constants::*;
 use crate::math::wide::mul_div_u128_ceil;
@@ -42,6 +44,17 @@ pub struct FlowLevy {
     pub levy: u64,
 }
 
+/// Flows still waiting to be traded at `now`: none once a cap interval has passed since the
+/// last one.
+pub fn waiting(vault: &Vault, now: i64) -> i64 {
+    let window = i64::from(vault.rebalance.cap_interval_s);
+    if now.saturating_sub(vault.flow_ts) < window {
+        vault.flow_unabsorbed
+    } else {
+        0
+    }
+}
+
 /// The part of `flow` not offset by the opposite flows still waiting to be traded.
 pub fn unoffset(unabsorbed: i64, flow: Flow) -> u64 {
     match flow {
@@ -50,9 +63,9 @@ pub fn unoffset(unabsorbed: i64, flow: Flow) -> u64 {
     }
 }
 
-/// The levy on `flow` for a vault worth `nav_after` once the flow is done.
-pub fn levy(vault: &Vault, flow: Flow, nav_after: u64) -> MathResult<FlowLevy> {
-    let levied_on = unoffset(vault.flow_unabsorbed, flow);
+/// The levy on `flow` at `now` for a vault worth `nav_after` once the flow is done.
+pub fn levy(vault: &Vault, flow: Flow, nav_after: u64, now: i64) -> MathResult<FlowLevy> {
+    let levied_on = unoffset(waiting(vault, now), flow);
     let amount = match flow {
         Flow::In(a) | Flow::Out(a) => a,
     };
@@ -100,8 +113,8 @@ pub fn levy(vault: &Vault, flow: Flow, nav_after: u64) -> MathResult<FlowLevy> {
     Ok(FlowLevy { levied_on, levy })
 }
 
-/// Records `flow` as waiting to be traded.
-pub fn record(vault: &mut Vault, flow: Flow) -> MathResult<()> {
+/// Records `flow` at `now` as waiting to be traded.
+pub fn record(vault: &mut Vault, flow: Flow, now: i64) -> MathResult<()> {
     let delta = match flow {
         Flow::In(a) => i64::try_from(a).map_err(|_| MathError::Overflow)?,
         Flow::Out(w) => i64::try_from(w)
@@ -109,17 +122,17 @@ pub fn record(vault: &mut Vault, flow: Flow) -> MathResult<()> {
             .checked_neg()
             .ok_or(MathError::Overflow)?,
     };
-    vault.flow_unabsorbed = vault
-        .flow_unabsorbed
+    vault.flow_unabsorbed = waiting(vault, now)
         .checked_add(delta)
         .ok_or(MathError::Overflow)?;
+    vault.flow_ts = now;
     Ok(())
 }
 
 /// A trade that sold `sold_base` of base (investing) or bought `bought_base` (divesting)
 /// absorbs that much of the waiting flow of the matching sign.
-pub fn absorb(vault: &mut Vault, sold_base: u64, bought_base: u64) {
-    let f = vault.flow_unabsorbed;
+pub fn absorb(vault: &mut Vault, sold_base: u64, bought_base: u64, now: i64) {
+    let f = waiting(vault, now);
     vault.flow_unabsorbed = if f > 0 {
         f.saturating_sub(i64::try_from(sold_base).unwrap_or(i64::MAX))
             .max(0)

@@ -23,7 +23,7 @@ use crate::math::nav::PriceSide;
 use crate::math::{
     fx_bps, fx_floor_u64, fx_from_int, fx_mul, fx_sub, mul_div_floor, Fx, MathError,
 };
-use crate::operations::rebalance::{cap_scale, pay_bounty, roll_windows, BountyTerms};
+use crate::operations::rebalance::{pay_bounty, roll_windows, trade_bounty_cap, BountyTerms};
 use crate::pricing::PricedVault;
 use crate::state::{HedgeClaim, Vault};
 
@@ -385,7 +385,12 @@ pub fn record_trade(vault: &mut Vault, b: &HedgeBefore, a: &HedgeAfter, now: i64
     let (sold_bit, bought_bit) = if b.base_delta < 0 { (bit, 0) } else { (0, bit) };
     let terms = BountyTerms {
         net_saving: saving,
-        cap_scale: cap_scale(moved, b.nav, vault.hedge.params.delta_band_bps)?,
+        cap: trade_bounty_cap(
+            params.bounty_cap_per_call,
+            moved,
+            b.nav,
+            vault.hedge.params.delta_band_bps,
+        )?,
         sold_bit,
         bought_bit,
         idle_base: vault.idle_base,

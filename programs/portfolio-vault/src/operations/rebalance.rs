@@ -263,29 +263,41 @@ pub fn check_fill(before: &Portfolio, f: &FillCheck) -> Result<Fill> {
     })
 }
 
-/// The part of the per-call bounty cap a trade of `value` earns: all of it for a trade that
-/// moves `band` of NAV (a typical correction), proportionally less for a smaller one. So
-/// splitting one correction into many small trades earns no more than trading it at once.
-pub fn cap_scale(value: u64, nav: u64, band_bps: u16) -> crate::math::MathResult<Fx> {
+/// The bounty cap of one trade of `value` in a vault worth `nav`: `bounty_cap_per_call` for a
+/// trade that moves `band` of NAV (a typical correction), in proportion to its size otherwise.
+/// Linear in the size, so how a correction is split changes nothing: twenty small trades earn
+/// what one trade of their total earns (the per-interval cap bounds both). A vault too small
+/// for a band to be worth one base unit gets the plain per-call cap.
+pub fn trade_bounty_cap(
+    cap_per_call: u64,
+    value: u64,
+    nav: u64,
+    band_bps: u16,
+) -> crate::math::MathResult<u64> {
     let band_value = mul_div_floor(nav, band_bps as u64, BPS_DENOMINATOR)?;
     if band_value == 0 {
-        return Ok(Fx::ONE);
+        return Ok(cap_per_call);
     }
-    ratio_floor(value.min(band_value), band_value)
+    let cap = crate::math::wide::mul_div_u128_floor(
+        cap_per_call as u128,
+        value as u128,
+        band_value as u128,
+    )?;
+    Ok(u64::try_from(cap).unwrap_or(u64::MAX))
 }
 
 /// One trade's bounty and what it records.
 #[derive(Clone, Copy, Debug)]
 pub struct BountyTerms {
     pub net_saving: u64,
-    /// Share of the per-call cap this trade earns ([`cap_scale`]).
-    pub cap_scale: Fx,
+    /// This trade's bounty cap ([`trade_bounty_cap`]).
+    pub cap: u64,
     pub sold_bit: u32,
     pub bought_bit: u32,
     pub idle_base: u64,
 }
 
-/// `bounty_share_bps` of the net saving, capped per call (scaled to the trade's size), by what
+/// `bounty_share_bps` of the net saving, capped by the trade's cap (scaled to its size), by what
 /// is left of the interval's cap and by the idle base; nothing for a trade that reverses one
 /// paid in this interval (per `masks`). Records the payment in `state` and `masks`.
 pub fn pay_bounty(
@@ -297,16 +309,12 @@ pub fn pay_bounty(
     if masks.reverses(t.sold_bit, t.bought_bit) {
         return Ok(0);
     }
-    let cap = fx_floor_u64(crate::math::fx_mul(
-        fx_from_int(params.bounty_cap_per_call)?,
-        t.cap_scale.min(Fx::ONE),
-    )?)?;
     let bounty = mul_div_floor(
         t.net_saving,
         params.bounty_share_bps as u64,
         BPS_DENOMINATOR,
     )?
-    .min(cap)
+    .min(t.cap)
     .min(
         params
             .bounty_cap_per_interval
@@ -357,11 +365,16 @@ pub fn record_swap(vault: &mut Vault, r: &SwapRecord, now: i64) -> Result<u64> {
     st.last_rebalance_ts = now;
     let sold_base = if r.sell == n { r.fill.taken } else { 0 };
     let bought_base = if r.buy == n { r.fill.received } else { 0 };
-    super::flow::absorb(vault, sold_base, bought_base);
+    super::flow::absorb(vault, sold_base, bought_base, now);
     let params = vault.rebalance;
     let terms = BountyTerms {
         net_saving: r.fill.net_saving,
-        cap_scale: cap_scale(r.value_in, r.nav_before, params.band_bps)?,
+        cap: trade_bounty_cap(
+            params.bounty_cap_per_call,
+            r.value_in,
+            r.nav_before,
+            params.band_bps,
+        )?,
         sold_bit: slot_bit(r.sell, n),
         bought_bit: slot_bit(r.buy, n),
         idle_base: vault.idle_base,

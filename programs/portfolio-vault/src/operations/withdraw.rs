@@ -41,7 +41,12 @@ pub fn withdraw(
         .ok_or(MathError::Overflow)?;
     let nav_before = priced.nav(vault, PriceSide::Low)?;
     let gross = value_for_shares_floor(shares, nav_before, supply_before)?;
-    let levy = flow::levy(vault, Flow::Out(gross), nav_before.saturating_sub(gross))?;
+    let levy = flow::levy(
+        vault,
+        Flow::Out(gross),
+        nav_before.saturating_sub(gross),
+        now_ts,
+    )?;
     let assets_out = gross.saturating_sub(levy.levy);
     require!(assets_out > 0, VaultError::WithdrawZeroAssets);
     require!(
@@ -68,7 +73,7 @@ impl WithdrawEffects {
     pub fn apply(&self, vault: &mut Vault, now_ts: i64) -> Result<()> {
         vault.apply_management_accrual(&self.management, now_ts)?;
         vault.debit_idle(self.assets_out)?;
-        flow::record(vault, Flow::Out(self.assets_out))?;
+        flow::record(vault, Flow::Out(self.assets_out), now_ts)?;
         Ok(())
     }
 

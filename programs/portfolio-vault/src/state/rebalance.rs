@@ -11,7 +11,8 @@ use crate::error::VaultError;
 #[zero_copy]
 #[derive(Debug, PartialEq, Eq)]
 pub struct RebalanceParams {
-    /// Largest bounty one call earns, in base units.
+    /// Bounty cap of a trade that moves `band_bps` of NAV, in base units; a trade of another
+    /// size has a cap in proportion (`operations::rebalance::trade_bounty_cap`).
     pub bounty_cap_per_call: u64,
     /// Largest bounty all calls of one cap interval earn together, in base units.
     pub bounty_cap_per_interval: u64,

@@ -219,8 +219,11 @@ pub struct Vault {
     pub rebalance_state: RebalanceState,
     pub hedge: HedgeConfig,
     /// Net deposits (positive) or withdrawals (negative), base units, that no trade has
-    /// invested or divested yet: the part of a new flow beyond it pays the flow levy.
+    /// invested or divested yet: the part of a new flow beyond it pays the flow levy. It
+    /// lapses one cap interval after `flow_ts` (`operations::flow::waiting`).
     pub flow_unabsorbed: i64,
+    /// When a flow last added to `flow_unabsorbed`, unix seconds.
+    pub flow_ts: i64,
     /// Last de-risking of each [`DeriskFamily`], unix seconds.
     pub derisk_ts: [i64; DERISK_FAMILIES],
     /// Time-weighted NAV per share (low side) the performance fee is charged on.
@@ -228,7 +231,7 @@ pub struct Vault {
     /// NAV per share at the last update of `perf_pps_ema`.
     pub perf_pps_last: FxBits,
     pub perf_ts: i64,
-    pub _reserved: [u8; 408],
+    pub _reserved: [u8; 400],
 }
 
 /// The vault authority's signer seeds, held so a CPI can borrow them.
@@ -495,11 +498,11 @@ mod tests {
                 + MAX_VENUES * core::mem::size_of::<Venue>()
                 + core::mem::size_of::<RebalanceState>()
                 + core::mem::size_of::<HedgeConfig>()
-                + 8
+                + 8 * 2
                 + 8 * DERISK_FAMILIES
                 + 16 * 2
                 + 8
-                + 408,
+                + 400,
             928
         );
         assert_eq!(core::mem::size_of::<HedgeParams>(), 4 + 2 * 6 + 1 + 7);
