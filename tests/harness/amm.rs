@@ -12,16 +12,19 @@ use vault_client::ix::AmmRoute;
 
 use crate::{Harness, TxResult, User, SPL_TOKEN};
 
-/// One sim-amm pool and the payer's LP position in it.
+/// One sim-amm pool: its address and its account as created (mints, vaults, LP mint, token
+/// program, fee), read through `Deref`.
 #[derive(Clone, Debug)]
 pub struct TestPool {
     pub pool: Pubkey,
-    pub mint_a: Pubkey,
-    pub mint_b: Pubkey,
-    pub vault_a: Pubkey,
-    pub vault_b: Pubkey,
-    pub lp_mint: Pubkey,
-    pub token_program: Pubkey,
+    pub state: sim_amm::state::Pool,
+}
+
+impl std::ops::Deref for TestPool {
+    type Target = sim_amm::state::Pool;
+    fn deref(&self) -> &Self::Target {
+        &self.state
+    }
 }
 
 impl TestPool {
@@ -72,8 +75,6 @@ impl Harness {
             (mint_y, mint_x, amount_y, amount_x)
         };
         let pool = vault_client::pda::amm::pool(&mint_a, &mint_b);
-        let vault_a = vault_client::pda::amm::pool_vault(&pool, &mint_a);
-        let vault_b = vault_client::pda::amm::pool_vault(&pool, &mint_b);
         let lp_mint = vault_client::pda::amm::lp_mint(&pool);
         let payer = self.ctx.payer.pubkey();
         let create = vault_client::ix::amm::create_pool(payer, mint_a, mint_b, fee_bps);
@@ -87,15 +88,9 @@ impl Harness {
             payer, mint_a, mint_b, user_a, user_b, user_lp, amount_a, amount_b,
         );
         self.process(&[add], &[]).await.expect("add_liquidity");
-        TestPool {
-            pool,
-            mint_a,
-            mint_b,
-            vault_a,
-            vault_b,
-            lp_mint,
-            token_program: SPL_TOKEN,
-        }
+        let data = self.account(&pool).await.expect("pool account").data;
+        let state = anchor_lang::AccountDeserialize::try_deserialize(&mut &data[..]).unwrap();
+        TestPool { pool, state }
     }
 
     /// Validated mid price of asset `i` (base units per asset unit), exactly as the program

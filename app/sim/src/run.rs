@@ -476,20 +476,198 @@ fn set_pool_depth(w: &World, fraction_out: f64, restore: bool) {
     }
 }
 
-pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
-    let started = Instant::now();
-    let mut setup = cfg.setup.clone();
-    if matches!(cfg.scenario, Scenario::PerpHalt | Scenario::FlashCrash)
-        && setup.hedge_ratio_bps == 0
-    {
-        setup.hedge_ratio_bps = 5_000;
+/// What a scenario does to the world besides the market path: each hook is called once a
+/// step, in this order (`at_step` before arbitrage, then `posts_prices`/`keeper_away` when the
+/// step needs them). The default scenario does nothing.
+pub trait ScenarioEvents {
+    /// The scenario's event window `(first step, length)`; depositors probe an exit in kind
+    /// halfway through it.
+    fn window(&self) -> (usize, usize);
+    /// Whether the oracles publish at step `k`.
+    fn posts_prices(&self, _k: usize) -> bool {
+        true
     }
-    if cfg.keeper_mode == KeeperMode::Calendar {
-        setup.band_bps = portfolio_vault::constants::MIN_BAND_BPS;
+    /// Whether the keeper is away at step `k`.
+    fn keeper_away(&self, _k: usize) -> bool {
+        false
     }
-    let band_bps = setup.band_bps;
-    let n = path.n();
-    let steps = path.steps();
+    /// What the scenario changes in the world at step `k` (liquidity, a venue halt).
+    fn at_step(&self, _w: &World, _k: usize, _stats: &mut Stats) {}
+
+    fn in_event(&self, k: usize) -> bool {
+        let (start, len) = self.window();
+        k >= start && k < start + len
+    }
+}
+
+struct Window(usize, usize);
+struct Quiet(Window);
+struct OracleOutage(Window);
+struct LiquidityCrunch(Window);
+struct KeeperOutage(Window);
+struct PerpHalt(Window);
+
+impl ScenarioEvents for Quiet {
+    fn window(&self) -> (usize, usize) {
+        (self.0 .0, self.0 .1)
+    }
+}
+
+impl ScenarioEvents for OracleOutage {
+    fn window(&self) -> (usize, usize) {
+        (self.0 .0, self.0 .1)
+    }
+    fn posts_prices(&self, k: usize) -> bool {
+        !self.in_event(k)
+    }
+}
+
+impl ScenarioEvents for KeeperOutage {
+    fn window(&self) -> (usize, usize) {
+        (self.0 .0, self.0 .1)
+    }
+    fn keeper_away(&self, k: usize) -> bool {
+        self.in_event(k)
+    }
+}
+
+impl ScenarioEvents for LiquidityCrunch {
+    fn window(&self) -> (usize, usize) {
+        (self.0 .0, self.0 .1)
+    }
+    fn at_step(&self, w: &World, k: usize, stats: &mut Stats) {
+        let (start, len) = self.window();
+        if k == start {
+            set_pool_depth(w, 0.98, false);
+            stats.notes.push(format!(
+                "step {k}: 98 % of every pool's liquidity withdrawn for {len} steps"
+            ));
+        }
+        if k == start + len {
+            set_pool_depth(w, 0.98, true);
+            stats.notes.push(format!("step {k}: liquidity restored"));
+        }
+    }
+}
+
+impl ScenarioEvents for PerpHalt {
+    fn window(&self) -> (usize, usize) {
+        (self.0 .0, self.0 .1)
+    }
+    fn at_step(&self, w: &World, k: usize, stats: &mut Stats) {
+        let (start, len) = self.window();
+        if k != start && k != start + len {
+            return;
+        }
+        let halted = k == start;
+        let payer = w.chain.payer().pubkey();
+        let exchange = w.exchange.expect("hedged vault");
+        w.send(&[ix::perp::set_halted(payer, exchange, halted)], &[])
+            .expect("set_halted");
+        stats.notes.push(format!(
+            "step {k}: perp market {}",
+            if halted { "halted" } else { "reopened" }
+        ));
+    }
+}
+
+impl Scenario {
+    /// The scenario's events over a run of `steps` (the flash crash is in the price path).
+    pub fn events(self, steps: usize) -> Box<dyn ScenarioEvents> {
+        let (start, len) = self.window(steps);
+        let w = Window(start, len);
+        match self {
+            Self::Default | Self::FlashCrash => Box::new(Quiet(w)),
+            Self::OracleOutage => Box::new(OracleOutage(w)),
+            Self::LiquidityCrunch => Box::new(LiquidityCrunch(w)),
+            Self::KeeperOutage => Box::new(KeeperOutage(w)),
+            Self::PerpHalt => Box::new(PerpHalt(w)),
+        }
+    }
+}
+
+/// The series and statistics of a run, one `record` a step.
+struct Recorder {
+    series: Series,
+    bench: Benchmarks,
+    pps0: Option<f64>,
+    nav_sum: f64,
+    band_bps: u16,
+    n: usize,
+}
+
+impl Recorder {
+    fn new(p0: &[f64], band_bps: u16) -> Self {
+        Self {
+            series: Series::default(),
+            bench: Benchmarks::new(p0),
+            pps0: None,
+            nav_sum: 0.0,
+            band_bps,
+            n: p0.len(),
+        }
+    }
+
+    /// Records step `t` from the vault read after the keeper (`snap`), the benchmarks at
+    /// `prices` (rebalanced at `day_end`), and the weight gaps and net delta into `stats`.
+    fn record(
+        &mut self,
+        t: i64,
+        prices: &[f64],
+        day_end: bool,
+        snap: Option<vault_client::VaultSnapshot>,
+        stats: &mut Stats,
+    ) {
+        let n = self.n;
+        let (bh, ew) = self.bench.step(prices, day_end);
+        let Some(s) = snap else { return };
+        let (Ok(nav), Ok(supply)) = (s.nav(PriceSide::Mid), s.pricing_supply()) else {
+            return;
+        };
+        let series = &mut self.series;
+        let pps = nav as f64 / supply.max(1) as f64;
+        let p0 = *self.pps0.get_or_insert(pps);
+        series.t.push(t);
+        series.pps.push(pps / p0);
+        series.buy_hold.push(bh);
+        series.equal_daily.push(ew);
+        series.nav.push(ui(nav));
+        self.nav_sum += ui(nav);
+        let wts = s.current_weights().unwrap_or_else(|_| vec![0.0; n + 1]);
+        let (tg, cash) = s.targets();
+        let mut tv: Vec<f64> = tg[..n].iter().map(|x| x.to_num::<f64>()).collect();
+        tv.push(cash.to_num::<f64>());
+        let gaps: Vec<f64> = wts.iter().zip(&tv).map(|(a, b)| a - b).collect();
+        if gaps.iter().all(|g| g.abs() * 1e4 <= self.band_bps as f64) {
+            stats.in_band_steps += 1;
+        }
+        stats.tracking_sq += gaps.iter().map(|g| g * g).sum::<f64>();
+        let delta = match s.hedge_report() {
+            Some(r) => r.portfolio_delta.to_num::<f64>() / ui(nav).max(1e-9) / 1e6,
+            None => wts[..n].iter().sum(),
+        };
+        stats.max_abs_net_delta = stats.max_abs_net_delta.max(delta.abs());
+        series.net_delta.push(delta);
+        series.weights.push(wts);
+        series.targets.push(tv);
+        let avg_nav = self.nav_sum / series.nav.len() as f64;
+        series.turnover_cum.push(stats.turnover_base / avg_nav);
+        series.cost_cum_bps.push(stats.cost_base / avg_nav * 1e4);
+    }
+
+    fn avg_nav(&self) -> f64 {
+        self.nav_sum / self.series.nav.len().max(1) as f64
+    }
+}
+
+/// The world of a run with its depositors, half of them (the founding cohort) already in so
+/// the vault has capital from the first day.
+fn populate(
+    setup: Setup,
+    path: &Path,
+    cfg: &RunConfig,
+    stats: &mut Stats,
+) -> (World, Vec<Depositor>) {
     let mut w = World::build(setup, &path.prices[0]);
     let mut depositors = vec![];
     for _ in 0..cfg.depositors {
@@ -497,12 +675,6 @@ pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
         w.mint_to(&w.base_mint.clone(), &h.base, 5_000_000 * 1_000_000);
         depositors.push(Depositor { h, active: false });
     }
-    let w = w;
-    let mut rng = actor_rng(cfg.seed);
-    let mut stats = Stats::default();
-    let mut series = Series::default();
-
-    // A founding cohort so the vault has capital from the first day.
     for d in depositors.iter_mut().take(cfg.depositors / 2) {
         let ix = w.keys.deposit(
             d.h.kp.pubkey(),
@@ -515,174 +687,69 @@ pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
         d.active = true;
         stats.deposits += 1;
     }
-    let keeper_kp = w.keeper.kp.insecure_clone();
-    let keeper = Keeper::new(
-        &w.chain as &dyn ChainClient,
-        keeper_kp,
-        w.vault,
-        w.keeper.base,
-        w.oracles.clone(),
-        KeeperConfig::in_process(&w.vault.to_string()),
-    );
+    (w, depositors)
+}
 
-    let (event_start, event_len) = cfg.scenario.window(steps);
-    let in_event = |k: usize| k >= event_start && k < event_start + event_len;
-    let t_start = w.now();
-    let mut bench = Benchmarks::new(&path.prices[0]);
-    let mut pps0 = None;
-    let bar = if cfg.progress {
-        let b = indicatif::ProgressBar::new(steps as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} steps {elapsed_precise} eta {eta}",
-            )
-            .expect("template"),
-        );
-        Some(b)
-    } else {
-        None
+/// Halfway through the scenario's event, an active depositor leaves in kind: exits must work
+/// while the oracle, the venue or the keeper is away.
+fn probe_exit(w: &World, depositors: &mut [Depositor], name: &str, k: usize, stats: &mut Stats) {
+    let Some(d) = depositors.iter_mut().find(|d| d.active) else {
+        return;
     };
-    let ema_alpha = 1.0 - (-(path.dt_s as f64) / 3_600.0).exp();
-    let mut nav_sum = 0.0;
-    for k in 1..=steps {
-        let t = t_start + k as i64 * path.dt_s;
-        // A new slot a day: every slot keeps a version of each account it wrote (the bank
-        // here never cleans them), and reads slow down with the count.
-        if (k as i64 * path.dt_s) % 86_400 == 0 {
-            w.chain.advance_slot();
-        }
-        w.chain.set_unix_timestamp(t);
-        let prices = &path.prices[k];
-        let outage = cfg.scenario == Scenario::OracleOutage && in_event(k);
-        if !outage {
-            for (i, &p) in prices.iter().enumerate() {
-                w.post_price(i, p, t, ema_alpha);
-            }
-        }
-        // Scenario events.
-        if cfg.scenario == Scenario::LiquidityCrunch && k == event_start {
-            set_pool_depth(&w, 0.98, false);
+    match redeem_all(w, &d.h) {
+        Ok(()) => {
+            stats.redemptions += 1;
+            d.active = false;
             stats.notes.push(format!(
-                "step {k}: 98 % of every pool's liquidity withdrawn for {event_len} steps"
+                "step {k}: a depositor redeemed in kind during the {name} event: ok"
             ));
         }
-        if cfg.scenario == Scenario::LiquidityCrunch && k == event_start + event_len {
-            set_pool_depth(&w, 0.98, true);
-            stats.notes.push(format!("step {k}: liquidity restored"));
-        }
-        if cfg.scenario == Scenario::PerpHalt && (k == event_start || k == event_start + event_len)
-        {
-            let halted = k == event_start;
-            let payer = w.chain.payer().pubkey();
-            let exchange = w.exchange.expect("hedged vault");
-            w.send(&[ix::perp::set_halted(payer, exchange, halted)], &[])
-                .expect("set_halted");
-            stats.notes.push(format!(
-                "step {k}: perp market {}",
-                if halted { "halted" } else { "reopened" }
-            ));
-        }
-        arbitrage(&w, prices);
-        for d in depositors.iter_mut() {
-            depositor_step(&w, d, &mut rng, &mut stats, path.dt_s);
-        }
-        // Scenario probes: exits must work while the oracle, venue or keeper is away.
-        if in_event(k) && k == event_start + event_len / 2 && event_len > 0 {
-            if let Some(d) = depositors.iter_mut().find(|d| d.active) {
-                match redeem_all(&w, &d.h) {
-                    Ok(()) => {
-                        stats.redemptions += 1;
-                        d.active = false;
-                        stats.notes.push(format!(
-                            "step {k}: a depositor redeemed in kind during the {} event: ok",
-                            cfg.scenario.name()
-                        ));
-                    }
-                    Err(e) => stats.notes.push(format!(
-                        "step {k}: redeem_in_kind during the event FAILED: {e}"
-                    )),
-                }
-            }
-        }
-        if (k as i64 * path.dt_s) % 86_400 == 0 {
-            let _ = w.send(&[w.keys.accrue_fees(w.fee_shares)], &[]);
-        }
-        let keeper_away = cfg.scenario == Scenario::KeeperOutage && in_event(k);
-        let snap = if keeper_away {
-            w.snapshot().ok()
-        } else {
-            let before = w.snapshot().ok().and_then(|s| s.nav(PriceSide::Mid).ok());
-            let bounty_before = token_amount(&w.chain, &w.keeper.base);
-            match cfg.keeper_mode {
-                KeeperMode::Band => keeper_ticks(&w, &keeper, prices, 1, 4, &mut stats, !outage),
-                KeeperMode::Calendar => {
-                    let midnight = (t - t_start) % 86_400 < path.dt_s;
-                    let (swaps, subs) = if midnight { (1, 16) } else { (0, 1) };
-                    keeper_ticks(&w, &keeper, prices, swaps, subs, &mut stats, !outage);
-                }
-            }
-            let snap = w.snapshot().ok();
-            let after = snap.as_ref().and_then(|s| s.nav(PriceSide::Mid).ok());
-            let bounty = token_amount(&w.chain, &w.keeper.base).saturating_sub(bounty_before);
-            stats.bounty_base += ui(bounty);
-            if let (Some(b), Some(a)) = (before, after) {
-                // Prices do not move within a step: what NAV lost is fees, slippage and bounty.
-                stats.cost_base += (ui(b) - ui(a) - ui(bounty)).max(0.0);
-            }
-            snap
-        };
-        check_invariants(&w).unwrap_or_else(|e| panic!("step {k}: invariant broken: {e}"));
-        stats.invariant_checks += 1;
+        Err(e) => stats.notes.push(format!(
+            "step {k}: redeem_in_kind during the event FAILED: {e}"
+        )),
+    }
+}
 
-        // Record.
-        let day_end = (k as i64 * path.dt_s) % 86_400 == 0;
-        let (bh, ew) = bench.step(prices, day_end);
-        if let Some(s) = snap {
-            if let (Ok(nav), Ok(supply)) = (s.nav(PriceSide::Mid), s.pricing_supply()) {
-                let pps = nav as f64 / supply.max(1) as f64;
-                let p0 = *pps0.get_or_insert(pps);
-                series.t.push(t);
-                series.pps.push(pps / p0);
-                series.buy_hold.push(bh);
-                series.equal_daily.push(ew);
-                series.nav.push(ui(nav));
-                nav_sum += ui(nav);
-                let wts = s.current_weights().unwrap_or_else(|_| vec![0.0; n + 1]);
-                let (tg, cash) = s.targets();
-                let mut tv: Vec<f64> = tg[..n].iter().map(|x| x.to_num::<f64>()).collect();
-                tv.push(cash.to_num::<f64>());
-                let gaps: Vec<f64> = wts.iter().zip(&tv).map(|(a, b)| a - b).collect();
-                if gaps.iter().all(|g| g.abs() * 1e4 <= band_bps as f64) {
-                    stats.in_band_steps += 1;
-                }
-                stats.tracking_sq += gaps.iter().map(|g| g * g).sum::<f64>();
-                let delta = match s.hedge_report() {
-                    Some(r) => r.portfolio_delta.to_num::<f64>() / ui(nav).max(1e-9) / 1e6,
-                    None => wts[..n].iter().sum(),
-                };
-                stats.max_abs_net_delta = stats.max_abs_net_delta.max(delta.abs());
-                series.net_delta.push(delta);
-                series.weights.push(wts);
-                series.targets.push(tv);
-                let avg_nav = nav_sum / series.nav.len() as f64;
-                series.turnover_cum.push(stats.turnover_base / avg_nav);
-                series.cost_cum_bps.push(stats.cost_base / avg_nav * 1e4);
-            }
-        }
-        if let Some(b) = &bar {
-            b.inc(1);
+/// The keeper's part of step `k` at time `t`; returns the vault read after it and counts what
+/// it cost (NAV lost to fees and slippage, and the bounties) into `stats`.
+#[allow(clippy::too_many_arguments)]
+fn keeper_step(
+    w: &World,
+    keeper: &Keeper,
+    mode: KeeperMode,
+    since_start: i64,
+    dt_s: i64,
+    prices: &[f64],
+    posted: bool,
+    stats: &mut Stats,
+) -> Option<vault_client::VaultSnapshot> {
+    let before = w.snapshot().ok().and_then(|s| s.nav(PriceSide::Mid).ok());
+    let bounty_before = token_amount(&w.chain, &w.keeper.base);
+    match mode {
+        KeeperMode::Band => keeper_ticks(w, keeper, prices, 1, 4, stats, posted),
+        KeeperMode::Calendar => {
+            let midnight = since_start % 86_400 < dt_s;
+            let (swaps, subs) = if midnight { (1, 16) } else { (0, 1) };
+            keeper_ticks(w, keeper, prices, swaps, subs, stats, posted);
         }
     }
-    if let Some(b) = bar {
-        b.finish_and_clear();
+    let snap = w.snapshot().ok();
+    let after = snap.as_ref().and_then(|s| s.nav(PriceSide::Mid).ok());
+    let bounty = token_amount(&w.chain, &w.keeper.base).saturating_sub(bounty_before);
+    stats.bounty_base += ui(bounty);
+    if let (Some(b), Some(a)) = (before, after) {
+        // Prices do not move within a step: what NAV lost is fees, slippage and bounty.
+        stats.cost_base += (ui(b) - ui(a) - ui(bounty)).max(0.0);
     }
-    stats.steps = steps;
-    stats.avg_nav = nav_sum / series.nav.len().max(1) as f64;
+    snap
+}
 
-    // Everyone leaves in kind (needs no oracle, no keeper, no venue).
+/// Everyone leaves in kind (needs no oracle, no keeper, no venue); true when every share
+/// account ends empty.
+fn exit_everyone(w: &World, depositors: &mut [Depositor], stats: &mut Stats) -> bool {
     let mut ok = true;
     for d in depositors.iter_mut() {
-        if let Err(e) = redeem_all(&w, &d.h) {
+        if let Err(e) = redeem_all(w, &d.h) {
             stats
                 .notes
                 .push(format!("final redeem_in_kind failed: {e}"));
@@ -696,13 +763,113 @@ pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
             d.active = false;
         }
     }
+    ok
+}
+
+fn progress_bar(show: bool, steps: usize) -> Option<indicatif::ProgressBar> {
+    show.then(|| {
+        let b = indicatif::ProgressBar::new(steps as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} steps {elapsed_precise} eta {eta}",
+            )
+            .expect("template"),
+        );
+        b
+    })
+}
+
+pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
+    let started = Instant::now();
+    let mut setup = cfg.setup.clone();
+    if matches!(cfg.scenario, Scenario::PerpHalt | Scenario::FlashCrash)
+        && setup.hedge_ratio_bps == 0
+    {
+        setup.hedge_ratio_bps = 5_000;
+    }
+    if cfg.keeper_mode == KeeperMode::Calendar {
+        setup.band_bps = portfolio_vault::constants::MIN_BAND_BPS;
+    }
+    let band_bps = setup.band_bps;
+    let steps = path.steps();
+    let mut stats = Stats::default();
+    let (w, mut depositors) = populate(setup, path, cfg, &mut stats);
+    let mut rng = actor_rng(cfg.seed);
+    let keeper = Keeper::new(
+        &w.chain as &dyn ChainClient,
+        w.keeper.kp.insecure_clone(),
+        w.vault,
+        w.keeper.base,
+        w.oracles.clone(),
+        KeeperConfig::in_process(&w.vault.to_string()),
+    );
+    let events = cfg.scenario.events(steps);
+    let (event_start, event_len) = events.window();
+    let t_start = w.now();
+    let mut recorder = Recorder::new(&path.prices[0], band_bps);
+    let bar = progress_bar(cfg.progress, steps);
+    let ema_alpha = 1.0 - (-(path.dt_s as f64) / 3_600.0).exp();
+    for k in 1..=steps {
+        let t = t_start + k as i64 * path.dt_s;
+        let day_end = (k as i64 * path.dt_s) % 86_400 == 0;
+        // A new slot a day: every slot keeps a version of each account it wrote (the bank
+        // here never cleans them), and reads slow down with the count.
+        if day_end {
+            w.chain.advance_slot();
+        }
+        w.chain.set_unix_timestamp(t);
+        let prices = &path.prices[k];
+        let posted = events.posts_prices(k);
+        if posted {
+            for (i, &p) in prices.iter().enumerate() {
+                w.post_price(i, p, t, ema_alpha);
+            }
+        }
+        events.at_step(&w, k, &mut stats);
+        arbitrage(&w, prices);
+        for d in depositors.iter_mut() {
+            depositor_step(&w, d, &mut rng, &mut stats, path.dt_s);
+        }
+        if event_len > 0 && k == event_start + event_len / 2 {
+            probe_exit(&w, &mut depositors, cfg.scenario.name(), k, &mut stats);
+        }
+        if day_end {
+            let _ = w.send(&[w.keys.accrue_fees(w.fee_shares)], &[]);
+        }
+        let snap = if events.keeper_away(k) {
+            w.snapshot().ok()
+        } else {
+            let mode = cfg.keeper_mode;
+            keeper_step(
+                &w,
+                &keeper,
+                mode,
+                t - t_start,
+                path.dt_s,
+                prices,
+                posted,
+                &mut stats,
+            )
+        };
+        check_invariants(&w).unwrap_or_else(|e| panic!("step {k}: invariant broken: {e}"));
+        stats.invariant_checks += 1;
+        recorder.record(t, prices, day_end, snap, &mut stats);
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    stats.steps = steps;
+    stats.avg_nav = recorder.avg_nav();
+    stats.exits_ok = exit_everyone(&w, &mut depositors, &mut stats);
     check_invariants(&w).unwrap_or_else(|e| panic!("after the exits: invariant broken: {e}"));
     stats.invariant_checks += 1;
-    stats.exits_ok = ok;
     stats.elapsed_s = started.elapsed().as_secs_f64();
     drop(keeper);
     RunResult {
-        series,
+        series: recorder.series,
         stats,
         names: path.names.clone(),
         band_bps,

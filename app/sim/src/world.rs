@@ -58,6 +58,9 @@ impl Default for Setup {
     }
 }
 
+/// Every asset's weight cap in the simulated vault.
+pub const MAX_WEIGHT_BPS: u16 = 4_000;
+
 pub struct SimAsset {
     pub mint: Pubkey,
     pub decimals: u8,
@@ -230,8 +233,39 @@ impl World {
         }
     }
 
-    /// Builds the world at the first prices of a path.
+    /// Builds the world at the first prices of a path: the assets and their oracles, the vault
+    /// with its assets and risk account, the pools and (hedged) the perp exchange, then the
+    /// governance that whitelists them.
     pub fn build(setup: Setup, first_prices: &[f64]) -> Self {
+        let n = first_prices.len();
+        assert!((1..=MAX_ASSETS).contains(&n), "1 to 16 assets");
+        let mut w = Self::empty(setup);
+        w.base_mint = w.new_mint(BASE_DECIMALS);
+        w.create_assets(first_prices);
+        w.create_vault();
+        w.init_risk(n);
+        // Pools: every pair of assets and every asset against the base token, at the oracle.
+        w.arb = w.fund_arbitrageur();
+        for x in 0..=n {
+            for y in x + 1..=n {
+                w.create_pool(x, y, first_prices);
+            }
+        }
+        if w.setup.hedge_ratio_bps > 0 {
+            w.create_exchange();
+        }
+        w.govern();
+        // Governance waited out the timelock: publish the opening prices again, fresh.
+        let now = w.now();
+        for (i, &p) in first_prices.iter().enumerate() {
+            w.post_price(i, p, now, 1.0);
+        }
+        w.keeper = w.new_holder(10_000_000_000);
+        w
+    }
+
+    /// A bank with nothing of the vault's yet.
+    fn empty(setup: Setup) -> Self {
         let chain = BankChain::start();
         chain.set_unix_timestamp(T0);
         let rent_mint = chain
@@ -240,15 +274,13 @@ impl World {
         let rent_account = chain
             .minimum_balance_for_rent_exemption(token::ACCOUNT_LEN)
             .unwrap();
-        let n = first_prices.len();
-        assert!((1..=MAX_ASSETS).contains(&n), "1 to 16 assets");
         let dummy = Holder {
             kp: Keypair::new(),
             base: Pubkey::default(),
             shares: Pubkey::default(),
             assets: vec![],
         };
-        let mut w = World {
+        World {
             chain,
             setup: setup.clone(),
             base_mint: Pubkey::default(),
@@ -287,9 +319,12 @@ impl World {
             share_accounts: vec![],
             rent_mint,
             rent_account,
-        };
-        let payer = w.payer().pubkey();
-        w.base_mint = w.new_mint(BASE_DECIMALS);
+        }
+    }
+
+    /// One mint and oracle per asset (alternating pull and legacy feeds) at `first_prices`.
+    fn create_assets(&mut self, first_prices: &[f64]) {
+        let w = self;
         for (i, &p) in first_prices.iter().enumerate() {
             let mint = w.new_mint(asset_decimals(i));
             let kind = if i % 2 == 0 {
@@ -315,8 +350,14 @@ impl World {
             });
             w.post_price(i, p, T0, 1.0);
         }
+    }
 
-        // The vault: the payer creates it and is its admin (a multisig in production).
+    /// The vault (the payer creates it and is its admin; a multisig in production), its assets
+    /// and the fee recipient's share account.
+    fn create_vault(&mut self) {
+        let w = self;
+        let payer = w.payer().pubkey();
+        let setup = w.setup.clone();
         let creator_base = w.new_accounts(&payer, &[w.base_mint])[0];
         w.mint_to(
             &w.base_mint.clone(),
@@ -359,7 +400,7 @@ impl World {
                 max_conf_bps: 100,
                 max_ema_dev_bps: 1_000,
                 min_weight_bps: 0,
-                max_weight_bps: 4_000,
+                max_weight_bps: MAX_WEIGHT_BPS,
             };
             w.send(
                 &[ix::add_asset(
@@ -378,10 +419,16 @@ impl World {
         w.dead_shares = w.keys.dead_shares;
         w.fee_shares = w.new_accounts(&fee_recipient.pubkey(), &[w.keys.share_mint])[0];
         w.share_accounts.extend([w.dead_shares, w.fee_shares]);
+    }
 
+    /// The risk account: equal warm-up weights, each within the assets' caps (the rest cash).
+    fn init_risk(&mut self, n: usize) {
+        let w = self;
+        let payer = w.payer().pubkey();
+        let setup = w.setup.clone();
         let mut fixed = [0u16; MAX_ASSETS];
         for f in fixed.iter_mut().take(n) {
-            *f = (10_000 / n) as u16;
+            *f = (10_000 / n as u16).min(MAX_WEIGHT_BPS);
         }
         let risk = RiskParamsArgs {
             strategy: setup.strategy,
@@ -397,25 +444,6 @@ impl World {
         };
         w.send(&[ix::initialize_risk(w.vault, payer, payer, risk)], &[])
             .expect("initialize_risk");
-
-        // Pools: each asset against the base token at the oracle price.
-        w.arb = w.fund_arbitrageur();
-        for x in 0..=n {
-            for y in x + 1..=n {
-                w.create_pool(x, y, first_prices);
-            }
-        }
-        if setup.hedge_ratio_bps > 0 {
-            w.create_exchange();
-        }
-        w.govern();
-        // Governance waited out the timelock: publish the opening prices again, fresh.
-        let now = w.now();
-        for (i, &p) in first_prices.iter().enumerate() {
-            w.post_price(i, p, now, 1.0);
-        }
-        w.keeper = w.new_holder(10_000_000_000);
-        w
     }
 
     pub fn refresh_keys(&mut self) {

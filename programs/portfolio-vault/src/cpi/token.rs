@@ -44,6 +44,38 @@ pub fn check_mint_extensions(mint: &AccountInfo) -> Result<()> {
     Ok(())
 }
 
+/// Creates a plain token account of `mint` owned by `authority` at the PDA `account` (signed
+/// by `seeds`), paid by `payer`; lamports already at the address do not block it. Accepted
+/// mint extensions need no account extensions, so the plain size fits both token programs.
+pub fn create_token_account_pda<'info>(
+    payer: &AccountInfo<'info>,
+    account: &AccountInfo<'info>,
+    mint: &AccountInfo<'info>,
+    authority: &AccountInfo<'info>,
+    token_program: &AccountInfo<'info>,
+    system: &AccountInfo<'info>,
+    seeds: &[&[u8]],
+) -> Result<()> {
+    use anchor_lang::solana_program::program_pack::Pack;
+    account_init::create_pda(
+        payer,
+        account,
+        system,
+        anchor_spl::token_2022::spl_token_2022::state::Account::LEN,
+        token_program.key,
+        seeds,
+        VaultError::AccountAlreadyInitialized,
+    )?;
+    token_interface::initialize_account3(CpiContext::new(
+        token_program.key(),
+        token_interface::InitializeAccount3 {
+            account: account.clone(),
+            mint: mint.clone(),
+            authority: authority.clone(),
+        },
+    ))
+}
+
 /// A token move: `transfer_checked` from `from` to `to` of one mint, signed by `authority`.
 pub struct TokenMove<'a, 'info> {
     pub token_program: &'a AccountInfo<'info>,

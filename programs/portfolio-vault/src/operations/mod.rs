@@ -1,6 +1,7 @@
 //! State transitions on plain values. Each returns an effects struct (shares to mint, tokens to
 //! move) for the handler to carry out; none calls another program.
 
+pub mod assets;
 pub mod deposit;
 pub mod fees;
 pub mod flow;

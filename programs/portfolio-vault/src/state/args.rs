@@ -184,6 +184,21 @@ impl InitializeVaultArgs {
             _pad: [0; 4],
         }
     }
+
+    /// Parameters within their hard bounds, a timelock within its bounds, and a first deposit
+    /// of at least `max(MIN_INITIAL_DEPOSIT, min_deposit)`.
+    pub fn validate(&self) -> Result<()> {
+        self.params().validate()?;
+        require!(
+            (MIN_TIMELOCK_S..=MAX_TIMELOCK_S).contains(&self.timelock_s),
+            crate::error::VaultError::ParamTimelockOutOfBounds
+        );
+        require!(
+            self.initial_deposit >= MIN_INITIAL_DEPOSIT.max(self.min_deposit),
+            crate::error::VaultError::ParamInitialDepositTooSmall
+        );
+        Ok(())
+    }
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]

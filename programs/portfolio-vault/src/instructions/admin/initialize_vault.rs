@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program_pack::Pack;
 use anchor_spl::token::Token;
-use anchor_spl::token_2022::spl_token_2022::state::{Account as TokenState, Mint as MintState};
+use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 use crate::checks::{Before, Change};
@@ -57,15 +57,7 @@ pub fn handle_initialize_vault<'info>(
     ctx: Context<'info, InitializeVault<'info>>,
     args: InitializeVaultArgs,
 ) -> Result<()> {
-    args.params().validate()?;
-    require!(
-        (MIN_TIMELOCK_S..=MAX_TIMELOCK_S).contains(&args.timelock_s),
-        VaultError::ParamTimelockOutOfBounds
-    );
-    require!(
-        args.initial_deposit >= MIN_INITIAL_DEPOSIT.max(args.min_deposit),
-        VaultError::ParamInitialDepositTooSmall
-    );
+    args.validate()?;
     let now = Clock::get()?.unix_timestamp;
     create_accounts(&ctx, args.seed_id)?;
     let a = &ctx.accounts;
@@ -165,36 +157,11 @@ fn create_accounts<'info>(
         ],
     )?;
     create(
-        &a.base_vault,
-        TokenState::LEN,
-        &a.base_token_program.key(),
-        &[
-            VAULT_TOKEN_SEED,
-            vault.as_ref(),
-            base_mint.as_ref(),
-            &[b.base_vault],
-        ],
-    )?;
-    create(
         &a.share_mint,
         MintState::LEN,
         &anchor_spl::token::ID,
         &[SHARE_MINT_SEED, vault.as_ref(), &[b.share_mint]],
     )?;
-    create(
-        &a.dead_shares,
-        TokenState::LEN,
-        &anchor_spl::token::ID,
-        &[DEAD_SHARES_SEED, vault.as_ref(), &[b.dead_shares]],
-    )?;
-    token_interface::initialize_account3(CpiContext::new(
-        a.base_token_program.key(),
-        token_interface::InitializeAccount3 {
-            account: a.base_vault.to_account_info(),
-            mint: a.base_mint.to_account_info(),
-            authority: a.vault_authority.to_account_info(),
-        },
-    ))?;
     token_interface::initialize_mint2(
         CpiContext::new(
             a.token_program.key(),
@@ -206,12 +173,27 @@ fn create_accounts<'info>(
         &a.vault_authority.key(),
         None,
     )?;
-    token_interface::initialize_account3(CpiContext::new(
-        a.token_program.key(),
-        token_interface::InitializeAccount3 {
-            account: a.dead_shares.to_account_info(),
-            mint: a.share_mint.to_account_info(),
-            authority: a.dead_shares_owner.to_account_info(),
-        },
-    ))
+    cpi::create_token_account_pda(
+        &payer,
+        &a.base_vault,
+        &a.base_mint.to_account_info(),
+        &a.vault_authority,
+        &a.base_token_program.to_account_info(),
+        &system,
+        &[
+            VAULT_TOKEN_SEED,
+            vault.as_ref(),
+            base_mint.as_ref(),
+            &[b.base_vault],
+        ],
+    )?;
+    cpi::create_token_account_pda(
+        &payer,
+        &a.dead_shares,
+        &a.share_mint.to_account_info(),
+        &a.dead_shares_owner,
+        &a.token_program.to_account_info(),
+        &system,
+        &[DEAD_SHARES_SEED, vault.as_ref(), &[b.dead_shares]],
+    )
 }

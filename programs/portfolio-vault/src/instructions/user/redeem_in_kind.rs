@@ -100,13 +100,16 @@ fn check_remaining(vault: &Vault, remaining: &[AccountInfo], user: &Pubkey) -> R
     Ok(())
 }
 
-/// Adds `units` to the user's claim account (the last remaining account).
+/// Adds `units` to the user's claim account (the last remaining account): the pro-rata part of
+/// the margin account becomes the leaver's claim, recorded without touching the venue (halted
+/// or not) and settled by `settle_hedge_claim`.
 fn record_claim<'info>(
     info: &'info AccountInfo<'info>,
     vault: Pubkey,
     user: Pubkey,
     units: u64,
-) -> Result<u64> {
+    units_claimed_after: u64,
+) -> Result<()> {
     require!(info.is_writable, VaultError::HedgeClaimAccountInvalid);
     let mut claim = Account::<HedgeClaim>::try_from(info)
         .map_err(|_| error!(VaultError::HedgeClaimAccountInvalid))?;
@@ -120,7 +123,52 @@ fn record_claim<'info>(
         .ok_or(VaultError::MathOverflow)?;
     let after = claim.units;
     claim.exit(&crate::ID)?;
-    Ok(after)
+    emit!(HedgeClaimRecorded {
+        vault,
+        owner: user,
+        units,
+        claim_units_after: after,
+        units_claimed_after,
+    });
+    Ok(())
+}
+
+/// Pays each asset's `amounts[i]` from the vault's account to the user's (the remaining
+/// accounts' triples), checking each balance moved by exactly that and stays accounted.
+fn pay_assets<'info>(
+    ctx: &Context<'info, RedeemInKind<'info>>,
+    amounts: &[u64; MAX_ASSETS],
+    n: usize,
+    seeds: &[&[u8]],
+) -> Result<()> {
+    let a = &ctx.accounts;
+    for (i, acc) in ctx
+        .remaining_accounts
+        .chunks_exact(REDEEM_ACCOUNTS_PER_ASSET)
+        .take(n)
+        .enumerate()
+    {
+        // One slot copied at a time keeps the stack frame small.
+        let slot = a.vault.load()?.assets[i];
+        let program = if slot.token_program == anchor_spl::token::ID {
+            a.token_program.to_account_info()
+        } else {
+            a.token_2022_program.to_account_info()
+        };
+        let before = Before::balance(&acc[0])?;
+        TokenMove {
+            token_program: &program,
+            from: &acc[0],
+            to: &acc[1],
+            mint: &acc[2],
+            authority: &a.vault_authority,
+            decimals: slot.decimals,
+        }
+        .transfer(amounts[i], &[seeds])?;
+        before.expect_balance(&acc[0], Change::Down(amounts[i]))?;
+        checks::accounting_within(slot.holdings, &acc[0])?;
+    }
+    Ok(())
 }
 
 pub fn handle_redeem_in_kind<'info>(
@@ -154,20 +202,16 @@ pub fn handle_redeem_in_kind<'info>(
             vault.hedge.units_claimed,
         )
     };
-    // The pro-rata part of the margin account becomes the leaver's claim: recorded here
-    // without touching the venue (halted or not), settled by `settle_hedge_claim`.
     if effects.claim_units > 0 {
         let info = &ctx.remaining_accounts[n.saturating_mul(REDEEM_ACCOUNTS_PER_ASSET)];
-        let after = record_claim(info, vault_key, user_key, effects.claim_units)?;
-        emit!(HedgeClaimRecorded {
-            vault: vault_key,
-            owner: user_key,
-            units: effects.claim_units,
-            claim_units_after: after,
+        record_claim(
+            info,
+            vault_key,
+            user_key,
+            effects.claim_units,
             units_claimed_after,
-        });
+        )?;
     }
-
     cpi::burn_shares(
         &a.token_program.to_account_info(),
         &share_mint,
@@ -176,43 +220,17 @@ pub fn handle_redeem_in_kind<'info>(
         shares,
     )?;
     let seeds = signer.seeds();
-    let authority = a.vault_authority.to_account_info();
     TokenMove {
         token_program: &a.base_token_program.to_account_info(),
         from: &base_vault,
         to: &a.user_base.to_account_info(),
         mint: &a.base_mint.to_account_info(),
-        authority: &authority,
+        authority: &a.vault_authority,
         decimals: a.base_mint.decimals,
     }
     .transfer(effects.base_out, &[&seeds])?;
     base_before.expect_balance(&base_vault, Change::Down(effects.base_out))?;
-    for (i, acc) in ctx
-        .remaining_accounts
-        .chunks_exact(REDEEM_ACCOUNTS_PER_ASSET)
-        .take(n)
-        .enumerate()
-    {
-        // One slot copied at a time keeps the stack frame small.
-        let slot = a.vault.load()?.assets[i];
-        let program = if slot.token_program == anchor_spl::token::ID {
-            a.token_program.to_account_info()
-        } else {
-            a.token_2022_program.to_account_info()
-        };
-        let before = Before::balance(&acc[0])?;
-        TokenMove {
-            token_program: &program,
-            from: &acc[0],
-            to: &acc[1],
-            mint: &acc[2],
-            authority: &authority,
-            decimals: slot.decimals,
-        }
-        .transfer(effects.assets_out[i], &[&seeds])?;
-        before.expect_balance(&acc[0], Change::Down(effects.assets_out[i]))?;
-        checks::accounting_within(slot.holdings, &acc[0])?;
-    }
+    pay_assets(&ctx, &effects.assets_out, n, &seeds)?;
     supply_before.expect_supply(&share_mint, Change::Down(shares))?;
     let vault = a.vault.load()?;
     checks::accounting_within(vault.idle_base, &base_vault)?;
