@@ -6,7 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use solana_instruction::{AccountMeta, Instruction};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use vault_cli::{error_message, execute, gate_mask, parse_amount, ChangeCmd, Cmd, Ctx};
+use vault_cli::{error_message, execute, gate_mask, parse_amount, Cmd, Ctx};
 use vault_client::pda::associated_token as associated_token_account;
 use vault_client::{ChainClient, OracleAddresses};
 use vault_sim::world::{Setup, World};
@@ -205,12 +205,10 @@ fn cli_show_reports_nav_assets_and_pending_proposals() {
     )
     .unwrap();
     let p = execute(
-        &Cmd::Propose {
-            change: ChangeCmd::Fees {
-                management_bps: 100,
-                performance_bps: 1_000,
-            },
-        },
+        &propose(
+            "fees",
+            &["management_fee_bps=100", "performance_fee_bps=1000"],
+        ),
         &ctx(&w, &admin),
         Some(w.vault),
     )
@@ -234,6 +232,123 @@ fn cli_show_reports_nav_assets_and_pending_proposals() {
     );
 }
 
+/// `vault propose <change> <fields...>`.
+fn propose(change: &str, fields: &[&str]) -> Cmd {
+    Cmd::Propose {
+        change: change.into(),
+        fields: fields.iter().map(|f| f.to_string()).collect(),
+    }
+}
+
+#[test]
+fn cli_propose_fails_naming_the_field_and_changes_nothing() {
+    let (w, _u) = setup();
+    let admin = w.chain.payer().insecure_clone();
+    let a = ctx(&w, &admin);
+    let before = w.chain.get_account(&w.vault).unwrap();
+    let cases: [(&str, &[&str], &str); 5] = [
+        (
+            "fees",
+            &["management_fee_bps=100"],
+            "missing field `performance_fee_bps`",
+        ),
+        (
+            "fees",
+            &[
+                "management_fee_bps=100",
+                "performance_fee_bps=1000",
+                "perf=1",
+            ],
+            "unknown field `perf`",
+        ),
+        ("asset-oracle", &["index=0", "max_age_s=-3"], "max_age_s"),
+        (
+            "raise-everything",
+            &["x=1"],
+            "unknown variant `raise-everything`",
+        ),
+        ("rebalance", &["band_bps"], "band_bps"),
+    ];
+    for (change, fields, says) in cases {
+        let e = execute(&propose(change, fields), &a, Some(w.vault)).unwrap_err();
+        let text = error_message(&e);
+        assert!(
+            text.contains(change) && text.contains(says),
+            "{change} {fields:?}: {text}"
+        );
+    }
+    assert_eq!(w.chain.get_account(&w.vault).unwrap(), before);
+}
+
+#[test]
+fn cli_propose_patches_and_derisk_ok() {
+    let (w, _u) = setup();
+    let admin = w.chain.payer().insecure_clone();
+    let a = ctx(&w, &admin);
+    let dir = std::env::temp_dir().join(format!("vault-cli-patch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hedge.toml");
+    std::fs::write(&file, "delta_band_bps = 300\ncooldown_s = 600\n").unwrap();
+    let first = vault_client::decode::vault(&w.chain.account(&w.vault).unwrap().data)
+        .unwrap()
+        .next_proposal_id;
+    for cmd in [
+        propose("rebalance", &["band_bps=300", "cooldown_s=120"]),
+        propose("hedge", &[file.to_str().unwrap()]),
+        propose("risk", &["shrinkage_bps=1500"]),
+    ] {
+        let r = execute(&cmd, &a, Some(w.vault)).unwrap();
+        assert!(r["proposal"].as_u64().is_some(), "{r}");
+    }
+    let s = vault_client::decode::vault(&w.chain.account(&w.vault).unwrap().data).unwrap();
+    assert_eq!(s.next_proposal_id, first + 3);
+    let data = w
+        .chain
+        .account(&vault_client::pda::proposal(&w.vault, first))
+        .unwrap()
+        .data;
+    let p: vault_client::portfolio_vault::state::Proposal =
+        anchor_lang::AccountDeserialize::try_deserialize(&mut &data[..]).unwrap();
+    let want = vault_client::portfolio_vault::state::RebalancePatch {
+        band_bps: Some(300),
+        cooldown_s: Some(120),
+        ..Default::default()
+    };
+    assert_eq!(
+        p.change,
+        vault_client::portfolio_vault::state::ParamChange::Rebalance(want)
+    );
+    // The guardian tightens the bounty at once.
+    let fund = anchor_lang::solana_program::system_instruction::transfer(
+        &admin.pubkey(),
+        &w.guardian.pubkey(),
+        1_000_000_000,
+    );
+    w.send(&[fund], &[]).unwrap();
+    let g = ctx(&w, &w.guardian);
+    execute(
+        &Cmd::Derisk {
+            action: "tighten-rebalance".into(),
+            fields: vec!["bounty_cap_per_call=0".into()],
+        },
+        &g,
+        Some(w.vault),
+    )
+    .unwrap();
+    let s = vault_client::decode::vault(&w.chain.account(&w.vault).unwrap().data).unwrap();
+    assert_eq!(s.rebalance.bounty_cap_per_call, 0);
+    let e = execute(
+        &Cmd::Derisk {
+            action: "lower-deposit-cap".into(),
+            fields: vec![u64::MAX.to_string()],
+        },
+        &g,
+        Some(w.vault),
+    )
+    .unwrap_err();
+    assert_eq!(e.name(), Some("GovNotDerisking"), "{e}");
+}
+
 #[test]
 fn cli_governance_propose_apply_cancel_pause() {
     let (w, u) = setup();
@@ -249,12 +364,10 @@ fn cli_governance_propose_apply_cancel_pause() {
     )
     .unwrap();
     let id = execute(
-        &Cmd::Propose {
-            change: ChangeCmd::DepositLimits {
-                cap: 10_000_000_000_000,
-                min: 20_000_000,
-            },
-        },
+        &propose(
+            "deposit-limits",
+            &["deposit_cap=10000000000000", "min_deposit=20000000"],
+        ),
         &a,
         Some(w.vault),
     )
@@ -270,16 +383,7 @@ fn cli_governance_propose_apply_cancel_pause() {
     execute(&Cmd::Apply { id }, &ctx(&w, &u), Some(w.vault)).unwrap();
     let s = vault_client::decode::vault(&w.chain.account(&w.vault).unwrap().data).unwrap();
     assert_eq!(s.params.min_deposit, 20_000_000);
-    let id2 = execute(
-        &Cmd::Propose {
-            change: ChangeCmd::Timelock {
-                seconds: 2 * 86_400,
-            },
-        },
-        &a,
-        Some(w.vault),
-    )
-    .unwrap()["proposal"]
+    let id2 = execute(&propose("timelock", &["172800"]), &a, Some(w.vault)).unwrap()["proposal"]
         .as_u64()
         .unwrap();
     let e = execute(&Cmd::Cancel { id: id2 }, &ctx(&w, &u), Some(w.vault)).unwrap_err();
@@ -339,12 +443,10 @@ fn cli_sign_only_prints_an_unsigned_transaction_and_sends_nothing() {
     };
     let before = w.chain.get_account(&w.vault).unwrap();
     let r = execute(
-        &Cmd::Propose {
-            change: ChangeCmd::Fees {
-                management_bps: 100,
-                performance_bps: 1_000,
-            },
-        },
+        &propose(
+            "fees",
+            &["management_fee_bps=100", "performance_fee_bps=1000"],
+        ),
         &c,
         Some(w.vault),
     )

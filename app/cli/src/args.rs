@@ -97,11 +97,16 @@ pub enum Cmd {
     },
     /// NAV, share price, per-asset price, weight, target and delta; risk; hedge; governance.
     Show,
-    /// Proposes a timelocked change (admin).
-    Propose {
-        #[command(subcommand)]
-        change: ChangeCmd,
-    },
+    /// Proposes a timelocked change (admin): the program's `ParamChange` by its kebab-case
+    /// name and its fields as `key=value` (a lone value for `guardian`, `fee-recipient`,
+    /// `timelock`; a TOML file for the rest of a patch), e.g. `propose fees
+    /// management_fee_bps=100 performance_fee_bps=1000`, `propose rebalance band_bps=300`,
+    /// `propose hedge-venue program_id=<ID> exchange=<EXCHANGE>` (the margin account is the
+    /// vault authority's there unless given).
+    Propose { change: String, fields: Vec<String> },
+    /// Applies a de-risking action at once (admin or guardian), in the same form as `propose`:
+    /// `lower-deposit-cap 5000000`, `tighten-rebalance bounty_cap_per_call=0`, `remove-venue 0`.
+    Derisk { action: String, fields: Vec<String> },
     /// Applies a matured proposal (anyone).
     Apply { id: u64 },
     /// Cancels a pending proposal (admin or guardian).
@@ -115,59 +120,4 @@ pub enum Cmd {
     NominateAdmin { new_admin: String },
     /// Accepts the admin role (the nominee signs).
     AcceptAdmin,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ChangeCmd {
-    Fees {
-        management_bps: u16,
-        performance_bps: u16,
-    },
-    DepositLimits {
-        cap: u64,
-        min: u64,
-    },
-    AssetOracle {
-        index: u8,
-        max_age_s: u32,
-        max_conf_bps: u16,
-        max_ema_dev_bps: u16,
-    },
-    AssetWeights {
-        index: u8,
-        min_bps: u16,
-        max_bps: u16,
-    },
-    Guardian {
-        key: String,
-    },
-    FeeRecipient {
-        key: String,
-    },
-    Timelock {
-        seconds: u32,
-    },
-    AddVenue {
-        program: String,
-        #[arg(long, default_value_t = 0)]
-        kind: u8,
-        #[arg(long)]
-        fee_bps: u16,
-    },
-    HedgeVenue {
-        program: String,
-        exchange: String,
-    },
-    /// Rebalancing limits from a TOML file: any fields of the program's `RebalancePatch`.
-    Rebalance {
-        file: String,
-    },
-    /// Hedging limits from a TOML file: any fields of the program's `HedgePatch`.
-    Hedge {
-        file: String,
-    },
-    /// Risk parameters from a TOML file: any fields of the program's `RiskPatch`.
-    Risk {
-        file: String,
-    },
 }

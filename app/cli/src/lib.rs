@@ -18,7 +18,7 @@ use vault_client::chain::{build_transaction, unsigned_message};
 use vault_client::portfolio_vault::state::{AddAssetArgs, ParamChange};
 use vault_client::{ChainClient, ClientError, OracleAddresses, VaultSnapshot};
 
-pub use args::{ChangeCmd, Cli, Cmd, Output};
+pub use args::{Cli, Cmd, Output};
 pub use commands::governance::param_change;
 pub use commands::show::{render, show};
 use commands::{governance, user};
@@ -117,9 +117,13 @@ pub fn execute(cmd: &Cmd, ctx: &Ctx, vault: Option<Pubkey>) -> Result<Value, Cli
             shares_account,
         } => user::redeem_in_kind(ctx, need_vault()?, shares, shares_account),
         Cmd::Show => show(ctx, need_vault()?),
-        Cmd::Propose { change } => {
+        Cmd::Propose { change, fields } => {
             let vault = need_vault()?;
-            governance::propose(ctx, vault, param_change(change, &vault)?)
+            governance::propose(ctx, vault, param_change(change, fields, &vault)?)
+        }
+        Cmd::Derisk { action, fields } => {
+            let action = parse::tagged("derisk", action, fields)?;
+            governance::derisk(ctx, need_vault()?, action)
         }
         Cmd::Apply { id } => governance::apply(ctx, need_vault()?, *id),
         Cmd::Cancel { id } => governance::cancel(ctx, need_vault()?, *id),

@@ -1,6 +1,8 @@
 //! Parsing user input: addresses, token amounts, gate names, oracle ids.
 
 use anchor_lang::prelude::Pubkey;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use std::str::FromStr;
 use vault_client::portfolio_vault::constants::*;
 use vault_client::portfolio_vault::state::OracleKind;
@@ -58,4 +60,80 @@ pub fn oracle_args(kind: &str, id: &str) -> Result<(u8, [u8; 32]), ClientError> 
         )),
         k => Err(other(format!("oracle kind {k}: pull or legacy"))),
     }
+}
+
+/// One `key=value` field's value: a number, `true`/`false`, a JSON list (`[2500,2500]`), or
+/// a string (addresses, names).
+fn field_value(v: &str) -> Value {
+    if let Ok(n) = v.parse::<u64>() {
+        return Value::from(n);
+    }
+    if let Ok(n) = v.parse::<i64>() {
+        return Value::from(n);
+    }
+    match v {
+        "true" => return Value::Bool(true),
+        "false" => return Value::Bool(false),
+        _ => {}
+    }
+    if v.starts_with('[') {
+        if let Ok(list) = serde_json::from_str(v) {
+            return list;
+        }
+    }
+    Value::String(v.to_string())
+}
+
+/// A program enum (`ParamChange`, `DeriskAction`) from its kebab-case variant name and its
+/// fields, through the program's own serde form: `key=value` pairs and `.toml` files (their
+/// tables merged in order) make the variant's fields; a lone value is a one-value variant's.
+/// Errors name the command, the variant and the field serde refused.
+pub fn tagged<T: DeserializeOwned>(
+    command: &str,
+    variant: &str,
+    fields: &[String],
+) -> Result<T, ClientError> {
+    let body = match fields {
+        [one] if !one.contains('=') && !one.ends_with(".toml") => field_value(one),
+        _ => {
+            let mut map = Map::new();
+            for f in fields {
+                if f.ends_with(".toml") {
+                    let table: Value = crate::files::read_toml(f)?;
+                    let Value::Object(t) = table else {
+                        return Err(other(format!("{f}: not a table of fields")));
+                    };
+                    map.extend(t);
+                    continue;
+                }
+                let (k, v) = f.split_once('=').ok_or_else(|| {
+                    other(format!(
+                        "{command} {variant}: field {f} is not key=value or a .toml file"
+                    ))
+                })?;
+                map.insert(k.to_string(), field_value(v));
+            }
+            Value::Object(map)
+        }
+    };
+    let mut tagged = Map::new();
+    tagged.insert(variant.to_string(), body.clone());
+    serde_json::from_value(Value::Object(tagged)).map_err(|e| {
+        // serde names a missing or unknown field but not the one whose value it refused:
+        // find the field holding the value the message quotes.
+        let msg = e.to_string();
+        let culprit = body.as_object().and_then(|m| {
+            m.iter().find(|(_, v)| {
+                let shown = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                msg.contains(&format!("`{shown}`"))
+            })
+        });
+        match culprit {
+            Some((k, _)) => other(format!("{command} {variant}: field {k}: {msg}")),
+            None => other(format!("{command} {variant}: {msg}")),
+        }
+    })
 }

@@ -3,74 +3,31 @@
 
 use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
-use vault_client::portfolio_vault::state::{
-    AddAssetArgs, DeriskAction, HedgePatch, ParamChange, RebalancePatch, RiskPatch,
-};
+use vault_client::portfolio_vault::state::{AddAssetArgs, DeriskAction, ParamChange};
 use vault_client::{ix, pda, ClientError};
 
-use crate::args::ChangeCmd;
-use crate::files::{read_init, read_toml};
-use crate::parse::{gate_mask, oracle_args, pubkey};
+use crate::files::read_init;
+use crate::parse::{gate_mask, oracle_args, other, pubkey, tagged};
 use crate::Ctx;
 
-/// The `ParamChange` a `propose` subcommand names.
-pub fn param_change(c: &ChangeCmd, vault: &Pubkey) -> Result<ParamChange, ClientError> {
-    Ok(match c {
-        ChangeCmd::Fees {
-            management_bps,
-            performance_bps,
-        } => ParamChange::Fees {
-            management_fee_bps: *management_bps,
-            performance_fee_bps: *performance_bps,
-        },
-        ChangeCmd::DepositLimits { cap, min } => ParamChange::DepositLimits {
-            deposit_cap: *cap,
-            min_deposit: *min,
-        },
-        ChangeCmd::AssetOracle {
-            index,
-            max_age_s,
-            max_conf_bps,
-            max_ema_dev_bps,
-        } => ParamChange::AssetOracle {
-            index: *index,
-            max_age_s: *max_age_s,
-            max_conf_bps: *max_conf_bps,
-            max_ema_dev_bps: *max_ema_dev_bps,
-        },
-        ChangeCmd::AssetWeights {
-            index,
-            min_bps,
-            max_bps,
-        } => ParamChange::AssetWeights {
-            index: *index,
-            min_weight_bps: *min_bps,
-            max_weight_bps: *max_bps,
-        },
-        ChangeCmd::Guardian { key } => ParamChange::Guardian(pubkey(key, "guardian")?),
-        ChangeCmd::FeeRecipient { key } => ParamChange::FeeRecipient(pubkey(key, "fee recipient")?),
-        ChangeCmd::Timelock { seconds } => ParamChange::Timelock(*seconds),
-        ChangeCmd::AddVenue {
-            program,
-            kind,
-            fee_bps,
-        } => ParamChange::AddVenue {
-            program_id: pubkey(program, "venue program")?,
-            kind: *kind,
-            fee_bps: *fee_bps,
-        },
-        ChangeCmd::HedgeVenue { program, exchange } => {
-            let exchange = pubkey(exchange, "exchange")?;
-            ParamChange::HedgeVenue {
-                program_id: pubkey(program, "hedge program")?,
-                exchange,
-                margin_account: pda::perp::margin(&exchange, &pda::authority(vault)),
-            }
-        }
-        ChangeCmd::Rebalance { file } => ParamChange::Rebalance(read_toml::<RebalancePatch>(file)?),
-        ChangeCmd::Hedge { file } => ParamChange::Hedge(read_toml::<HedgePatch>(file)?),
-        ChangeCmd::Risk { file } => ParamChange::RiskParams(read_toml::<RiskPatch>(file)?),
-    })
+/// The `ParamChange` `propose <change> <fields>` names, read through the program's serde
+/// form; a hedge venue without `margin_account` gets the vault authority's on its exchange.
+pub fn param_change(
+    change: &str,
+    fields: &[String],
+    vault: &Pubkey,
+) -> Result<ParamChange, ClientError> {
+    let mut fields = fields.to_vec();
+    if change == "hedge-venue" && !fields.iter().any(|f| f.starts_with("margin_account=")) {
+        let exchange = fields
+            .iter()
+            .find_map(|f| f.strip_prefix("exchange="))
+            .ok_or_else(|| other("hedge-venue: exchange=<address> is required"))?;
+        let exchange = pubkey(exchange, "exchange")?;
+        let margin = pda::perp::margin(&exchange, &pda::authority(vault));
+        fields.push(format!("margin_account={margin}"));
+    }
+    tagged("propose", change, &fields)
 }
 
 /// `vault init FILE`: the vault, then (when the creator is its admin) its assets and risk
@@ -140,9 +97,15 @@ pub fn cancel(ctx: &Ctx, vault: Pubkey, id: u64) -> Result<Value, ClientError> {
 
 /// Closes the named gates at once (admin or guardian).
 pub fn pause(ctx: &Ctx, vault: Pubkey, gates: &[String]) -> Result<Value, ClientError> {
-    let mask = gate_mask(gates)?;
+    derisk(ctx, vault, DeriskAction::Pause(gate_mask(gates)?))
+}
+
+/// Applies a de-risking action at once (admin or guardian).
+pub fn derisk(ctx: &Ctx, vault: Pubkey, action: DeriskAction) -> Result<Value, ClientError> {
     let s = ctx.snapshot(vault)?;
-    ctx.submit(&[s.keys.derisk(ctx.me, DeriskAction::Pause(mask))])
+    let mut r = ctx.submit(&[s.keys.derisk(ctx.me, action)])?;
+    r["action"] = json!(format!("{action:?}"));
+    Ok(r)
 }
 
 /// Sets the gates exactly (admin).

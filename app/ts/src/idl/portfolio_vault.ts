@@ -4012,7 +4012,9 @@ export type PortfolioVault = {
     {
       "docs": [
         "One change that can hurt depositors, so it waits the timelock. Every change names only",
-        "the fields it sets, so pending proposals never overwrite each other's fields."
+        "the fields it sets, so pending proposals never overwrite each other's fields. With the",
+        "`serde` feature it reads as `{ \"<kebab-case variant>\": <fields or value> }`, which is how",
+        "the CLI builds it (`vault propose asset-oracle index=0 max_age_s=30 ...`)."
       ],
       "name": "paramChange",
       "type": {
@@ -4133,6 +4135,9 @@ export type PortfolioVault = {
                 "type": "pubkey"
               },
               {
+                "docs": [
+                  "`VENUE_KIND_AMM` (0, the default) or `VENUE_KIND_ROUTE` (1)."
+                ],
                 "name": "kind",
                 "type": "u8"
               },
@@ -9968,7 +9973,9 @@ export const IDL = {
       "name": "ParamChange",
       "docs": [
         "One change that can hurt depositors, so it waits the timelock. Every change names only",
-        "the fields it sets, so pending proposals never overwrite each other's fields."
+        "the fields it sets, so pending proposals never overwrite each other's fields. With the",
+        "`serde` feature it reads as `{ \"<kebab-case variant>\": <fields or value> }`, which is how",
+        "the CLI builds it (`vault propose asset-oracle index=0 max_age_s=30 ...`)."
       ],
       "type": {
         "kind": "enum",
@@ -10090,6 +10097,9 @@ export const IDL = {
               },
               {
                 "name": "kind",
+                "docs": [
+                  "`VENUE_KIND_AMM` (0, the default) or `VENUE_KIND_ROUTE` (1)."
+                ],
                 "type": "u8"
               },
               {

@@ -5,11 +5,22 @@ use anchor_lang::prelude::*;
 
 use crate::constants::*;
 use crate::error::VaultError;
+#[cfg(feature = "serde")]
+use crate::state::serde_forms;
 use crate::state::{HedgePatch, RebalancePatch, RiskPatch};
+#[cfg(feature = "serde")]
+use serde::{Deserialize, Serialize};
 
 /// One change that can hurt depositors, so it waits the timelock. Every change names only
-/// the fields it sets, so pending proposals never overwrite each other's fields.
+/// the fields it sets, so pending proposals never overwrite each other's fields. With the
+/// `serde` feature it reads as `{ "<kebab-case variant>": <fields or value> }`, which is how
+/// the CLI builds it (`vault propose asset-oracle index=0 max_age_s=30 ...`).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "kebab-case", deny_unknown_fields)
+)]
 pub enum ParamChange {
     Fees {
         management_fee_bps: u16,
@@ -31,25 +42,32 @@ pub enum ParamChange {
         max_weight_bps: u16,
     },
     /// The named risk parameters (checked against the vault's weight bounds).
+    #[cfg_attr(feature = "serde", serde(alias = "risk"))]
     RiskParams(RiskPatch),
-    Guardian(Pubkey),
-    FeeRecipient(Pubkey),
+    Guardian(#[cfg_attr(feature = "serde", serde(with = "serde_forms::pubkey"))] Pubkey),
+    FeeRecipient(#[cfg_attr(feature = "serde", serde(with = "serde_forms::pubkey"))] Pubkey),
     /// Step one of the admin transfer; the nominee accepts with `accept_admin`.
-    NominateAdmin(Pubkey),
+    NominateAdmin(#[cfg_attr(feature = "serde", serde(with = "serde_forms::pubkey"))] Pubkey),
     Timelock(u32),
     /// The named rebalancing limits.
     Rebalance(RebalancePatch),
     /// Whitelists a swap venue.
     AddVenue {
+        #[cfg_attr(feature = "serde", serde(with = "serde_forms::pubkey"))]
         program_id: Pubkey,
+        /// `VENUE_KIND_AMM` (0, the default) or `VENUE_KIND_ROUTE` (1).
+        #[cfg_attr(feature = "serde", serde(default))]
         kind: u8,
         fee_bps: u16,
     },
     /// Sets the hedge venue (a program with the sim-perp ABI), its exchange and the vault
     /// authority's margin account there; refused while collateral sits on the current one.
     HedgeVenue {
+        #[cfg_attr(feature = "serde", serde(with = "serde_forms::pubkey"))]
         program_id: Pubkey,
+        #[cfg_attr(feature = "serde", serde(with = "serde_forms::pubkey"))]
         exchange: Pubkey,
+        #[cfg_attr(feature = "serde", serde(with = "serde_forms::pubkey"))]
         margin_account: Pubkey,
     },
     /// The named hedging limits (mode included).
@@ -58,6 +76,11 @@ pub enum ParamChange {
 
 /// A change that only reduces risk: applied at once by the admin or the guardian.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(rename_all = "kebab-case", deny_unknown_fields)
+)]
 pub enum DeriskAction {
     /// A lower deposit cap (still at least `min_deposit`).
     LowerDepositCap(u64),
