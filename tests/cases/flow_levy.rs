@@ -3,7 +3,7 @@
 //! flows net, and a depositor who runs the keeper on their own flow gains nothing.
 
 use portfolio_vault::math::nav::PriceSide;
-use vault_tests::hedged::{user_clone, HedgedConfig, HedgedVault};
+use vault_tests::hedged::{HedgedConfig, HedgedVault};
 use vault_tests::*;
 
 const TOKEN: u64 = 1_000_000;
@@ -135,7 +135,7 @@ async fn rebalance_swap_ok_absorbs_the_waiting_flow() {
     s.h.deposit(&u, amount, 0).await.unwrap();
     assert_eq!(s.h.vault_state().await.flow_unabsorbed, amount as i64);
     let idle = s.h.vault_state().await.idle_base;
-    let keeper = user_clone(&s.keeper);
+    let keeper = s.keeper.copy();
     let paid_before = s.h.balance(&keeper.base).await;
     assert!(s.rebalance_spot_as(&keeper).await > 0);
     let bounties = s.h.balance(&keeper.base).await - paid_before;

@@ -343,58 +343,32 @@ async fn derisk_ok_by_guardian() {
 async fn derisk_fails_loosening_or_stranger() {
     let mut h = Harness::new(1).await;
     let g = h.guardian.insecure_clone();
-    derisk_fails(
-        &mut h,
-        &g,
-        DeriskAction::LowerDepositCap(u64::MAX),
-        VaultError::GovNotDerisking,
-    )
-    .await;
-    derisk_fails(
-        &mut h,
-        &g,
-        DeriskAction::LowerDepositCap(999),
-        VaultError::ParamDepositCapBelowMinDeposit,
-    )
-    .await;
-    derisk_fails(
-        &mut h,
-        &g,
-        DeriskAction::TightenAssetOracle {
-            index: 0,
-            max_age_s: 30,
-            max_conf_bps: 200,
-            max_ema_dev_bps: 500,
-        },
-        VaultError::GovNotDerisking,
-    )
-    .await;
-    derisk_fails(
-        &mut h,
-        &g,
-        DeriskAction::TightenAssetOracle {
-            index: 0,
-            max_age_s: 60,
-            max_conf_bps: 100,
-            max_ema_dev_bps: 500,
-        },
-        VaultError::GovNotDerisking,
-    )
-    .await;
-    derisk_fails(
-        &mut h,
-        &g,
-        DeriskAction::Pause(0),
-        VaultError::GovNotDerisking,
-    )
-    .await;
-    derisk_fails(
-        &mut h,
-        &g,
-        DeriskAction::Pause(1 << 7),
-        VaultError::ParamUnknownPauseFlag,
-    )
-    .await;
+    let oracle = |max_age_s, max_conf_bps| DeriskAction::TightenAssetOracle {
+        index: 0,
+        max_age_s,
+        max_conf_bps,
+        max_ema_dev_bps: 500,
+    };
+    let cases = [
+        (
+            DeriskAction::LowerDepositCap(u64::MAX),
+            VaultError::GovNotDerisking,
+        ),
+        (
+            DeriskAction::LowerDepositCap(999),
+            VaultError::ParamDepositCapBelowMinDeposit,
+        ),
+        (oracle(30, 200), VaultError::GovNotDerisking),
+        (oracle(60, 100), VaultError::GovNotDerisking),
+        (DeriskAction::Pause(0), VaultError::GovNotDerisking),
+        (
+            DeriskAction::Pause(1 << 7),
+            VaultError::ParamUnknownPauseFlag,
+        ),
+    ];
+    for (action, e) in cases {
+        derisk_fails(&mut h, &g, action, e).await;
+    }
     let stranger = solana_keypair::Keypair::new();
     derisk_fails(
         &mut h,

@@ -11,7 +11,7 @@ use portfolio_vault::state::HedgePatch;
 use sim_perp::error::PerpError;
 use sim_perp::state::Misbehaviour;
 use solana_instruction::AccountMeta;
-use vault_tests::hedged::{hedge_params, user_clone, HedgedConfig, HedgedVault};
+use vault_tests::hedged::{hedge_params, HedgedConfig, HedgedVault};
 use vault_tests::*;
 
 type Setup = HedgedVault;
@@ -27,14 +27,6 @@ async fn setup_with(mode: u8, collateral_bps: u64) -> Setup {
         ..Default::default()
     })
     .await
-}
-
-fn keeper_clone(u: &User) -> User {
-    user_clone(u)
-}
-
-fn perp_code(e: PerpError) -> u32 {
-    anchor_lang::error::ERROR_CODE_OFFSET + e as u32
 }
 
 #[tokio::test]
@@ -287,7 +279,7 @@ async fn redeem_in_kind_ok_with_halted_venue_then_claim_settles() {
         .unwrap();
     let (equity, owners) = s.h.perp_equity_mid(&x).await;
     // The depositor holds almost every share: they leave in kind while the venue is halted.
-    let depositor = keeper_clone(&s.depositors[0]);
+    let depositor = s.depositors[0].copy();
     let shares = s.h.balance(&depositor.shares).await;
     let supply = s.h.share_supply().await;
     s.h.redeem_in_kind(&depositor, shares).await.unwrap();

@@ -134,11 +134,17 @@ impl Setup {
 
     /// Sends `ix` as the keeper and asserts it fails with `e` and changes nothing.
     async fn refused(&mut self, ix: Instruction, e: VaultError) {
+        self.refused_code(ix, vault_code(e)).await;
+    }
+
+    /// Sends `ix` as the keeper and asserts it fails with custom error `code` (of any
+    /// program) and changes nothing.
+    async fn refused_code(&mut self, ix: Instruction, code: u32) {
         let watched = self.watched();
         let before = self.h.snapshot(&watched).await;
         let kp = self.keeper.kp.insecure_clone();
         let res = self.h.process_auto(&[ix], &[&kp]).await;
-        assert_vault_error(res, e);
+        assert_eq!(custom_code(&res), code, "{res:?}");
         self.h.assert_unchanged(&before).await;
     }
 
@@ -148,12 +154,7 @@ impl Setup {
         while let Some(t) = self.h.plan(POOL_FEE_BPS).await {
             let pool = self.pool(t.sell, t.buy);
             let d_before = self.h.portfolio().await.deviations().unwrap();
-            let keeper = User {
-                kp: self.keeper.kp.insecure_clone(),
-                base: self.keeper.base,
-                shares: self.keeper.shares,
-                assets: self.keeper.assets.clone(),
-            };
+            let keeper = self.keeper.copy();
             self.h
                 .rebalance(&keeper, &pool, &t)
                 .await
@@ -529,15 +530,8 @@ async fn rebalance_swap_fails_vault_authority_writable() {
 async fn rebalance_swap_fails_venue_reverts() {
     let (mut s, t) = misbehaving(Misbehaviour::Fail, 0).await;
     let ix = s.ix(t.sell, t.buy, t.amount_in, t.check.min_out);
-    let watched = s.watched();
-    let before = s.h.snapshot(&watched).await;
-    let kp = s.keeper.kp.insecure_clone();
-    let res = s.h.process_auto(&[ix], &[&kp]).await;
-    assert_eq!(
-        custom_code(&res),
-        anchor_lang::error::ERROR_CODE_OFFSET + sim_amm::error::AmmError::VenueFailure as u32
-    );
-    s.h.assert_unchanged(&before).await;
+    s.refused_code(ix, amm_code(sim_amm::error::AmmError::VenueFailure))
+        .await;
 }
 
 #[tokio::test]
@@ -563,15 +557,8 @@ async fn rebalance_swap_fails_sandwich() {
     // The vault's oracle floor is now above what the pool pays: the venue's own minimum
     // refuses the trade, so the attacker cannot sell back into the vault's order at a profit.
     let ix = s.ix(t.sell, t.buy, t.amount_in, t.check.min_out);
-    let watched = s.watched();
-    let before = s.h.snapshot(&watched).await;
-    let kp = s.keeper.kp.insecure_clone();
-    let res = s.h.process_auto(&[ix], &[&kp]).await;
-    assert_eq!(
-        custom_code(&res),
-        anchor_lang::error::ERROR_CODE_OFFSET + sim_amm::error::AmmError::SlippageExceeded as u32
-    );
-    s.h.assert_unchanged(&before).await;
+    s.refused_code(ix, amm_code(sim_amm::error::AmmError::SlippageExceeded))
+        .await;
 }
 
 #[tokio::test]

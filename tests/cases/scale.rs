@@ -6,7 +6,7 @@
 use portfolio_vault::state::RebalancePatch;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use vault_tests::hedged::{user_clone, HedgedConfig, HedgedVault};
+use vault_tests::hedged::{HedgedConfig, HedgedVault};
 use vault_tests::*;
 
 const BASE_DECIMALS: u8 = 6;
@@ -81,7 +81,7 @@ async fn run_case(size: u64, price: (i64, u8), hedge: bool) {
         s.hedge_until_done().await;
     }
     // A holder leaves in kind; their claim settles; collateral comes back.
-    let big = user_clone(&s.depositors[1]);
+    let big = s.depositors[1].copy();
     let held = s.h.balance(&big.shares).await;
     s.h.redeem_in_kind(&big, held / 2)
         .await

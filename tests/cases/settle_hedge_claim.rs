@@ -7,14 +7,10 @@
 use anchor_lang::InstructionData;
 use portfolio_vault::error::VaultError;
 use sim_perp::error::PerpError;
-use vault_tests::hedged::{user_clone, HedgedConfig, HedgedVault};
+use vault_tests::hedged::{HedgedConfig, HedgedVault};
 use vault_tests::*;
 
 const TOKEN: u64 = 1_000_000; // base units per token (6 decimals)
-
-fn perp_code(e: PerpError) -> u32 {
-    anchor_lang::error::ERROR_CODE_OFFSET + e as u32
-}
 
 /// A hedged vault of `deposits` (whole tokens each), 25 % of NAV on the venue, hedged.
 async fn hedged(deposits: &[u64]) -> HedgedVault {
@@ -77,7 +73,7 @@ async fn settle_hedge_claim_ok_a_claim_of_any_size_settles() {
     // A holder of 3 M tokens of a 4 M-token vault leaves in kind: a claim of about 7.5e11
     // units, settled in full in one call.
     let mut s = hedged(&[1_000_000, 3_000_000]).await;
-    let big = user_clone(&s.depositors[1]);
+    let big = s.depositors[1].copy();
     let shares = s.h.balance(&big.shares).await;
     let (_, owners) = s.h.perp_equity_mid(&s.x).await;
     let supply = s.h.share_supply().await;
@@ -111,7 +107,7 @@ async fn settle_hedge_claim_ok_leaver_takes_their_part_of_the_positions() {
         let acc = s.h.margin_state(&margin).await;
         (0..2).map(|i| acc.positions[i].base).collect()
     };
-    let big = user_clone(&s.depositors[1]);
+    let big = s.depositors[1].copy();
     let shares = s.h.balance(&big.shares).await;
     s.h.redeem_in_kind(&big, shares).await.unwrap();
     let ix = s.h.ix_settle_hedge_claim(&s.keeper, &s.x, &big);
@@ -160,7 +156,7 @@ async fn settle_hedge_claim_ok_unpayable_part_stays_owed_then_pays() {
         s.h.move_price(i, p * 120 / 100).await;
     }
     assert!(margin_ratio(&mut s).await < 3.0);
-    let big = user_clone(&s.depositors[1]);
+    let big = s.depositors[1].copy();
     let shares = s.h.balance(&big.shares).await;
     s.h.redeem_in_kind(&big, shares).await.unwrap();
     let before = s.h.balance(&big.base).await;
@@ -193,7 +189,7 @@ async fn move_collateral_ok_after_a_large_exit() {
     // 90 % left in kind (claim not settled yet): the cap counts the holders' part only, and
     // the out-check the holders' part of the requirement, so collateral still moves.
     let mut s = hedged(&[1_000, 9_000]).await;
-    let big = user_clone(&s.depositors[1]);
+    let big = s.depositors[1].copy();
     let shares = s.h.balance(&big.shares).await;
     s.h.redeem_in_kind(&big, shares).await.unwrap();
     let nav = s.nav_mid().await;
@@ -208,7 +204,7 @@ async fn move_collateral_ok_after_a_large_exit() {
 #[tokio::test]
 async fn settle_hedge_claim_fails_markets_no_longer_mirror() {
     let mut s = hedged(&[1_000, 9_000]).await;
-    let big = user_clone(&s.depositors[1]);
+    let big = s.depositors[1].copy();
     let shares = s.h.balance(&big.shares).await;
     s.h.redeem_in_kind(&big, shares).await.unwrap();
     // A third asset the exchange has no market for.
@@ -226,7 +222,7 @@ async fn settle_hedge_claim_fails_halted_venue_then_settles() {
     s.h.perp_admin(&x, sim_perp::instruction::SetHalted { halted: true }.data())
         .await
         .unwrap();
-    let big = user_clone(&s.depositors[1]);
+    let big = s.depositors[1].copy();
     let shares = s.h.balance(&big.shares).await;
     s.h.redeem_in_kind(&big, shares).await.unwrap();
     let ix = s.h.ix_settle_hedge_claim(&s.keeper, &x, &big);

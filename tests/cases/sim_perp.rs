@@ -26,10 +26,6 @@ fn close(actual: i64, exact: i64) -> bool {
     (exact - 2..=exact).contains(&actual)
 }
 
-fn perp_code(e: PerpError) -> u32 {
-    anchor_lang::error::ERROR_CODE_OFFSET + e as u32
-}
-
 #[tokio::test]
 async fn trade_ok_short_gains_when_price_falls_and_pays_fee() {
     let (mut h, x, t) = setup(0).await;

@@ -83,6 +83,16 @@ pub fn vault_code(e: VaultError) -> u32 {
     anchor_lang::error::ERROR_CODE_OFFSET + e as u32
 }
 
+/// The custom error code of a sim-perp error.
+pub fn perp_code(e: sim_perp::error::PerpError) -> u32 {
+    anchor_lang::error::ERROR_CODE_OFFSET + e as u32
+}
+
+/// The custom error code of a sim-amm error.
+pub fn amm_code(e: sim_amm::error::AmmError) -> u32 {
+    anchor_lang::error::ERROR_CODE_OFFSET + e as u32
+}
+
 #[track_caller]
 pub fn assert_vault_error(res: TxResult, e: VaultError) {
     let code = custom_code(&res);

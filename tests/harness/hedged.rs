@@ -69,15 +69,6 @@ pub fn hedge_params(mode: u8) -> HedgeParams {
     }
 }
 
-pub fn user_clone(u: &User) -> User {
-    User {
-        kp: u.kp.insecure_clone(),
-        base: u.base,
-        shares: u.shares,
-        assets: u.assets.clone(),
-    }
-}
-
 impl HedgedVault {
     pub async fn new(cfg: HedgedConfig) -> Self {
         let mut h = Harness::with_config(cfg.vault.clone()).await;
@@ -141,7 +132,7 @@ impl HedgedVault {
 
     /// The first depositor.
     pub fn depositor(&self) -> User {
-        user_clone(&self.depositors[0])
+        self.depositors[0].copy()
     }
 
     pub fn pool(&self, sell: usize, buy: usize) -> TestPool {
@@ -167,7 +158,7 @@ impl HedgedVault {
     /// Trades the spot book to its targets with the shared planner, the pools arbitraged back
     /// to the oracle after each trade.
     pub async fn rebalance_spot(&mut self) {
-        let k = user_clone(&self.keeper);
+        let k = self.keeper.copy();
         self.rebalance_spot_as(&k).await;
     }
 

@@ -29,7 +29,8 @@ use vault_client::keys::{AssetKeys, HedgeKeys, VaultKeys};
 use vault_client::{pda, VaultSnapshot};
 
 pub use checks::{
-    assert_anchor_error, assert_vault_error, custom_code, instruction_error, vault_code, Snapshot,
+    amm_code, assert_anchor_error, assert_vault_error, custom_code, instruction_error, perp_code,
+    vault_code, Snapshot,
 };
 pub use oracle::{OracleFormat, PriceState};
 pub use vault::replace_account;
@@ -85,6 +86,16 @@ pub struct User {
 impl User {
     pub fn key(&self) -> Pubkey {
         self.kp.pubkey()
+    }
+
+    /// The same user (keypairs are not `Clone`).
+    pub fn copy(&self) -> User {
+        User {
+            kp: self.kp.insecure_clone(),
+            base: self.base,
+            shares: self.shares,
+            assets: self.assets.clone(),
+        }
     }
 }
 

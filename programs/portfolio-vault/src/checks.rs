@@ -92,3 +92,21 @@ pub fn accounting_within(accounted: u64, account: &AccountInfo) -> Result<()> {
     );
     Ok(())
 }
+
+/// The checks after a flow between a user and the vault's base account: the base balance
+/// moved by exactly `base` and the share supply by exactly `shares`, the idle base is within
+/// the balance, and the vault holds its invariant. Returns the vault, for the event.
+pub fn after_flow<'a>(
+    vault: &'a AccountLoader<crate::state::Vault>,
+    base_vault: &AccountInfo,
+    (base_before, base): (Before, Change),
+    share_mint: &AccountInfo,
+    (supply_before, shares): (Before, Change),
+) -> Result<core::cell::Ref<'a, crate::state::Vault>> {
+    base_before.expect_balance(base_vault, base)?;
+    supply_before.expect_supply(share_mint, shares)?;
+    let v = vault.load()?;
+    accounting_within(v.idle_base, base_vault)?;
+    v.invariant()?;
+    Ok(v)
+}

@@ -11,7 +11,7 @@ use crate::hedge_book::{self, HedgeBook};
 use crate::math::nav::{holding_value, nav_with_hedge, PriceSide, PricedHolding};
 use crate::math::{Fx, MathResult};
 use crate::oracle::{self, ValidatedPrice};
-use crate::state::Vault;
+use crate::state::{AuthoritySigner, Vault};
 
 /// The share holders' part of the margin account on each side, base units (zero without one).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -220,4 +220,34 @@ pub fn load_exact(
     let (priced, _, rest) = load_remaining(vault, accounts, now)?;
     require!(rest.is_empty(), VaultError::OracleAccountCountMismatch);
     Ok(priced)
+}
+
+/// A step of an instruction on the priced vault: its effects, the prices they were computed
+/// at, the idle base before, and the vault authority's signer seeds.
+pub struct PricedStep<E> {
+    pub effects: E,
+    pub priced: Box<PricedVault>,
+    pub idle_before: u64,
+    pub signer: AuthoritySigner,
+}
+
+/// Loads the vault, prices it from `accounts` (exactly its oracles, then its hedge venue's
+/// accounts), and runs `step` on it: an operation and the application of its effects.
+pub fn priced_step<E>(
+    loader: &AccountLoader<Vault>,
+    accounts: &[AccountInfo],
+    now: i64,
+    step: impl FnOnce(&mut Vault, &PricedVault) -> Result<E>,
+) -> Result<PricedStep<E>> {
+    let mut vault = loader.load_mut()?;
+    vault.check_version()?;
+    let priced = load_exact(&mut vault, accounts, now)?;
+    let idle_before = vault.idle_base;
+    let effects = step(&mut vault, &priced)?;
+    Ok(PricedStep {
+        effects,
+        priced,
+        idle_before,
+        signer: vault.authority_signer(loader.key()),
+    })
 }

@@ -41,30 +41,23 @@ pub fn handle_accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
     let share_mint = a.share_mint.to_account_info();
     let supply_before = Before::supply(&share_mint)?;
 
-    let (effects, priced, hwm_before, signer) = {
-        let mut vault = a.vault.load_mut()?;
-        vault.check_version()?;
-        if now <= vault.last_crystallize_ts {
-            return Ok(());
-        }
-        let priced = pricing::load_exact(&mut vault, ctx.remaining_accounts, now)?;
-        let effects = operations::fees::crystallize(&vault, &priced, supply_before.value(), now)?;
+    if now <= a.vault.load()?.last_crystallize_ts {
+        return Ok(());
+    }
+    let step = pricing::priced_step(&a.vault, ctx.remaining_accounts, now, |vault, priced| {
+        let e = operations::fees::crystallize(vault, priced, supply_before.value(), now)?;
         let hwm_before = vault.hwm_pps.get();
-        effects.apply(&mut vault, now)?;
-        (
-            effects,
-            priced,
-            hwm_before,
-            vault.authority_signer(a.vault.key()),
-        )
-    };
+        e.apply(vault, now)?;
+        Ok((e, hwm_before))
+    })?;
+    let (effects, hwm_before) = &step.effects;
 
     cpi::mint_shares(
         &a.token_program.to_account_info(),
         &share_mint,
         &a.fee_recipient_shares.to_account_info(),
         &a.vault_authority.to_account_info(),
-        &[&signer.seeds()],
+        &[&step.signer.seeds()],
         effects.shares_to_mint,
     )?;
     let supply_after =
@@ -86,7 +79,7 @@ pub fn handle_accrue_fees<'info>(ctx: Context<'info, AccrueFees<'info>>) -> Resu
         pps_now: effects.pps_now.to_bits(),
         pps_smoothed: effects.pps_smoothed.to_bits(),
         elapsed_s: effects.elapsed_s,
-        prices_low: priced.price_bits(PriceSide::Low),
+        prices_low: step.priced.price_bits(PriceSide::Low),
     });
     Ok(())
 }

@@ -53,27 +53,13 @@ pub fn handle_deposit<'info>(
     let (base_before, supply_before) =
         (Before::balance(&base_vault)?, Before::supply(&share_mint)?);
 
-    let (effects, priced, idle_before, signer) = {
-        let mut vault = a.vault.load_mut()?;
-        vault.check_version()?;
-        let priced = pricing::load_exact(&mut vault, ctx.remaining_accounts, now)?;
-        let effects = operations::deposit::deposit(
-            &vault,
-            &priced,
-            supply_before.value(),
-            amount,
-            min_shares_out,
-            now,
-        )?;
-        let idle_before = vault.idle_base;
-        effects.apply(&mut vault, now)?;
-        (
-            effects,
-            priced,
-            idle_before,
-            vault.authority_signer(a.vault.key()),
-        )
-    };
+    let step = pricing::priced_step(&a.vault, ctx.remaining_accounts, now, |vault, priced| {
+        let minted = supply_before.value();
+        let e = operations::deposit::deposit(vault, priced, minted, amount, min_shares_out, now)?;
+        e.apply(vault, now)?;
+        Ok(e)
+    })?;
+    let effects = &step.effects;
 
     TokenMove {
         token_program: &a.base_token_program.to_account_info(),
@@ -89,15 +75,16 @@ pub fn handle_deposit<'info>(
         &share_mint,
         &a.receiver_shares.to_account_info(),
         &a.vault_authority.to_account_info(),
-        &[&signer.seeds()],
+        &[&step.signer.seeds()],
         effects.shares_to_mint,
     )?;
-
-    base_before.expect_balance(&base_vault, Change::Up(amount))?;
-    supply_before.expect_supply(&share_mint, Change::Up(effects.shares_to_mint))?;
-    let vault = a.vault.load()?;
-    checks::accounting_within(vault.idle_base, &base_vault)?;
-    vault.invariant()?;
+    let vault = checks::after_flow(
+        &a.vault,
+        &base_vault,
+        (base_before, Change::Up(amount)),
+        &share_mint,
+        (supply_before, Change::Up(effects.shares_to_mint)),
+    )?;
     emit!(Deposited {
         vault: a.vault.key(),
         user: a.user.key(),
@@ -108,10 +95,10 @@ pub fn handle_deposit<'info>(
         nav_after: effects.nav_before.saturating_add(amount),
         supply_before: effects.supply_before,
         supply_after: effects.supply_after(),
-        idle_before,
+        idle_before: step.idle_before,
         idle_after: vault.idle_base,
         management_fee_shares_accrued: effects.management.shares,
-        prices_high: priced.price_bits(PriceSide::High),
+        prices_high: step.priced.price_bits(PriceSide::High),
     });
     Ok(())
 }

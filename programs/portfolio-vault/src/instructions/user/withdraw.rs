@@ -57,27 +57,13 @@ pub fn handle_withdraw<'info>(
     let (base_before, supply_before) =
         (Before::balance(&base_vault)?, Before::supply(&share_mint)?);
 
-    let (effects, priced, idle_before, signer) = {
-        let mut vault = a.vault.load_mut()?;
-        vault.check_version()?;
-        let priced = pricing::load_exact(&mut vault, ctx.remaining_accounts, now)?;
-        let effects = operations::withdraw::withdraw(
-            &vault,
-            &priced,
-            supply_before.value(),
-            shares,
-            min_assets_out,
-            now,
-        )?;
-        let idle_before = vault.idle_base;
-        effects.apply(&mut vault, now)?;
-        (
-            effects,
-            priced,
-            idle_before,
-            vault.authority_signer(a.vault.key()),
-        )
-    };
+    let step = pricing::priced_step(&a.vault, ctx.remaining_accounts, now, |vault, priced| {
+        let minted = supply_before.value();
+        let e = operations::withdraw::withdraw(vault, priced, minted, shares, min_assets_out, now)?;
+        e.apply(vault, now)?;
+        Ok(e)
+    })?;
+    let effects = &step.effects;
 
     cpi::burn_shares(
         &a.token_program.to_account_info(),
@@ -94,13 +80,14 @@ pub fn handle_withdraw<'info>(
         authority: &a.vault_authority.to_account_info(),
         decimals: a.base_mint.decimals,
     }
-    .transfer(effects.assets_out, &[&signer.seeds()])?;
-
-    base_before.expect_balance(&base_vault, Change::Down(effects.assets_out))?;
-    supply_before.expect_supply(&share_mint, Change::Down(shares))?;
-    let vault = a.vault.load()?;
-    checks::accounting_within(vault.idle_base, &base_vault)?;
-    vault.invariant()?;
+    .transfer(effects.assets_out, &[&step.signer.seeds()])?;
+    let vault = checks::after_flow(
+        &a.vault,
+        &base_vault,
+        (base_before, Change::Down(effects.assets_out)),
+        &share_mint,
+        (supply_before, Change::Down(shares)),
+    )?;
     emit!(Withdrawn {
         vault: a.vault.key(),
         user: a.user.key(),
@@ -111,10 +98,10 @@ pub fn handle_withdraw<'info>(
         nav_after: effects.nav_before.saturating_sub(effects.assets_out),
         supply_before: effects.supply_before,
         supply_after: effects.supply_after(),
-        idle_before,
+        idle_before: step.idle_before,
         idle_after: vault.idle_base,
         management_fee_shares_accrued: effects.management.shares,
-        prices_low: priced.price_bits(PriceSide::Low),
+        prices_low: step.priced.price_bits(PriceSide::Low),
     });
     Ok(())
 }
