@@ -245,21 +245,25 @@ pub mod sim_perp {
                 authority: a.exchange.to_account_info(),
             },
         ))?;
-        account_init::write_account(
-            &a.exchange.to_account_info(),
-            &Exchange {
-                authority,
-                collateral_mint: mint,
-                collateral_vault: a.collateral_vault.key(),
-                collateral_decimals: a.collateral_mint.decimals,
-                bump: ctx.bumps.exchange,
-                halted: false,
-                misbehaviour: Misbehaviour::None as u8,
-                misbehaviour_bps: 0,
-                num_markets: 0,
-                markets: [Market::default(); MAX_MARKETS],
-            },
-        )
+        // The markets are all zero (no market yet) in the fresh account: only the discriminator
+        // and the header are written, so the 2 KB exchange is never built on the stack.
+        let header = ExchangeHeader {
+            authority,
+            collateral_mint: mint,
+            collateral_vault: a.collateral_vault.key(),
+            collateral_decimals: a.collateral_mint.decimals,
+            bump: ctx.bumps.exchange,
+            halted: false,
+            misbehaviour: Misbehaviour::None as u8,
+            misbehaviour_bps: 0,
+            num_markets: 0,
+        };
+        let info = a.exchange.to_account_info();
+        let mut data = info.try_borrow_mut_data()?;
+        data[..8].copy_from_slice(Exchange::DISCRIMINATOR);
+        let mut out: &mut [u8] = &mut data[8..];
+        header.serialize(&mut out)?;
+        Ok(())
     }
 
     /// Adds a market priced by a Pyth account; authority only.

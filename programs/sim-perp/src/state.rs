@@ -77,6 +77,21 @@ pub struct Exchange {
     pub markets: [Market; MAX_MARKETS],
 }
 
+/// The fields of [`Exchange`] before its markets, in the same order: what `create_exchange`
+/// writes into a fresh (zeroed) account, whose all-zero markets are empty ones.
+#[derive(AnchorSerialize)]
+pub struct ExchangeHeader {
+    pub authority: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub collateral_vault: Pubkey,
+    pub collateral_decimals: u8,
+    pub bump: u8,
+    pub halted: bool,
+    pub misbehaviour: u8,
+    pub misbehaviour_bps: u16,
+    pub num_markets: u8,
+}
+
 /// A signed position: `base` asset units (negative = short) and `quote` collateral units paid
 /// for it (negative when bought), so `base * price + quote` is its unrealised PnL.
 #[derive(

@@ -88,12 +88,18 @@ pub fn sub(a: Fx, b: Fx) -> MathResult<Fx> {
     a.checked_sub(b).ok_or(MathError::Overflow)
 }
 
-/// Symmetric `n x n` matrix in packed lower-triangular storage.
+/// Symmetric `n x n` matrix in packed lower-triangular storage (2.2 KB at 16 assets: on chain
+/// it lives on the heap or in a solver's workspace, never copied on the stack).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SymMatrix {
     pub n: usize,
     pub a: [Fx; PACKED],
 }
+
+// SAFETY: every field is an integer or a fixed-point number (an `i128` underneath); all
+// zero bits are the empty 0 x 0 matrix. `bytemuck::zeroed_box` then allocates one on the heap
+// without building it on the stack first.
+unsafe impl bytemuck::Zeroable for SymMatrix {}
 
 impl SymMatrix {
     pub fn zeros(n: usize) -> Self {
@@ -140,13 +146,15 @@ impl SymMatrix {
             .unwrap_or(Fx::ZERO)
     }
 
-    /// Multiplies every entry by `2^shift` (exact, no rounding, no counted operation).
-    pub fn scale_pow2(&self, shift: i32) -> MathResult<Self> {
-        let mut out = *self;
-        for v in out.a.iter_mut().take(packed_len(self.n)) {
-            *v = shift_pow2(*v, shift)?;
+    /// Writes this matrix times `2^shift` into `out` (exact for left shifts, no counted
+    /// operation).
+    pub fn scaled_into(&self, shift: i32, out: &mut Self) -> MathResult<()> {
+        out.n = self.n;
+        let len = packed_len(self.n);
+        for (o, v) in out.a.iter_mut().zip(self.a.iter()).take(len) {
+            *o = shift_pow2(*v, shift)?;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -190,16 +198,26 @@ pub struct Ldl {
     pub inv_d: [Fx; N],
 }
 
+// SAFETY: as for `SymMatrix`: integers and fixed-point numbers only; zero is a valid (empty)
+// factor.
+unsafe impl bytemuck::Zeroable for Ldl {}
+
 /// Pivots below this fraction of their diagonal entry (2^-30, about 1e-9) are treated as
 /// singular: past it fixed-point solutions lose the precision the weights need.
 const PIVOT_BITS_BELOW_DIAGONAL: u32 = 30;
 
-/// Factors `a[idx, idx]`; refuses matrices that are singular or not positive definite.
-pub fn ldl_factor(ops: &mut OpCount, a: &SymMatrix, idx: &[usize]) -> MathResult<Ldl> {
+/// Factors `a[idx, idx]` into `out`; refuses matrices that are singular or not positive
+/// definite.
+pub fn ldl_factor(
+    ops: &mut OpCount,
+    a: &SymMatrix,
+    idx: &[usize],
+    out: &mut Ldl,
+) -> MathResult<()> {
     let m = idx.len();
-    let mut l = [Fx::ZERO; PACKED];
+    out.m = m;
+    let (l, inv_d) = (&mut out.l, &mut out.inv_d);
     let mut d = [Fx::ZERO; N];
-    let mut inv_d = [Fx::ZERO; N];
     for j in 0..m {
         let mut v = [Fx::ZERO; N];
         let diag = a.get(idx[j], idx[j]);
@@ -222,7 +240,7 @@ pub fn ldl_factor(ops: &mut OpCount, a: &SymMatrix, idx: &[usize]) -> MathResult
             l[packed_index(i, j)] = ops.mul(s, inv_d[j])?;
         }
     }
-    Ok(Ldl { m, l, inv_d })
+    Ok(())
 }
 
 /// Solves `(L D L') x = b` for the first `m` entries of `b`.
@@ -260,7 +278,8 @@ mod tests {
             }
         }
         let mut ops = OpCount::default();
-        let f = ldl_factor(&mut ops, &a, &[0, 1, 2]).unwrap();
+        let mut f: Box<Ldl> = bytemuck::zeroed_box();
+        ldl_factor(&mut ops, &a, &[0, 1, 2], &mut f).unwrap();
         let mut b = [Fx::ZERO; N];
         b[0] = Fx::ONE;
         b[1] = Fx::from_num(2);
@@ -279,7 +298,13 @@ mod tests {
         a.set(1, 0, Fx::ONE);
         a.set(1, 1, Fx::ONE);
         assert_eq!(
-            ldl_factor(&mut OpCount::default(), &a, &[0, 1]).unwrap_err(),
+            ldl_factor(
+                &mut OpCount::default(),
+                &a,
+                &[0, 1],
+                &mut bytemuck::zeroed_box()
+            )
+            .unwrap_err(),
             MathError::NotPositiveDefinite
         );
     }

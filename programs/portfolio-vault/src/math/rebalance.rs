@@ -48,6 +48,9 @@ pub struct Portfolio {
     pub locked_cash: u64,
 }
 
+// SAFETY: integers and fixed-point numbers only; zero is a valid (empty) portfolio.
+unsafe impl bytemuck::Zeroable for Portfolio {}
+
 impl Portfolio {
     /// `n` assets with `amounts[..n]`, `prices[..n]`, `targets[..n]`, then the idle base and
     /// the cash target.
@@ -109,6 +112,7 @@ impl Portfolio {
     }
 
     /// This portfolio after `amount_in` of `sell` left and `amount_out` of `buy` arrived.
+    #[inline(never)]
     pub fn after(&self, sell: usize, buy: usize, amount_in: u64, amount_out: u64) -> Option<Self> {
         let mut p = *self;
         p.amounts[sell] = p.amounts[sell].checked_sub(amount_in)?;

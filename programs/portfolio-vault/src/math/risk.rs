@@ -42,7 +42,27 @@ pub struct Estimator {
     pub short_decay_pow: Fx,
 }
 
+// SAFETY: a matrix, fixed-point vectors and numbers only (see `SymMatrix`); all zero bits are
+// a valid (if not fresh: `reset` sets the decay powers) estimator.
+unsafe impl bytemuck::Zeroable for Estimator {}
+
 impl Estimator {
+    /// A fresh estimator for `n` assets, in place.
+    pub fn reset(&mut self, n: usize) {
+        self.cov.n = n;
+        self.cov.a.fill(Fx::ZERO);
+        self.short_var.fill(Fx::ZERO);
+        self.decay_pow = Fx::ONE;
+        self.short_decay_pow = Fx::ONE;
+    }
+
+    /// A fresh estimator for `n` assets on the heap.
+    pub fn boxed(n: usize) -> Box<Self> {
+        let mut e: Box<Self> = bytemuck::zeroed_box();
+        e.reset(n);
+        e
+    }
+
     pub fn new(n: usize) -> Self {
         Self {
             cov: SymMatrix::zeros(n),
@@ -86,11 +106,16 @@ impl Estimator {
     /// The bias-corrected covariance `C / (1 - lambda^k)`, shrunk toward its diagonal
     /// (off-diagonal entries times `1 - shrinkage`), every variance at least
     /// [`VARIANCE_FLOOR`].
-    pub fn covariance(&self, ops: &mut OpCount, shrinkage: Fx) -> MathResult<SymMatrix> {
+    pub fn covariance_into(
+        &self,
+        ops: &mut OpCount,
+        shrinkage: Fx,
+        out: &mut SymMatrix,
+    ) -> MathResult<()> {
         let n = self.cov.n;
         let correction = ops.div(Fx::ONE, sub(Fx::ONE, self.decay_pow)?)?;
         let keep = sub(Fx::ONE, shrinkage)?;
-        let mut out = SymMatrix::zeros(n);
+        out.n = n;
         for i in 0..n {
             for j in 0..=i {
                 let c = ops.mul(self.cov.get(i, j), correction)?;
@@ -102,7 +127,7 @@ impl Estimator {
                 out.set(i, j, v);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Regime flag: short-horizon variance, summed over assets, above `ratio^2` times the

@@ -9,7 +9,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::linalg::{
-    add, dot, ldl_factor, ldl_solve, normalising_shift, sub, OpCount, SymMatrix, N,
+    add, dot, ldl_factor, ldl_solve, normalising_shift, sub, Ldl, OpCount, SymMatrix, N,
 };
 use super::{Fx, MathError, MathResult};
 
@@ -69,8 +69,38 @@ pub struct Targets {
     pub iterations: u32,
 }
 
-/// Computes target weights from a covariance matrix of scaled returns.
+/// The matrices the solvers work in (7 KB at 16 assets), allocated once on the heap and
+/// reused across iterations: SBF stack frames are 4 KB.
+pub struct SolverSpace {
+    /// The covariance scaled so its largest variance is near one.
+    pub scaled: SymMatrix,
+    /// Risk parity's Hessian.
+    pub h: SymMatrix,
+    pub ldl: Ldl,
+}
+
+// SAFETY: matrices and factors only (see `SymMatrix`); zero is valid.
+unsafe impl bytemuck::Zeroable for SolverSpace {}
+
+impl SolverSpace {
+    /// A zeroed workspace on the heap, never built on the stack.
+    pub fn boxed() -> Box<Self> {
+        bytemuck::zeroed_box()
+    }
+}
+
+/// [`target_weights_in`] with a workspace of its own (off-chain callers and tests).
 pub fn target_weights(ops: &mut OpCount, cov: &SymMatrix, p: &TargetParams) -> MathResult<Targets> {
+    target_weights_in(ops, cov, p, &mut SolverSpace::boxed())
+}
+
+/// Computes target weights from a covariance matrix of scaled returns, in `ws`.
+pub fn target_weights_in(
+    ops: &mut OpCount,
+    cov: &SymMatrix,
+    p: &TargetParams,
+    ws: &mut SolverSpace,
+) -> MathResult<Targets> {
     let n = p.n;
     check_bounds(p)?;
     let mut iterations = 0;
@@ -84,20 +114,21 @@ pub fn target_weights(ops: &mut OpCount, cov: &SymMatrix, p: &TargetParams) -> M
             }
             // Solve on a copy scaled by a power of two so the largest variance is near one:
             // exact, and the weights do not depend on the scale.
-            let scaled = cov.scale_pow2(normalising_shift(cov.max_diag()))?;
+            cov.scaled_into(normalising_shift(cov.max_diag()), &mut ws.scaled)?;
+            let SolverSpace { scaled, h, ldl } = ws;
             match p.strategy {
                 Strategy::InverseVol => {
-                    let raw = inverse_vol(ops, &scaled, n)?;
+                    let raw = inverse_vol(ops, scaled, n)?;
                     fit_to_bounds(ops, &raw, n, &p.min, &p.max)?
                 }
                 Strategy::RiskParity => {
-                    let (raw, it) = risk_parity(ops, &scaled, n, MAX_NEWTON_ITERATIONS)?;
+                    let (raw, it) = risk_parity(ops, scaled, n, MAX_NEWTON_ITERATIONS, h, ldl)?;
                     iterations = it;
                     fit_to_bounds(ops, &raw, n, &p.min, &p.max)?
                 }
                 Strategy::MinVariance => {
-                    let (w, it) =
-                        min_variance(ops, &scaled, n, &p.min, &p.max, MAX_ACTIVE_SET_ITERATIONS)?;
+                    let max_it = MAX_ACTIVE_SET_ITERATIONS;
+                    let (w, it) = min_variance(ops, scaled, n, &p.min, &p.max, max_it, ldl)?;
                     iterations = it;
                     w
                 }
@@ -252,6 +283,8 @@ pub fn risk_parity(
     cov: &SymMatrix,
     n: usize,
     max_iterations: u32,
+    h: &mut SymMatrix,
+    f: &mut Ldl,
 ) -> MathResult<([Fx; N], u32)> {
     let b = ops.div(Fx::ONE, Fx::from_num(n))?;
     // Start from inverse volatility scaled so y'Cy = 1, which the solution satisfies.
@@ -266,7 +299,8 @@ pub fn risk_parity(
     for it in 1..=max_iterations {
         let cy = cov.mul_vec(ops, &y)?;
         let mut g = [Fx::ZERO; N];
-        let mut h = *cov;
+        h.n = cov.n;
+        h.a.copy_from_slice(&cov.a);
         for i in 0..n {
             let inv_y = ops.div(Fx::ONE, y[i])?;
             let b_inv_y = ops.mul(b, inv_y)?;
@@ -274,8 +308,8 @@ pub fn risk_parity(
             h.set(i, i, add(h.get(i, i), ops.mul(b_inv_y, inv_y)?)?);
         }
         let idx: [usize; N] = core::array::from_fn(|i| i);
-        let f = ldl_factor(ops, &h, &idx[..n])?;
-        let mut step = ldl_solve(ops, &f, &g)?; // H^-1 g; the Newton step is its negative
+        ldl_factor(ops, h, &idx[..n], f)?;
+        let mut step = ldl_solve(ops, f, &g)?; // H^-1 g; the Newton step is its negative
         let decrement_sq = dot(ops, &g, &step, n)?;
         let full = decrement_sq <= quarter_sq;
         if !full {
@@ -337,6 +371,7 @@ pub fn min_variance(
     min: &[Fx; N],
     max: &[Fx; N],
     max_iterations: u32,
+    f: &mut Ldl,
 ) -> MathResult<([Fx; N], u32)> {
     let mut sum_max = Fx::ZERO;
     for m in max.iter().take(n) {
@@ -369,31 +404,9 @@ pub fn min_variance(
             continue;
         }
         // Equality-constrained minimum on the free set: w_F = lambda x - z.
-        let f = ldl_factor(ops, cov, &free[..m])?;
-        let mut rhs_ones = [Fx::ZERO; N];
-        let mut rhs_fixed = [Fx::ZERO; N];
-        for (k, &i) in free[..m].iter().enumerate() {
-            rhs_ones[k] = Fx::ONE;
-            let mut s = Fx::ZERO;
-            for j in 0..n {
-                if state[j] != Bound::Free {
-                    s = add(s, ops.mul(cov.get(i, j), w[j])?)?;
-                }
-            }
-            rhs_fixed[k] = s;
-        }
-        let x = ldl_solve(ops, &f, &rhs_ones)?;
-        let z = ldl_solve(ops, &f, &rhs_fixed)?;
-        let (mut sx, mut sz) = (Fx::ZERO, Fx::ZERO);
-        for k in 0..m {
-            sx = add(sx, x[k])?;
-            sz = add(sz, z[k])?;
-        }
-        let lambda = ops.div(add(budget, sz)?, sx)?;
-        let mut target = [Fx::ZERO; N];
+        let (target, lambda) = free_set_minimum(ops, cov, &free[..m], &state, &w, budget, n, f)?;
         let mut largest_step = Fx::ZERO;
-        for (k, &i) in free[..m].iter().enumerate() {
-            target[i] = sub(ops.mul(lambda, x[k])?, z[k])?;
+        for &i in &free[..m] {
             largest_step = largest_step.max(sub(target[i], w[i])?.abs());
         }
         if largest_step <= SOLVER_TOLERANCE {
@@ -458,6 +471,51 @@ pub fn min_variance(
         }
     }
     Err(MathError::NotConverged)
+}
+
+/// The minimum of `w'Cw` over the free assets `free` with the others held at `w` and the free
+/// ones summing to `budget`: `w_F = lambda x - z` with `C_FF x = 1` and `C_FF z = C_FB w_B`.
+/// Returns the target weights (free entries only) and `lambda`. Its own frame: the solves'
+/// vectors do not add to the active-set loop's (SBF frames are 4 KB).
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn free_set_minimum(
+    ops: &mut OpCount,
+    cov: &SymMatrix,
+    free: &[usize],
+    state: &[Bound; N],
+    w: &[Fx; N],
+    budget: Fx,
+    n: usize,
+    f: &mut Ldl,
+) -> MathResult<([Fx; N], Fx)> {
+    let m = free.len();
+    ldl_factor(ops, cov, free, f)?;
+    let mut rhs_ones = [Fx::ZERO; N];
+    let mut rhs_fixed = [Fx::ZERO; N];
+    for (k, &i) in free.iter().enumerate() {
+        rhs_ones[k] = Fx::ONE;
+        let mut s = Fx::ZERO;
+        for j in 0..n {
+            if state[j] != Bound::Free {
+                s = add(s, ops.mul(cov.get(i, j), w[j])?)?;
+            }
+        }
+        rhs_fixed[k] = s;
+    }
+    let x = ldl_solve(ops, f, &rhs_ones)?;
+    let z = ldl_solve(ops, f, &rhs_fixed)?;
+    let (mut sx, mut sz) = (Fx::ZERO, Fx::ZERO);
+    for k in 0..m {
+        sx = add(sx, x[k])?;
+        sz = add(sz, z[k])?;
+    }
+    let lambda = ops.div(add(budget, sz)?, sx)?;
+    let mut target = [Fx::ZERO; N];
+    for (k, &i) in free.iter().enumerate() {
+        target[i] = sub(ops.mul(lambda, x[k])?, z[k])?;
+    }
+    Ok((target, lambda))
 }
 
 fn pick_release_at_vertex(state: &[Bound; N], g: &[Fx; N], n: usize) -> usize {
@@ -566,7 +624,16 @@ mod tests {
             }
         }
         let mut ops = OpCount::default();
-        let (w, used) = risk_parity(&mut ops, &c, 3, MAX_NEWTON_ITERATIONS).unwrap();
+        let mut ws = SolverSpace::boxed();
+        let (w, used) = risk_parity(
+            &mut ops,
+            &c,
+            3,
+            MAX_NEWTON_ITERATIONS,
+            &mut ws.h,
+            &mut ws.ldl,
+        )
+        .unwrap();
         assert!(used < MAX_NEWTON_ITERATIONS);
         let w: Vec<f64> = (0..3).map(|i| w[i].to_num::<f64>()).collect();
         let rc: Vec<f64> = (0..3)
@@ -591,20 +658,37 @@ mod tests {
             }
         }
         let mut ops = OpCount::default();
+        let mut ws = SolverSpace::boxed();
         assert_eq!(
-            risk_parity(&mut ops, &c, 3, 1).unwrap_err(),
+            risk_parity(&mut ops, &c, 3, 1, &mut ws.h, &mut ws.ldl).unwrap_err(),
             MathError::NotConverged
         );
-        let (_, used) = risk_parity(&mut ops, &c, 3, MAX_NEWTON_ITERATIONS).unwrap();
+        let (_, used) = risk_parity(
+            &mut ops,
+            &c,
+            3,
+            MAX_NEWTON_ITERATIONS,
+            &mut ws.h,
+            &mut ws.ldl,
+        )
+        .unwrap();
         assert!(used > 1);
         let (min, mut max) = ([Fx::ZERO; N], [Fx::ONE; N]);
         max[0] = Fx::from_num(0.4); // binding: needs a working-set change
         assert_eq!(
-            min_variance(&mut ops, &c, 3, &min, &max, 1).unwrap_err(),
+            min_variance(&mut ops, &c, 3, &min, &max, 1, &mut ws.ldl).unwrap_err(),
             MathError::NotConverged
         );
-        let (_, used) =
-            min_variance(&mut ops, &c, 3, &min, &max, MAX_ACTIVE_SET_ITERATIONS).unwrap();
+        let (_, used) = min_variance(
+            &mut ops,
+            &c,
+            3,
+            &min,
+            &max,
+            MAX_ACTIVE_SET_ITERATIONS,
+            &mut ws.ldl,
+        )
+        .unwrap();
         assert!(used > 1);
     }
 

@@ -6,9 +6,9 @@ use anchor_lang::prelude::*;
 
 use crate::constants::{BPS_DENOMINATOR, SECONDS_PER_YEAR};
 use crate::error::VaultError;
-use crate::math::linalg::{OpCount, N};
+use crate::math::linalg::{OpCount, SymMatrix, N};
 use crate::math::risk::{scaled_return, Estimator};
-use crate::math::weights::{target_weights, Strategy, TargetParams, Targets};
+use crate::math::weights::{target_weights_in, SolverSpace, Strategy, TargetParams, Targets};
 use crate::math::{ratio_floor, Fx};
 use crate::state::{RiskParams, Vault};
 
@@ -74,38 +74,64 @@ fn hold_cash_buffer(t: &mut Targets, min: &[Fx; N], n: usize, buffer_bps: u16) -
     Ok(())
 }
 
-/// Target weights for `vault` from the estimator `est` (covering `est_assets` assets after
+/// Everything `compute_targets` works in (12 KB at 16 assets), on the heap: the estimator
+/// read from the risk account, the covariance it gives, and the solvers' matrices.
+pub struct RiskWorkspace {
+    pub est: Estimator,
+    pub cov: SymMatrix,
+    pub solver: SolverSpace,
+}
+
+// SAFETY: estimators, matrices and factors only (see `SymMatrix`); zero is valid.
+unsafe impl bytemuck::Zeroable for RiskWorkspace {}
+
+impl RiskWorkspace {
+    /// A workspace on the heap holding `est` (read by `load`, e.g. from the risk account).
+    pub fn boxed(load: impl FnOnce(&mut Estimator)) -> Box<Self> {
+        let mut ws: Box<Self> = bytemuck::zeroed_box();
+        load(&mut ws.est);
+        ws
+    }
+}
+
+/// Target weights for `vault` from the estimator in `ws` (covering `est_assets` assets after
 /// `samples` samples) under `params`.
 pub fn compute_targets(
     ops: &mut OpCount,
     vault: &Vault,
     params: &RiskParams,
-    est: &Estimator,
+    ws: &mut RiskWorkspace,
     est_assets: usize,
     samples: u32,
     high_vol_regime: bool,
 ) -> Result<TargetEffects> {
     let n = vault.num_assets as usize;
-    let (min, max) = weight_bounds(vault)?;
     let warm_up = samples < params.min_samples || est_assets != n;
     let strategy = if warm_up {
         Strategy::Fixed
     } else {
         params.strategy()
     };
-    let mut fixed = [Fx::ZERO; N];
+    // Built in place: the parameters are 800 bytes.
+    let mut p = TargetParams {
+        n,
+        strategy,
+        min: [Fx::ZERO; N],
+        max: [Fx::ZERO; N],
+        fixed: [Fx::ZERO; N],
+        vol_target: None,
+    };
+    (p.min, p.max) = weight_bounds(vault)?;
     if strategy == Strategy::Fixed {
         for i in 0..n {
-            fixed[i] = bps(params.fixed_weights_bps[i] as u64)?;
+            p.fixed[i] = bps(params.fixed_weights_bps[i] as u64)?;
             require!(
-                fixed[i] >= min[i] && fixed[i] <= max[i],
+                p.fixed[i] >= p.min[i] && p.fixed[i] <= p.max[i],
                 VaultError::RiskFixedWeightsOutOfBounds
             );
         }
     }
-    let vol_target = if warm_up || params.vol_target_bps == 0 {
-        None
-    } else {
+    if !warm_up && params.vol_target_bps != 0 {
         // Annual target scaled to one sampling period: divide by sqrt(periods per year).
         let periods = ratio_floor(SECONDS_PER_YEAR, params.min_interval_s as u64)?;
         let root = ops.sqrt(periods)?;
@@ -113,23 +139,15 @@ pub fn compute_targets(
         if high_vol_regime {
             t = ops.mul(t, bps(params.regime_vol_scale_bps as u64)?)?;
         }
-        Some(t)
-    };
-    let cov = if warm_up {
-        crate::math::linalg::SymMatrix::zeros(n)
-    } else {
-        est.covariance(ops, bps(params.shrinkage_bps as u64)?)?
-    };
-    let p = TargetParams {
-        n,
-        strategy,
-        min,
-        max,
-        fixed,
-        vol_target,
-    };
-    let mut targets = target_weights(ops, &cov, &p)?;
-    hold_cash_buffer(&mut targets, &min, n, vault.rebalance.cash_buffer_bps)?;
+        p.vol_target = Some(t);
+    }
+    let RiskWorkspace { est, cov, solver } = ws;
+    cov.n = n;
+    if !warm_up {
+        est.covariance_into(ops, bps(params.shrinkage_bps as u64)?, cov)?;
+    }
+    let mut targets = target_weights_in(ops, cov, &p, solver)?;
+    hold_cash_buffer(&mut targets, &p.min, n, vault.rebalance.cash_buffer_bps)?;
     Ok(TargetEffects {
         targets,
         strategy,

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use super::FxBits;
 use crate::constants::*;
 use crate::error::VaultError;
-use crate::math::linalg::{SymMatrix, PACKED};
+use crate::math::linalg::PACKED;
 use crate::math::risk::Estimator;
 use crate::math::weights::Strategy;
 use crate::math::Fx;
@@ -145,20 +145,17 @@ pub struct RiskState {
 impl RiskState {
     pub const SIZE: usize = core::mem::size_of::<RiskState>();
 
-    pub fn estimator(&self) -> Estimator {
-        let n = self.num_assets as usize;
-        let mut e = Estimator::new(n);
-        let mut cov = SymMatrix::zeros(n);
-        for (dst, src) in cov.a.iter_mut().zip(self.cov.iter()) {
+    /// Reads the estimator into `e` (a heap or workspace copy: it is 2.5 KB).
+    pub fn load_estimator(&self, e: &mut Estimator) {
+        e.cov.n = self.num_assets as usize;
+        for (dst, src) in e.cov.a.iter_mut().zip(self.cov.iter()) {
             *dst = src.get();
         }
-        e.cov = cov;
         for i in 0..MAX_ASSETS {
             e.short_var[i] = self.short_var[i].get();
         }
         e.decay_pow = self.decay_pow.get();
         e.short_decay_pow = self.short_decay_pow.get();
-        e
     }
 
     pub fn store_estimator(&mut self, e: &Estimator) {
@@ -179,7 +176,14 @@ impl RiskState {
         self.has_prices = 0;
         self.high_vol_regime = 0;
         self.last_sample_ts = 0;
-        self.store_estimator(&Estimator::new(n as usize));
+        for c in self.cov.iter_mut() {
+            c.set(Fx::ZERO);
+        }
+        for v in self.short_var.iter_mut() {
+            v.set(Fx::ZERO);
+        }
+        self.decay_pow.set(Fx::ONE);
+        self.short_decay_pow.set(Fx::ONE);
         for p in self.last_prices.iter_mut() {
             p.set(Fx::ZERO);
         }

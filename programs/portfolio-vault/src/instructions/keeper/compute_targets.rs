@@ -4,7 +4,7 @@ use crate::constants::*;
 use crate::error::VaultError;
 use crate::events::TargetsComputed;
 use crate::math::linalg::OpCount;
-use crate::operations;
+use crate::operations::{self, risk::RiskWorkspace};
 use crate::state::{RiskState, Vault};
 
 /// Permissionless. Needs no oracle: targets depend only on the estimator and the parameters.
@@ -23,13 +23,13 @@ pub fn handle_compute_targets<'info>(ctx: Context<'info, ComputeTargets<'info>>)
     vault.check_version()?;
     vault.check_not_paused(PAUSE_COMPUTE_TARGETS)?;
     let mut risk = ctx.accounts.risk.load_mut()?;
-    let est = Box::new(risk.estimator());
+    let mut ws = RiskWorkspace::boxed(|e| risk.load_estimator(e));
     let mut ops = OpCount::default();
     let effects = operations::risk::compute_targets(
         &mut ops,
         &vault,
         &risk.params,
-        &est,
+        &mut ws,
         risk.num_assets as usize,
         risk.sample_count,
         risk.high_vol_regime == 1,

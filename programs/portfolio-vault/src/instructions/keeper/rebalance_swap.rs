@@ -67,6 +67,10 @@ struct Plan {
     prices_mid: [i128; MAX_ASSETS],
 }
 
+// SAFETY: a portfolio (see `Portfolio`), a venue, keys and integers; all zero is valid. The
+// plan is 2 KB, so it is allocated zeroed on the heap and filled in place.
+unsafe impl bytemuck::Zeroable for Plan {}
+
 pub fn handle_rebalance_swap<'info>(
     ctx: Context<'info, RebalanceSwap<'info>>,
     args: RebalanceSwapArgs,
@@ -135,7 +139,9 @@ pub fn handle_rebalance_swap<'info>(
 }
 
 /// Every check that can be made before the trade, in the order a keeper would fix them:
-/// load → gate → portfolio → limits → `check_trade`.
+/// load → gate → portfolio → limits → `check_trade`. Not inlined: its locals (the priced
+/// vault's view, the limits) die before the CPI, and SBF frames are 4 KB.
+#[inline(never)]
 fn plan<'info>(
     ctx: &Context<'info, RebalanceSwap<'info>>,
     args: &RebalanceSwapArgs,
@@ -163,18 +169,17 @@ fn plan<'info>(
         venue.program_id,
         VaultError::VenueProgramMismatch
     );
-    let portfolio = rebalance::portfolio(&vault, &risk, &priced)?;
-    let nav = portfolio.nav()?;
+    let mut plan: Box<Plan> = bytemuck::zeroed_box();
+    plan.portfolio = rebalance::portfolio(&vault, &risk, &priced)?;
+    let nav = plan.portfolio.nav()?;
     let params = vault.rebalance;
     let (limits, allowance) =
         rebalance::limits(&mut vault.rebalance_state, &params, &venue, nav, now)?;
-    let check = check_trade(&portfolio, sell, buy, args.amount_in, &limits)?;
+    let check = check_trade(&plan.portfolio, sell, buy, args.amount_in, &limits)?;
     require!(
         args.min_amount_out >= check.min_out,
         VaultError::RebalanceMinOutBelowOracleFloor
     );
-    let mut protected = [Pubkey::default(); MAX_ASSETS + 6];
-    let mut protected_len = 0;
     let fixed = [
         a.vault.key(),
         a.risk.key(),
@@ -186,28 +191,24 @@ fn plan<'info>(
     let assets = vault.active_assets().iter().map(|s| s.token_account);
     for key in fixed.into_iter().chain(assets) {
         if key != Pubkey::default() {
-            protected[protected_len] = key;
-            protected_len = protected_len.saturating_add(1);
+            plan.protected[plan.protected_len] = key;
+            plan.protected_len = plan.protected_len.saturating_add(1);
         }
     }
-    Ok(Box::new(Plan {
-        portfolio,
-        venue,
-        sell,
-        buy,
-        min_out: args.min_amount_out,
-        value_in: check.value_in,
-        expected_saving: check.benefit,
-        budget_left: allowance.budget_left,
-        priced_len,
-        protected,
-        protected_len,
-        prices_mid: priced.price_bits(PriceSide::Mid),
-    }))
+    plan.venue = venue;
+    (plan.sell, plan.buy) = (sell, buy);
+    plan.min_out = args.min_amount_out;
+    plan.value_in = check.value_in;
+    plan.expected_saving = check.benefit;
+    plan.budget_left = allowance.budget_left;
+    plan.priced_len = priced_len;
+    plan.prices_mid = priced.price_bits(PriceSide::Mid);
+    Ok(plan)
 }
 
 /// The venue CPI and the balances it left: only the two traded token accounts may be vault
 /// accounts, and the vault authority signs but is never writable.
+#[inline(never)]
 fn swap<'info>(
     ctx: &Context<'info, RebalanceSwap<'info>>,
     args: &RebalanceSwapArgs,

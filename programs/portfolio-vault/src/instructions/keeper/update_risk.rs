@@ -4,6 +4,7 @@ use crate::constants::*;
 use crate::error::VaultError;
 use crate::events::RiskUpdated;
 use crate::math::linalg::{OpCount, N};
+use crate::math::risk::Estimator;
 use crate::math::Fx;
 use crate::state::{RiskState, Vault};
 use crate::{operations, pricing};
@@ -48,7 +49,8 @@ pub fn handle_update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Resu
     let first = risk.has_prices == 0;
     let mut returns = [Fx::ZERO; N];
     if !first {
-        let mut est = Box::new(risk.estimator());
+        let mut est = Estimator::boxed(0);
+        risk.load_estimator(&mut est);
         let mut ops = OpCount::default();
         let (regime, r) =
             operations::risk::record_sample(&mut ops, &mut est, &risk.params, &last, &mid, n)?;
