@@ -324,6 +324,78 @@ async fn compute_targets_ok_zero_variance_asset_each_strategy() {
 }
 
 #[tokio::test]
+async fn compute_targets_ok_resumes_across_calls_at_sixteen_assets() {
+    // A cold risk-parity solve of 16 assets needs more than one call's budget: each call
+    // advances it and keeps the previous targets in force; the last publishes the same weights
+    // as one unlimited solve. One sample later the warm start needs fewer calls.
+    let mut h = risk_vault(16, |a| {
+        a.strategy = 2;
+        a.shrinkage_bps = 2_000;
+    })
+    .await;
+    h.update_risk().await.unwrap();
+    for k in 0..5 {
+        let factors: Vec<f64> = (0..16)
+            .map(|i| 1.0 + 0.01 * (((i * 7 + k * 3) % 11) as f64 - 5.0))
+            .collect();
+        h.step_prices(3_600, &factors).await.unwrap();
+    }
+    let before = h.risk_state().await;
+    h.compute_targets().await.unwrap();
+    let r = h.risk_state().await;
+    assert_eq!(r.solve_status, 2, "pending after the first call");
+    assert_eq!(
+        r.targets_ts, before.targets_ts,
+        "previous targets stay in force"
+    );
+    assert_eq!(r.target_weights, before.target_weights);
+    let cold_calls = 1 + h.compute_targets_until_published().await;
+    assert!(cold_calls >= 2);
+    let r = h.risk_state().await;
+    assert_eq!((r.targets_strategy, r.solve_status), (2, 1));
+    // The published weights are those of one unlimited solve on the same covariance.
+    let lam_k = f(r.decay_pow.get());
+    let mut cov = portfolio_vault::math::linalg::SymMatrix::zeros(16);
+    let shrink = 0.8;
+    for i in 0..16 {
+        for j in 0..=i {
+            let c = f(r.cov[packed_index(i, j)].get()) / (1.0 - lam_k);
+            let v = if i == j { c } else { c * shrink };
+            cov.set(i, j, portfolio_vault::math::Fx::from_num(v));
+        }
+    }
+    let mut p = portfolio_vault::math::weights::TargetParams {
+        n: 16,
+        strategy: portfolio_vault::math::weights::Strategy::RiskParity,
+        min: [portfolio_vault::math::Fx::ZERO; 16],
+        max: [portfolio_vault::math::Fx::ONE; 16],
+        fixed: [portfolio_vault::math::Fx::ZERO; 16],
+        vol_target: None,
+    };
+    let v = h.vault_state().await;
+    for i in 0..16 {
+        p.max[i] = portfolio_vault::math::Fx::from_num(v.assets[i].max_weight_bps as f64 / 1e4);
+    }
+    let want = portfolio_vault::math::weights::target_weights(
+        &mut portfolio_vault::math::linalg::OpCount::default(),
+        &cov,
+        &p,
+    )
+    .unwrap();
+    for i in 0..16 {
+        let got = f(r.target_weights[i].get());
+        assert!((got - f(want.weights[i])).abs() < 1e-9, "asset {i}");
+    }
+    // One sample later: a warm start.
+    h.step_prices(3_600, &[1.003; 16]).await.unwrap();
+    let warm_calls = h.compute_targets_until_published().await;
+    assert!(
+        warm_calls < cold_calls,
+        "warm {warm_calls} vs cold {cold_calls}"
+    );
+}
+
+#[tokio::test]
 async fn compute_targets_fails_singular_covariance_and_keeps_targets() {
     // Two assets that always move together, no shrinkage: minimum variance has no unique answer.
     let mut h = risk_vault(2, |a| {

@@ -92,7 +92,7 @@ async fn every_instruction_fits_at_sixteen_assets() {
             .collect();
         h.step_prices(3_600, &factors).await.unwrap();
     }
-    h.compute_targets().await.unwrap();
+    h.compute_targets_until_published().await;
     assert_eq!(h.risk_state().await.targets_strategy, 3);
     h.check_invariants().await;
 

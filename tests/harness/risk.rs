@@ -63,6 +63,19 @@ impl Harness {
         self.process(&[ix], &[]).await
     }
 
+    /// `compute_targets` call after call until the solve publishes targets (one call unless it
+    /// passes the per-call budget); returns the number of calls.
+    pub async fn compute_targets_until_published(&mut self) -> usize {
+        for calls in 1..=32 {
+            self.compute_targets().await.expect("compute_targets");
+            let pending = portfolio_vault::math::weights::SolveStatus::Pending as u8;
+            if self.risk_state().await.solve_status != pending {
+                return calls;
+            }
+        }
+        panic!("no targets after 32 compute_targets calls");
+    }
+
     pub async fn risk_state(&mut self) -> RiskState {
         let key = self.risk();
         let data = self.account(&key).await.expect("risk account").data;

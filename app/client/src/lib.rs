@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod chain;
+pub mod compute;
 pub mod decode;
 pub mod error;
 pub mod invariants;

@@ -4,7 +4,9 @@
 
 use nalgebra::DMatrix;
 use portfolio_vault::math::linalg::{OpCount, SymMatrix, N};
-use portfolio_vault::math::weights::{target_weights, Strategy, TargetParams};
+use portfolio_vault::math::weights::{
+    target_weights, target_weights_in, Budget, SolverSpace, SolverState, Strategy, TargetParams,
+};
 use portfolio_vault::math::Fx;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -72,7 +74,7 @@ fn to_fx(v: &[f64]) -> [Fx; N] {
     out
 }
 
-fn to_sym(c: &DMatrix<f64>) -> SymMatrix {
+pub fn to_sym(c: &DMatrix<f64>) -> SymMatrix {
     let mut m = SymMatrix::zeros(c.nrows());
     for i in 0..c.nrows() {
         for j in 0..=i {
@@ -90,6 +92,76 @@ fn max_ops(a: OpCount, b: OpCount) -> OpCount {
     }
 }
 
+/// The covariance one EWMA sample (`λ = 0.94`) later: `0.94 C + 0.06 r r'` with a return `r`
+/// drawn at each asset's volatility.
+pub fn one_sample_on(rng: &mut ChaCha8Rng, c: &DMatrix<f64>) -> DMatrix<f64> {
+    let n = c.nrows();
+    let r: Vec<f64> = (0..n)
+        .map(|i| c[(i, i)].sqrt() * rng.sample::<f64, _>(StandardNormal))
+        .collect();
+    DMatrix::from_fn(n, n, |i, j| 0.94 * c[(i, j)] + 0.06 * r[i] * r[j])
+}
+
+/// Warm starts: each iterative strategy solved on `cov`, then on the covariance one sample on
+/// from the last solution (its state carried over, as `compute_targets` keeps it), against the
+/// reference on the moved covariance. Updates `report` with the warm solve's error, iterations
+/// and operations.
+fn warm_case(
+    rng: &mut ChaCha8Rng,
+    report: &mut StrategyReport,
+    strategy: Strategy,
+    cov: &DMatrix<f64>,
+    params: &TargetParams,
+    lo: &[f64],
+    hi: &[f64],
+) {
+    let n = cov.nrows();
+    let mut ws = SolverSpace::boxed();
+    let mut st = SolverState::cold();
+    let mut ops = OpCount::default();
+    target_weights_in(
+        &mut ops,
+        &to_sym(cov),
+        params,
+        &mut ws,
+        &mut st,
+        Budget::UNLIMITED,
+    )
+    .expect("cold solve")
+    .expect("unlimited budget");
+    let moved = one_sample_on(rng, cov);
+    let ref_strategy = match strategy {
+        Strategy::RiskParity => RefStrategy::RiskParity,
+        _ => RefStrategy::MinVariance,
+    };
+    let expected = reference::weights(ref_strategy, &moved, lo, hi, &vec![0.0; n]);
+    let mut ops = OpCount::default();
+    let got = target_weights_in(
+        &mut ops,
+        &to_sym(&moved),
+        params,
+        &mut ws,
+        &mut st,
+        Budget::UNLIMITED,
+    )
+    .unwrap_or_else(|e| panic!("warm {strategy:?} at n={n} failed: {e:?}"))
+    .expect("unlimited budget");
+    report.cases += 1;
+    let expected_cash = (1.0 - expected.iter().sum::<f64>()).max(0.0);
+    let mut err = (got.cash.to_num::<f64>() - expected_cash).abs();
+    for (g, e) in got.weights.iter().zip(&expected) {
+        err = err.max((g.to_num::<f64>() - e).abs());
+    }
+    report.max_abs_weight_error = report.max_abs_weight_error.max(err);
+    report.max_iterations = report.max_iterations.max(got.iterations);
+    if n == 8 {
+        report.ops_8 = max_ops(report.ops_8, ops);
+    }
+    if n == 16 {
+        report.ops_16 = max_ops(report.ops_16, ops);
+    }
+}
+
 /// Runs the study over `matrices` random matrices for each asset count 2..=16.
 pub fn run(matrices: usize, seed: u64) -> Vec<StrategyReport> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -100,12 +172,36 @@ pub fn run(matrices: usize, seed: u64) -> Vec<StrategyReport> {
             ..Default::default()
         })
         .collect();
+    let mut warm = [
+        StrategyReport {
+            name: "risk-parity (warm)",
+            ..Default::default()
+        },
+        StrategyReport {
+            name: "min-variance (warm)",
+            ..Default::default()
+        },
+    ];
     for n in 2..=N {
         for _ in 0..matrices {
             let cov = random_covariance(&mut rng, n);
             let (lo, hi) = random_bounds(&mut rng, n);
             let fixed = reference::fit_to_bounds(&vec![1.0; n], &lo, &hi);
             let sym = to_sym(&cov);
+            for (k, strategy) in [Strategy::RiskParity, Strategy::MinVariance]
+                .into_iter()
+                .enumerate()
+            {
+                let params = TargetParams {
+                    n,
+                    strategy,
+                    min: to_fx(&lo),
+                    max: to_fx(&hi),
+                    fixed: [Fx::ZERO; N],
+                    vol_target: None,
+                };
+                warm_case(&mut rng, &mut warm[k], strategy, &cov, &params, &lo, &hi);
+            }
             for (k, (_, strategy, overlay)) in STRATEGIES.iter().enumerate() {
                 let ref_strategy = match strategy {
                     Strategy::Fixed => RefStrategy::Fixed,
@@ -163,16 +259,18 @@ pub fn run(matrices: usize, seed: u64) -> Vec<StrategyReport> {
             }
         }
     }
+    reports.extend(warm);
     reports
 }
 
 pub fn format_ops(o: &OpCount) -> String {
     format!(
-        "mul {:>6} div {:>4} sqrt {:>3} = {:>9} CU",
+        "mul {:>6} div {:>4} sqrt {:>3} = {:>9}–{:<9} CU",
         o.mul,
         o.div,
         o.sqrt,
-        o.compute_units()
+        o.units(&cu_meter::CU_LOW),
+        o.units(&cu_meter::CU_HIGH)
     )
 }
 

@@ -5,6 +5,7 @@
 //! `accuracy`).
 
 pub mod accuracy;
+pub mod budget;
 pub mod market;
 pub mod reference;
 pub mod report;

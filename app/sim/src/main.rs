@@ -17,6 +17,10 @@ use vault_sim::run::{run, KeeperMode, RunConfig, RunResult, Scenario};
 use vault_sim::world::Setup;
 use vault_sim::{accuracy, report, strategy_code};
 
+/// Counts what each program allocates while it runs (`vault-sim budget` reads it).
+#[global_allocator]
+static ALLOC: cu_meter::CountingAlloc = cu_meter::CountingAlloc;
+
 /// The real standard output. Natively compiled programs print their logs (`msg!`) to the
 /// process's stdout; the simulator points fd 1 at /dev/null while the programs run and
 /// prints through this duplicate (`VAULT_SIM_PROGRAM_LOGS=1` keeps the program logs).
@@ -65,6 +69,13 @@ struct Cli {
 enum Cmd {
     /// The same paths under band + cost-aware rebalancing and under daily calendar rebalancing.
     Compare(StudyArgs),
+    /// Estimated compute units, heap, stack, accounts and bytes of every instruction at 8 and
+    /// 16 assets against their budgets; the last line is `budget: ok` or `budget: over ...`.
+    Budget {
+        /// Rewrite the client's compute-unit limits (`app/client/src/cu_limits.rs`).
+        #[arg(long)]
+        write: bool,
+    },
     /// The program's fixed-point target weights against an f64 reference.
     Accuracy {
         #[arg(long, default_value_t = 1_000)]
@@ -268,6 +279,11 @@ fn main() -> ExitCode {
         None => study(&cli.study),
         Some(Cmd::Compare(a)) => compare(a),
         Some(Cmd::Accuracy { matrices, seed }) => Ok(accuracy::main(*matrices, *seed)),
+        Some(Cmd::Budget { write }) => {
+            let (table, ok) = vault_sim::budget::main(*write);
+            say!("{table}");
+            Ok(ok)
+        }
     };
     match res {
         Ok(true) => ExitCode::SUCCESS,

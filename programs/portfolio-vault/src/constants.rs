@@ -153,3 +153,9 @@ pub const DEFAULT_BOUNTY_CAP_PER_INTERVAL_TOKENS: u64 = 20;
 /// Pyth programs whose accounts the vault accepts.
 pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pyth_solana_receiver_sdk::ID;
 pub const PYTH_LEGACY_PROGRAM_ID: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");
+
+/// Compute units (high estimate of the counted operations, `cu_meter::CU_HIGH`) one
+/// `compute_targets` may spend in its solver; the rest of the instruction (accounts, the
+/// covariance, the event) stays well inside a transaction's 1.4 M with it. A solve that
+/// needs more continues on the next call.
+pub const COMPUTE_TARGETS_SOLVER_CU: u64 = 750_000;

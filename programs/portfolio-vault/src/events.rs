@@ -160,6 +160,16 @@ pub struct TargetsComputed {
     pub iterations: u32,
 }
 
+/// `compute_targets` ran out of its budget mid-solve: the solve continues on the next call and
+/// the stored targets stay in force.
+#[event]
+pub struct TargetsSolveContinues {
+    pub vault: Pubkey,
+    pub strategy: u8,
+    /// Iterations so far of this solve.
+    pub iterations: u32,
+}
+
 #[event]
 pub struct ProposalCreated {
     pub vault: Pubkey,

@@ -5,6 +5,9 @@ pub const BPS: u128 = 10_000;
 /// Output of a swap of `amount_in` against reserves `(reserve_in, reserve_out)` after a fee of
 /// `fee_bps` on the input: `out = in' * R_out / (R_in + in')`, `in' = in * (1 - fee)`, floored.
 pub fn quote_out(reserve_in: u64, reserve_out: u64, amount_in: u64, fee_bps: u16) -> Option<u64> {
+    // Two 64 × 64-bit products and two 128-bit quotients.
+    cu_meter::count_n(cu_meter::Op::Mul64, 2);
+    cu_meter::count_n(cu_meter::Op::Div128, 2);
     let in_after_fee = (amount_in as u128)
         .checked_mul(BPS.checked_sub(fee_bps as u128)?)?
         .checked_div(BPS)?;

@@ -123,8 +123,9 @@ fn fill(
     let i = o.market as usize;
     require!(i < e.num_markets as usize, PerpError::UnknownMarket);
     let mode = Misbehaviour::from_u8(e.misbehaviour).unwrap_or(Misbehaviour::None);
+    cu_meter::count(cu_meter::Op::Div128);
     let bad = Fx::from_num(e.misbehaviour_bps)
-        .checked_div(Fx::from_num(10_000))
+        .checked_div_int(10_000)
         .ok_or(PerpError::MathOverflow)?;
     let mut delta = o.base_delta;
     let mut fee_bps = e.markets[i].fee_bps as u64;
@@ -160,6 +161,7 @@ fn fill(
         };
         require!(ok, PerpError::PriceLimitExceeded);
     }
+    cu_meter::count(cu_meter::Op::FxMul);
     let notional = of(Fx::from_num(delta.unsigned_abs()).checked_mul(price))?;
     let fee = fx_units_ceil(of(math::bps_of(notional, fee_bps))?)?;
     let old_abs = acc.positions[i].base.unsigned_abs();

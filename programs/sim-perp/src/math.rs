@@ -18,9 +18,13 @@ pub fn funding_rate_bps_per_day(m: &Market) -> Option<Fx> {
     let imbalance = if total == 0 {
         Fx::ZERO
     } else {
+        // diff / total in fixed point: one 128-bit division of the shifted difference
+        // (|diff| < 2^65, so the shift fits), truncated as a fixed-point division is.
         let diff = (m.long_oi as i128).checked_sub(m.short_oi as i128)?;
-        Fx::checked_from_num(diff)?.checked_div(Fx::checked_from_num(total)?)?
+        cu_meter::count(cu_meter::Op::Div128);
+        Fx::from_bits(diff.checked_mul(1i128 << 48)?.checked_div(total)?)
     };
+    cu_meter::count(cu_meter::Op::FxMul);
     Fx::from_num(m.funding_rate_bps_per_day)
         .checked_add(Fx::from_num(m.premium_bps_per_day).checked_mul(imbalance)?)
 }
@@ -28,15 +32,20 @@ pub fn funding_rate_bps_per_day(m: &Market) -> Option<Fx> {
 /// The market's cumulative funding advanced to `now` at `price`.
 pub fn cumulative_funding_at(m: &Market, price: Fx, now: i64) -> Option<Fx> {
     let dt = now.saturating_sub(m.last_funding_ts).max(0);
+    // By integers where the factor is one: a 128-bit product and quotient of the raw bits.
+    cu_meter::count(cu_meter::Op::FxMul);
+    cu_meter::count(cu_meter::Op::Mul128);
+    cu_meter::count(cu_meter::Op::Div128);
     let per_unit = price
         .checked_mul(funding_rate_bps_per_day(m)?)?
-        .checked_mul(Fx::from_num(dt))?
-        .checked_div(Fx::from_num(BPS.checked_mul(DAY_S)?))?;
+        .checked_mul_int(dt as i128)?
+        .checked_div_int(BPS.checked_mul(DAY_S)? as i128)?;
     Fx::from_bits(m.cumulative_funding).checked_add(per_unit)
 }
 
 /// Funding a position owes at cumulative funding `cum` (positive: the account pays).
 pub fn funding_owed(p: &Position, cum: Fx) -> Option<Fx> {
+    cu_meter::count(cu_meter::Op::FxMul);
     Fx::from_num(p.base).checked_mul(cum.checked_sub(Fx::from_bits(p.last_cumulative_funding))?)
 }
 
@@ -52,6 +61,7 @@ pub fn equity(
         if p.base == 0 && p.quote == 0 {
             continue;
         }
+        cu_meter::count(cu_meter::Op::FxMul);
         let value = Fx::from_num(p.base).checked_mul(prices[i])?;
         e = e
             .checked_add(value)?
@@ -67,14 +77,18 @@ pub fn notional(acc: &MarginAccount, prices: &[Fx; MAX_MARKETS]) -> Option<Fx> {
         .iter()
         .enumerate()
         .try_fold(Fx::ZERO, |s, (i, p)| {
+            cu_meter::count(cu_meter::Op::FxMul);
             s.checked_add(Fx::from_num(p.base.unsigned_abs()).checked_mul(prices[i])?)
         })
 }
 
 /// `v * bps / 10_000`.
 pub fn bps_of(v: Fx, bps: u64) -> Option<Fx> {
-    v.checked_mul(Fx::from_num(bps))?
-        .checked_div(Fx::from_num(BPS))
+    // Integer factors: one 128-bit product and one quotient of the raw bits (the same result
+    // as the fixed-point product and quotient, which would need a 256-bit division).
+    cu_meter::count(cu_meter::Op::Mul128);
+    cu_meter::count(cu_meter::Op::Div128);
+    v.checked_mul_int(bps as i128)?.checked_div_int(BPS as i128)
 }
 
 /// Margin requirement at the initial (`initial = true`) or maintenance rate of each market.
@@ -97,6 +111,7 @@ pub fn requirement(
             } else {
                 m.maintenance_margin_bps
             };
+            cu_meter::count(cu_meter::Op::FxMul);
             let value = Fx::from_num(p.base.unsigned_abs()).checked_mul(prices[i])?;
             s.checked_add(bps_of(value, bps as u64)?)
         })
@@ -122,6 +137,7 @@ pub fn settle_all(acc: &mut MarginAccount, cums: &[Fx]) -> Option<()> {
 /// What buying `delta` units at `price` costs in collateral units, rounded against the
 /// account (selling earns at most the exact amount).
 fn cost_units(delta: i64, price: Fx) -> Option<i64> {
+    cu_meter::count(cu_meter::Op::FxMul);
     Fx::from_num(delta)
         .checked_mul(price)?
         .checked_ceil()?
@@ -156,6 +172,8 @@ pub fn apply_fill(
     if closing != 0 {
         let p = &mut acc.positions[i];
         // The closed part's quote, toward zero: the remainder stays with the position.
+        cu_meter::count(cu_meter::Op::Mul128);
+        cu_meter::count(cu_meter::Op::Div128);
         let basis = (p.quote as i128)
             .checked_mul(closing_abs as i128)?
             .checked_div(old.unsigned_abs() as i128)?;
@@ -188,6 +206,13 @@ pub fn apply_fill(
 /// `mantissa * 10^exp10` exactly (one power-of-ten multiply or division of the raw bits,
 /// rounded down), or `None` when it does not fit.
 pub fn fx_from_decimal(mantissa: u64, exp10: i32) -> Option<Fx> {
+    // The power of ten (a 128-bit multiply per squaring), then one product or quotient.
+    cu_meter::count_n(cu_meter::Op::Mul128, 5);
+    cu_meter::count(if exp10 >= 0 {
+        cu_meter::Op::Mul128
+    } else {
+        cu_meter::Op::Div128
+    });
     let scale = 10u128.checked_pow(exp10.unsigned_abs())?;
     let m = (mantissa as u128) << 48; // < 2^112
     let bits = if exp10 >= 0 {

@@ -18,9 +18,10 @@ use crate::error::ClientError;
 
 /// A `processor!`-compatible wrapper around an Anchor program's `entry`, which ties its three
 /// arguments to one lifetime; every borrow lives for the whole call, so unifying them is sound.
+/// While the program runs, `cu_meter` attributes heap allocations to its `$slot`.
 #[macro_export]
 macro_rules! anchor_processor {
-    ($name:ident, $entry:path) => {
+    ($name:ident, $entry:path, $slot:expr) => {
         fn $name<'a, 'b, 'c, 'd>(
             program_id: &'a Pubkey,
             accounts: &'b [AccountInfo<'c>],
@@ -28,14 +29,17 @@ macro_rules! anchor_processor {
         ) -> ProgramResult {
             let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
                 unsafe { std::mem::transmute((program_id, accounts, data)) };
-            $entry(program_id, accounts, data)
+            let outer = cu_meter::enter($slot);
+            let result = $entry(program_id, accounts, data);
+            cu_meter::leave(outer);
+            result
         }
     };
 }
 
-anchor_processor!(vault_processor, portfolio_vault::entry);
-anchor_processor!(amm_processor, sim_amm::entry);
-anchor_processor!(perp_processor, sim_perp::entry);
+anchor_processor!(vault_processor, portfolio_vault::entry, cu_meter::VAULT);
+anchor_processor!(amm_processor, sim_amm::entry, cu_meter::AMM);
+anchor_processor!(perp_processor, sim_perp::entry, cu_meter::PERP);
 
 /// Program-test with the vault, sim-amm and sim-perp registered natively. Program-test logs
 /// every transaction at debug level; keep errors only unless `RUST_LOG` asks for more.
@@ -216,6 +220,64 @@ impl ChainClient for BankChain {
 }
 
 impl BankChain {
+    /// An address lookup table holding `addresses`, usable once this returns (two slots on).
+    pub fn create_lookup_table(
+        &self,
+        addresses: &[Pubkey],
+    ) -> Result<solana_message::AddressLookupTableAccount, ClientError> {
+        use solana_address_lookup_table_interface::instruction::{
+            create_lookup_table, extend_lookup_table,
+        };
+        let payer = self.payer.pubkey();
+        let slot = self
+            .rt
+            .block_on(self.banks().get_root_slot())
+            .map_err(banks_err)?;
+        self.advance_slot();
+        let (create, table) = create_lookup_table(payer, payer, slot);
+        self.send(&[create], &[])?;
+        for chunk in addresses.chunks(20) {
+            self.send(
+                &[extend_lookup_table(
+                    table,
+                    payer,
+                    Some(payer),
+                    chunk.to_vec(),
+                )],
+                &[],
+            )?;
+        }
+        self.advance_slot();
+        self.advance_slot();
+        Ok(solana_message::AddressLookupTableAccount {
+            key: table,
+            addresses: addresses.to_vec(),
+        })
+    }
+
+    /// Signs `instructions` with the payer and those of `signers` they need, as v0 through
+    /// `tables` when any.
+    pub fn transaction(
+        &self,
+        instructions: &[solana_instruction::Instruction],
+        signers: &[&Keypair],
+        tables: &[solana_message::AddressLookupTableAccount],
+    ) -> Result<VersionedTransaction, ClientError> {
+        let needed = |k: Pubkey| {
+            instructions
+                .iter()
+                .any(|ix| ix.accounts.iter().any(|m| m.is_signer && m.pubkey == k))
+        };
+        let mut all: Vec<&dyn Signer> = vec![&self.payer];
+        for s in signers {
+            if s.pubkey() != self.payer.pubkey() && needed(s.pubkey()) {
+                all.push(*s);
+            }
+        }
+        let bh = self.latest_blockhash()?;
+        super::build_transaction(&self.payer.pubkey(), instructions, &all, bh, tables)
+    }
+
     /// Signs with the payer (and `signers`) and sends.
     pub fn send(
         &self,

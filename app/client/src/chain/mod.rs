@@ -76,13 +76,16 @@ pub fn build_transaction(
         .map_err(|e| ClientError::Other(format!("signing: {e}")))
 }
 
-/// The message of a transaction, for signing elsewhere (a multisig, a hardware wallet).
+/// The message of a transaction, for signing elsewhere (a multisig, a hardware wallet). It
+/// carries a compute-unit limit sized by the budget model (`compute::with_limit`) unless the
+/// instructions set one.
 pub fn unsigned_message(
     payer: &Pubkey,
     instructions: &[Instruction],
     blockhash: Hash,
     lookup_tables: &[AddressLookupTableAccount],
 ) -> Result<VersionedMessage, ClientError> {
+    let instructions = &crate::compute::with_limit(instructions)[..];
     Ok(if lookup_tables.is_empty() {
         VersionedMessage::Legacy(solana_message::Message::new_with_blockhash(
             instructions,

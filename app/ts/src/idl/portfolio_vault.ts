@@ -1102,6 +1102,19 @@ export type PortfolioVault = {
     },
     {
       "discriminator": [
+        135,
+        209,
+        90,
+        140,
+        29,
+        147,
+        44,
+        7
+      ],
+      "name": "targetsSolveContinues"
+    },
+    {
+      "discriminator": [
         180,
         43,
         207,
@@ -5279,11 +5292,66 @@ export type PortfolioVault = {
             }
           },
           {
+            "docs": [
+              "The iterative solve to continue or warm-start from (`math::weights::SolverState`):",
+              "its status (0 none, 1 a converged solution, 2 in progress), strategy and asset count."
+            ],
+            "name": "solveStatus",
+            "type": "u8"
+          },
+          {
+            "name": "solveStrategy",
+            "type": "u8"
+          },
+          {
+            "name": "solveN",
+            "type": "u8"
+          },
+          {
+            "name": "pad1",
+            "type": "u8"
+          },
+          {
+            "docs": [
+              "Iterations of the solve in progress."
+            ],
+            "name": "solveIterations",
+            "type": "u32"
+          },
+          {
+            "docs": [
+              "Minimum variance's working set (0 free, 1 at the minimum, 2 at the maximum)."
+            ],
+            "name": "solveBounds",
+            "type": {
+              "array": [
+                "u8",
+                16
+              ]
+            }
+          },
+          {
+            "docs": [
+              "Risk parity's Newton iterate, or minimum variance's weights."
+            ],
+            "name": "solveX",
+            "type": {
+              "array": [
+                {
+                  "defined": {
+                    "name": "fxBits"
+                  }
+                },
+                16
+              ]
+            }
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                512
+                232
               ]
             }
           }
@@ -5426,6 +5494,33 @@ export type PortfolioVault = {
             "type": "i128"
           },
           {
+            "name": "iterations",
+            "type": "u32"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "`compute_targets` ran out of its budget mid-solve: the solve continues on the next call and",
+        "the stored targets stay in force."
+      ],
+      "name": "targetsSolveContinues",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "strategy",
+            "type": "u8"
+          },
+          {
+            "docs": [
+              "Iterations so far of this solve."
+            ],
             "name": "iterations",
             "type": "u32"
           }
@@ -8062,6 +8157,19 @@ export const IDL = {
         163,
         72,
         219
+      ]
+    },
+    {
+      "name": "TargetsSolveContinues",
+      "discriminator": [
+        135,
+        209,
+        90,
+        140,
+        29,
+        147,
+        44,
+        7
       ]
     },
     {
@@ -11240,11 +11348,66 @@ export const IDL = {
             }
           },
           {
+            "name": "solve_status",
+            "docs": [
+              "The iterative solve to continue or warm-start from (`math::weights::SolverState`):",
+              "its status (0 none, 1 a converged solution, 2 in progress), strategy and asset count."
+            ],
+            "type": "u8"
+          },
+          {
+            "name": "solve_strategy",
+            "type": "u8"
+          },
+          {
+            "name": "solve_n",
+            "type": "u8"
+          },
+          {
+            "name": "_pad1",
+            "type": "u8"
+          },
+          {
+            "name": "solve_iterations",
+            "docs": [
+              "Iterations of the solve in progress."
+            ],
+            "type": "u32"
+          },
+          {
+            "name": "solve_bounds",
+            "docs": [
+              "Minimum variance's working set (0 free, 1 at the minimum, 2 at the maximum)."
+            ],
+            "type": {
+              "array": [
+                "u8",
+                16
+              ]
+            }
+          },
+          {
+            "name": "solve_x",
+            "docs": [
+              "Risk parity's Newton iterate, or minimum variance's weights."
+            ],
+            "type": {
+              "array": [
+                {
+                  "defined": {
+                    "name": "FxBits"
+                  }
+                },
+                16
+              ]
+            }
+          },
+          {
             "name": "_reserved",
             "type": {
               "array": [
                 "u8",
-                512
+                232
               ]
             }
           }
@@ -11388,6 +11551,33 @@ export const IDL = {
           },
           {
             "name": "iterations",
+            "type": "u32"
+          }
+        ]
+      }
+    },
+    {
+      "name": "TargetsSolveContinues",
+      "docs": [
+        "`compute_targets` ran out of its budget mid-solve: the solve continues on the next call and",
+        "the stored targets stay in force."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "strategy",
+            "type": "u8"
+          },
+          {
+            "name": "iterations",
+            "docs": [
+              "Iterations so far of this solve."
+            ],
             "type": "u32"
           }
         ]

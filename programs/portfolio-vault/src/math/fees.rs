@@ -24,6 +24,9 @@ pub fn management_fee_shares(total_shares: u64, fee_bps: u16, elapsed_s: u64) ->
         .checked_sub(fee_part)
         .filter(|d| *d > 0)
         .ok_or(MathError::Overflow)?;
+    // One product, two quotients and a remainder in 128 bits.
+    cu_meter::count(cu_meter::Op::Mul128);
+    cu_meter::count_n(cu_meter::Op::Div128, 3);
     let num = (total_shares as u128)
         .checked_mul(fee_part)
         .ok_or(MathError::Overflow)?;

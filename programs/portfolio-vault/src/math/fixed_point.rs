@@ -11,12 +11,14 @@ const FX_FRAC_MASK: u128 = (1u128 << FX_FRAC_BITS) - 1;
 /// `a * b`, failing instead of wrapping (`*` on the fixed-point type wraps in release builds).
 #[inline]
 pub fn fx_mul(a: Fx, b: Fx) -> MathResult<Fx> {
+    cu_meter::count(cu_meter::Op::FxMul);
     a.checked_mul(b).ok_or(MathError::Overflow)
 }
 
 /// `a / b`, failing on a zero divisor or an overflow instead of panicking or wrapping.
 #[inline]
 pub fn fx_div(a: Fx, b: Fx) -> MathResult<Fx> {
+    cu_meter::count(cu_meter::Op::FxDiv);
     if b == Fx::ZERO {
         return Err(MathError::DivideByZero);
     }
@@ -67,6 +69,8 @@ pub fn fx_ceil_i64(v: Fx) -> MathResult<i64> {
 
 /// `a * b / c` rounded down, with a 128-bit intermediate.
 pub fn mul_div_floor(a: u64, b: u64, c: u64) -> MathResult<u64> {
+    cu_meter::count(cu_meter::Op::Mul64);
+    cu_meter::count(cu_meter::Op::Div128);
     if c == 0 {
         return Err(MathError::DivideByZero);
     }
@@ -80,6 +84,8 @@ pub fn mul_div_floor(a: u64, b: u64, c: u64) -> MathResult<u64> {
 
 /// `a * b / c` rounded up, with a 128-bit intermediate.
 pub fn mul_div_ceil(a: u64, b: u64, c: u64) -> MathResult<u64> {
+    cu_meter::count(cu_meter::Op::Mul64);
+    cu_meter::count(cu_meter::Op::Div128);
     if c == 0 {
         return Err(MathError::DivideByZero);
     }
@@ -93,6 +99,9 @@ pub fn mul_div_ceil(a: u64, b: u64, c: u64) -> MathResult<u64> {
 /// Splits `amount * price` into its integer part and whether a fraction was dropped.
 /// `price` must be positive; the product is exact (no intermediate rounding).
 fn value_parts(amount: u64, price: Fx) -> MathResult<(u64, bool)> {
+    // amount × integer part (up to 80 bits): a full 128-bit product; × fraction: 64 × 48.
+    cu_meter::count(cu_meter::Op::Mul128);
+    cu_meter::count(cu_meter::Op::Mul64);
     let bits = u128::try_from(price.to_bits()).map_err(|_| MathError::Overflow)?;
     let int_part = bits >> FX_FRAC_BITS;
     let frac_part = bits & FX_FRAC_MASK;
@@ -127,6 +136,7 @@ pub fn value_ceil(amount: u64, price: Fx) -> MathResult<u64> {
 
 /// `num / den` as a fixed-point ratio, rounded down (both non-negative).
 pub fn ratio_floor(num: u64, den: u64) -> MathResult<Fx> {
+    cu_meter::count(cu_meter::Op::Div128);
     if den == 0 {
         return Err(MathError::DivideByZero);
     }

@@ -147,6 +147,7 @@ fn units_for(amount: u64, units_total: u64, net_equity: Fx, ceil: bool) -> MathR
         return Err(MathError::DivideByZero);
     }
     // amount · total < 2^128 exactly; times 2^48 over the equity's bits.
+    cu_meter::count(cu_meter::Op::Mul64);
     let num = (amount as u128)
         .checked_mul(units_total as u128)
         .ok_or(MathError::Overflow)?;

@@ -39,21 +39,18 @@ pub struct OpCount {
     pub sqrt: u64,
 }
 
-/// Estimated compute units per operation (multiply, divide, square root).
-pub const CU_PER_MUL: u64 = 100;
-pub const CU_PER_DIV: u64 = 2_000;
-pub const CU_PER_SQRT: u64 = 4_000;
-
 impl OpCount {
     #[inline]
     pub fn mul(&mut self, a: Fx, b: Fx) -> MathResult<Fx> {
         self.mul = self.mul.saturating_add(1);
+        cu_meter::count(cu_meter::Op::FxMul);
         a.checked_mul(b).ok_or(MathError::Overflow)
     }
 
     #[inline]
     pub fn div(&mut self, a: Fx, b: Fx) -> MathResult<Fx> {
         self.div = self.div.saturating_add(1);
+        cu_meter::count(cu_meter::Op::FxDiv);
         if b == Fx::ZERO {
             return Err(MathError::DivideByZero);
         }
@@ -63,17 +60,25 @@ impl OpCount {
     #[inline]
     pub fn sqrt(&mut self, a: Fx) -> MathResult<Fx> {
         self.sqrt = self.sqrt.saturating_add(1);
+        cu_meter::count(cu_meter::Op::FxSqrt);
         if a < Fx::ZERO {
             return Err(MathError::Domain);
         }
         a.checked_sqrt().ok_or(MathError::Overflow)
     }
 
-    pub fn compute_units(&self) -> u64 {
+    /// The counted operations priced at `prices` (`cu_meter::CU_LOW` or `CU_HIGH`).
+    pub fn units(&self, prices: &[u64; cu_meter::OPS]) -> u64 {
+        use cu_meter::Op;
         self.mul
-            .saturating_mul(CU_PER_MUL)
-            .saturating_add(self.div.saturating_mul(CU_PER_DIV))
-            .saturating_add(self.sqrt.saturating_mul(CU_PER_SQRT))
+            .saturating_mul(prices[Op::FxMul as usize])
+            .saturating_add(self.div.saturating_mul(prices[Op::FxDiv as usize]))
+            .saturating_add(self.sqrt.saturating_mul(prices[Op::FxSqrt as usize]))
+    }
+
+    /// [`Self::units`] at the high prices: what the solvers budget with.
+    pub fn high_units(&self) -> u64 {
+        self.units(&cu_meter::CU_HIGH)
     }
 }
 

@@ -6,6 +6,13 @@ use super::{Fx, MathError, MathResult, FX_FRAC_BITS};
 /// Exact when `exp10 >= 0`; fails with `Overflow` instead of truncating. `exp10` must lie in
 /// -38..=38 (callers bound it more tightly).
 pub fn fx_from_decimal(mantissa: u64, exp10: i32, round_up: bool) -> MathResult<Fx> {
+    // The power of ten (one 128-bit multiply per squaring) and one product or quotient.
+    cu_meter::count_n(cu_meter::Op::Mul128, 5);
+    cu_meter::count(if exp10 >= 0 {
+        cu_meter::Op::Mul128
+    } else {
+        cu_meter::Op::Div128
+    });
     let m = (mantissa as u128) << FX_FRAC_BITS; // < 2^112
     let bits = if exp10 >= 0 {
         let scale = 10u128

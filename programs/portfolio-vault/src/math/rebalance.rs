@@ -235,6 +235,8 @@ pub fn check_trade(
     }
     // d_s + d_b − x with d_b = −d[buy]
     let gap = super::fx_sub(super::fx_sub(d[sell], d[buy])?, x)?;
+    cu_meter::count_n(cu_meter::Op::FxMul, 4);
+    cu_meter::count(cu_meter::Op::FxDiv);
     let benefit_fx = lim
         .aversion
         .checked_mul(x)
@@ -268,6 +270,7 @@ pub fn check_trade(
 /// touches. The realised saving of a trade is this before minus this after.
 pub fn pair_tracking_cost(p: &Portfolio, sell: usize, buy: usize, aversion: Fx) -> MathResult<Fx> {
     let d = p.deviations()?;
+    cu_meter::count_n(cu_meter::Op::FxMul, 4);
     let sq = d[sell]
         .checked_mul(d[sell])
         .and_then(|a| d[buy].checked_mul(d[buy]).and_then(|b| a.checked_add(b)))
@@ -300,6 +303,7 @@ pub fn plan_rebalance(p: &Portfolio, lim: &TradeLimits) -> Option<PlannedTrade> 
     let nav = fx(p.nav().ok()?).ok()?;
     let x = super::fx_mul(room(&d, sell, buy), Fx::from_num(0.99)).ok()?;
     let value = super::fx_mul(x, nav).ok()?.min(fx(lim.cap_left).ok()?);
+    cu_meter::count(cu_meter::Op::FxDiv);
     let amount_in = to_u64_floor(value.checked_div(p.prices[sell])?)
         .ok()?
         .min(p.amounts[sell]);

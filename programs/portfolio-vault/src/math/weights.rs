@@ -89,18 +89,167 @@ impl SolverSpace {
     }
 }
 
-/// [`target_weights_in`] with a workspace of its own (off-chain callers and tests).
-pub fn target_weights(ops: &mut OpCount, cov: &SymMatrix, p: &TargetParams) -> MathResult<Targets> {
-    target_weights_in(ops, cov, p, &mut SolverSpace::boxed())
+/// Where an iterative solve stands between `compute_targets` calls; the risk account keeps
+/// it. A finished solve is the next one's warm start (the covariance moves little between
+/// samples, so Newton and active-set steps are few); an unfinished one continues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SolverState {
+    pub status: SolveStatus,
+    pub strategy: Strategy,
+    pub n: usize,
+    /// Risk parity: the Newton iterate `y`; minimum variance: the weights.
+    pub x: [Fx; N],
+    /// Minimum variance: the working set.
+    pub bounds: [Bound; N],
+    /// Iterations of the solve in progress (or of the last one).
+    pub iterations: u32,
 }
 
-/// Computes target weights from a covariance matrix of scaled returns, in `ws`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SolveStatus {
+    /// Nothing to start from.
+    Cold = 0,
+    /// A converged solution.
+    Warm = 1,
+    /// A solve that ran out of budget and continues on the next call.
+    Pending = 2,
+}
+
+impl SolveStatus {
+    pub fn from_u8(v: u8) -> Self {
+        match v {
+            1 => Self::Warm,
+            2 => Self::Pending,
+            _ => Self::Cold,
+        }
+    }
+}
+
+impl SolverState {
+    pub fn cold() -> Self {
+        Self {
+            status: SolveStatus::Cold,
+            strategy: Strategy::Fixed,
+            n: 0,
+            x: [Fx::ZERO; N],
+            bounds: [Bound::Free; N],
+            iterations: 0,
+        }
+    }
+
+    /// The state is one `strategy` can start from for `n` assets (a pending solve keeps its
+    /// iteration count; a finished one starts a new count).
+    fn resumes(&mut self, strategy: Strategy, n: usize) -> bool {
+        let ok = self.status != SolveStatus::Cold && self.strategy == strategy && self.n == n;
+        if ok && self.status == SolveStatus::Warm {
+            self.iterations = 0;
+        }
+        ok
+    }
+
+    fn restart(&mut self, strategy: Strategy, n: usize) {
+        *self = Self::cold();
+        self.strategy = strategy;
+        self.n = n;
+    }
+
+    fn pause(&mut self, x: &[Fx; N]) {
+        self.status = SolveStatus::Pending;
+        self.x = *x;
+    }
+
+    fn finish(&mut self, x: &[Fx; N]) {
+        self.status = SolveStatus::Warm;
+        self.x = *x;
+    }
+
+    /// The stored weights and working set are a feasible start under `min`/`max`: within the
+    /// bounds, summing to one, and at their bound where the working set says so.
+    fn feasible(&self, n: usize, min: &[Fx; N], max: &[Fx; N]) -> MathResult<bool> {
+        let mut total = Fx::ZERO;
+        for i in 0..n {
+            let w = self.x[i];
+            let at_bound = match self.bounds[i] {
+                Bound::Free => true,
+                Bound::Lower => w == min[i],
+                Bound::Upper => w == max[i],
+            };
+            if w < min[i] || w > max[i] || !at_bound {
+                return Ok(false);
+            }
+            total = add(total, w)?;
+        }
+        Ok(sub(total, Fx::ONE)?.abs() <= SOLVER_TOLERANCE)
+    }
+}
+
+/// The work one call may do, in compute units at the high prices of the counted operations
+/// (`cu_meter::CU_HIGH`): iterations continue while the next one, costing what the last did,
+/// fits; the first always runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub cu: u64,
+}
+
+impl Budget {
+    pub const UNLIMITED: Budget = Budget { cu: u64::MAX };
+
+    fn start(self, ops: &OpCount, first: u32) -> Meter {
+        let now = ops.high_units();
+        Meter {
+            budget: self.cu,
+            call_start: now,
+            mark: now,
+            first,
+        }
+    }
+}
+
+struct Meter {
+    budget: u64,
+    call_start: u64,
+    mark: u64,
+    first: u32,
+}
+
+impl Meter {
+    /// Whether iteration `it` may run: measures the iteration just finished and checks that
+    /// one more like it stays within the budget.
+    fn room_for_another(&mut self, ops: &OpCount, it: u32) -> bool {
+        let now = ops.high_units();
+        let last = now.saturating_sub(self.mark);
+        self.mark = now;
+        it == self.first || now.saturating_sub(self.call_start).saturating_add(last) <= self.budget
+    }
+}
+
+/// [`target_weights_in`] from a cold start with no budget, in a workspace of its own
+/// (off-chain callers and tests).
+pub fn target_weights(ops: &mut OpCount, cov: &SymMatrix, p: &TargetParams) -> MathResult<Targets> {
+    let mut st = SolverState::cold();
+    target_weights_in(
+        ops,
+        cov,
+        p,
+        &mut SolverSpace::boxed(),
+        &mut st,
+        Budget::UNLIMITED,
+    )?
+    .ok_or(MathError::NotConverged)
+}
+
+/// Computes target weights from a covariance matrix of scaled returns, in `ws`, starting the
+/// iterative solvers from `st` and stopping them at `budget`: `Ok(None)` when the solve
+/// continues on the next call (its state in `st`).
 pub fn target_weights_in(
     ops: &mut OpCount,
     cov: &SymMatrix,
     p: &TargetParams,
     ws: &mut SolverSpace,
-) -> MathResult<Targets> {
+    st: &mut SolverState,
+    budget: Budget,
+) -> MathResult<Option<Targets>> {
     let n = p.n;
     check_bounds(p)?;
     let mut iterations = 0;
@@ -122,13 +271,23 @@ pub fn target_weights_in(
                     fit_to_bounds(ops, &raw, n, &p.min, &p.max)?
                 }
                 Strategy::RiskParity => {
-                    let (raw, it) = risk_parity(ops, scaled, n, MAX_NEWTON_ITERATIONS, h, ldl)?;
+                    let max_it = MAX_NEWTON_ITERATIONS;
+                    let Some((raw, it)) =
+                        risk_parity_in(ops, scaled, n, max_it, st, budget, h, ldl)?
+                    else {
+                        return Ok(None);
+                    };
                     iterations = it;
                     fit_to_bounds(ops, &raw, n, &p.min, &p.max)?
                 }
                 Strategy::MinVariance => {
                     let max_it = MAX_ACTIVE_SET_ITERATIONS;
-                    let (w, it) = min_variance(ops, scaled, n, &p.min, &p.max, max_it, ldl)?;
+                    let (lo, hi) = (&p.min, &p.max);
+                    let Some((w, it)) =
+                        min_variance_in(ops, scaled, n, lo, hi, max_it, st, budget, ldl)?
+                    else {
+                        return Ok(None);
+                    };
                     iterations = it;
                     w
                 }
@@ -152,12 +311,12 @@ pub fn target_weights_in(
     for wi in w.iter().take(n) {
         total = add(total, *wi)?;
     }
-    Ok(Targets {
+    Ok(Some(Targets {
         weights: w,
         cash: sub(Fx::ONE, total)?.max(Fx::ZERO),
         portfolio_vol: vol,
         iterations,
-    })
+    }))
 }
 
 /// `sqrt(w'Cw)`.
@@ -276,19 +435,29 @@ pub fn fit_to_bounds(
 
 /// Equal risk contribution: `y` minimising `y'Cy/2 - sum(ln y_i)/n` (so `y_i (Cy)_i = 1/n`),
 /// by damped Newton (the objective is self-concordant: the step `1/(1 + decrement)` keeps
-/// `y > 0` and converges from any start), normalised to sum to one.
-/// At most `max_iterations` Newton steps (`MAX_NEWTON_ITERATIONS` on chain).
-pub fn risk_parity(
+/// `y > 0` and converges from any start), normalised to sum to one. Starts from `st` (a
+/// previous solution or a solve in progress; else inverse volatility) rescaled so
+/// `y'Cy = 1`, which the solution satisfies, and works within `budget`: `Ok(None)` leaves a
+/// solve in progress in `st`. At most `max_iterations` Newton steps per solve
+/// (`MAX_NEWTON_ITERATIONS` on chain).
+#[allow(clippy::too_many_arguments)]
+pub fn risk_parity_in(
     ops: &mut OpCount,
     cov: &SymMatrix,
     n: usize,
     max_iterations: u32,
+    st: &mut SolverState,
+    budget: Budget,
     h: &mut SymMatrix,
     f: &mut Ldl,
-) -> MathResult<([Fx; N], u32)> {
+) -> MathResult<Option<([Fx; N], u32)>> {
     let b = ops.div(Fx::ONE, Fx::from_num(n))?;
-    // Start from inverse volatility scaled so y'Cy = 1, which the solution satisfies.
-    let mut y = inverse_vol(ops, cov, n)?;
+    let mut y = if st.resumes(Strategy::RiskParity, n) && st.x[..n].iter().all(|v| *v > Fx::ZERO) {
+        st.x
+    } else {
+        st.restart(Strategy::RiskParity, n);
+        inverse_vol(ops, cov, n)?
+    };
     let q = cov.quad_form(ops, &y)?;
     let root = ops.sqrt(q)?;
     let s = ops.div(Fx::ONE, root)?;
@@ -296,7 +465,15 @@ pub fn risk_parity(
         *yi = ops.mul(*yi, s)?;
     }
     let quarter_sq = Fx::from_num(0.0625);
-    for it in 1..=max_iterations {
+    let mut meter = budget.start(ops, st.iterations);
+    loop {
+        if st.iterations >= max_iterations {
+            return Err(MathError::NotConverged);
+        }
+        if !meter.room_for_another(ops, st.iterations) {
+            st.pause(&y);
+            return Ok(None);
+        }
         let cy = cov.mul_vec(ops, &y)?;
         let mut g = [Fx::ZERO; N];
         h.n = cov.n;
@@ -334,11 +511,35 @@ pub fn risk_parity(
             }
             converged = converged && step[i].abs() <= ops.mul(SOLVER_TOLERANCE, scale)?;
         }
+        st.iterations = st.iterations.saturating_add(1);
         if converged || exhausted {
-            return Ok((normalise(ops, &y, n)?, it));
+            st.finish(&y);
+            return Ok(Some((normalise(ops, &y, n)?, st.iterations)));
         }
     }
-    Err(MathError::NotConverged)
+}
+
+/// [`risk_parity_in`] from a cold start with no budget.
+pub fn risk_parity(
+    ops: &mut OpCount,
+    cov: &SymMatrix,
+    n: usize,
+    max_iterations: u32,
+    h: &mut SymMatrix,
+    f: &mut Ldl,
+) -> MathResult<([Fx; N], u32)> {
+    let mut st = SolverState::cold();
+    risk_parity_in(
+        ops,
+        cov,
+        n,
+        max_iterations,
+        &mut st,
+        Budget::UNLIMITED,
+        h,
+        f,
+    )?
+    .ok_or(MathError::NotConverged)
 }
 
 fn normalise(ops: &mut OpCount, y: &[Fx; N], n: usize) -> MathResult<[Fx; N]> {
@@ -354,37 +555,70 @@ fn normalise(ops: &mut OpCount, y: &[Fx; N], n: usize) -> MathResult<[Fx; N]> {
     Ok(w)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Bound {
-    Free,
-    Lower,
-    Upper,
+/// Where an asset stands in minimum variance's working set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Bound {
+    Free = 0,
+    Lower = 1,
+    Upper = 2,
+}
+
+impl Bound {
+    pub fn from_u8(v: u8) -> Self {
+        match v {
+            1 => Self::Lower,
+            2 => Self::Upper,
+            _ => Self::Free,
+        }
+    }
 }
 
 /// Long-only minimum variance, `min w'Cw` subject to `sum w = 1` and `min <= w <= max`, by the
-/// primal active-set method (Nocedal and Wright, algorithm 16.3) from a feasible start.
-/// At most `max_iterations` working-set changes (`MAX_ACTIVE_SET_ITERATIONS` on chain).
-pub fn min_variance(
+/// primal active-set method (Nocedal and Wright, algorithm 16.3) from a feasible start: the
+/// weights and working set in `st` when they are still feasible (a previous solution or a
+/// solve in progress), else the bounded equal weights with every asset free. Works within
+/// `budget` (`Ok(None)` leaves the solve in progress in `st`); at most `max_iterations`
+/// working-set changes per solve (`MAX_ACTIVE_SET_ITERATIONS` on chain).
+#[allow(clippy::too_many_arguments)]
+pub fn min_variance_in(
     ops: &mut OpCount,
     cov: &SymMatrix,
     n: usize,
     min: &[Fx; N],
     max: &[Fx; N],
     max_iterations: u32,
+    st: &mut SolverState,
+    budget: Budget,
     f: &mut Ldl,
-) -> MathResult<([Fx; N], u32)> {
+) -> MathResult<Option<([Fx; N], u32)>> {
     let mut sum_max = Fx::ZERO;
     for m in max.iter().take(n) {
         sum_max = add(sum_max, *m)?;
     }
     if sum_max <= Fx::ONE {
         // The only way to stay within the bounds: everything at its maximum, rest in cash.
-        return Ok((*max, 0));
+        st.restart(Strategy::MinVariance, n);
+        return Ok(Some((*max, 0)));
     }
-    let ones = [Fx::ONE; N];
-    let mut w = fit_to_bounds(ops, &ones, n, min, max)?;
-    let mut state = [Bound::Free; N];
-    for it in 1..=max_iterations {
+    let (mut w, mut state) = if st.resumes(Strategy::MinVariance, n) && st.feasible(n, min, max)? {
+        (st.x, st.bounds)
+    } else {
+        st.restart(Strategy::MinVariance, n);
+        let ones = [Fx::ONE; N];
+        (fit_to_bounds(ops, &ones, n, min, max)?, [Bound::Free; N])
+    };
+    let mut meter = budget.start(ops, st.iterations);
+    loop {
+        if st.iterations >= max_iterations {
+            return Err(MathError::NotConverged);
+        }
+        if !meter.room_for_another(ops, st.iterations) {
+            st.pause(&w);
+            st.bounds = state;
+            return Ok(None);
+        }
+        st.iterations = st.iterations.saturating_add(1);
         let mut free = [0usize; N];
         let mut m = 0;
         let mut budget = Fx::ONE;
@@ -430,7 +664,11 @@ pub fn min_variance(
             }
             match release {
                 Some(i) => state[i] = Bound::Free,
-                None => return Ok((w, it)),
+                None => {
+                    st.finish(&w);
+                    st.bounds = state;
+                    return Ok(Some((w, st.iterations)));
+                }
             }
             continue;
         }
@@ -470,7 +708,31 @@ pub fn min_variance(
             };
         }
     }
-    Err(MathError::NotConverged)
+}
+
+/// [`min_variance_in`] from a cold start with no budget.
+pub fn min_variance(
+    ops: &mut OpCount,
+    cov: &SymMatrix,
+    n: usize,
+    min: &[Fx; N],
+    max: &[Fx; N],
+    max_iterations: u32,
+    f: &mut Ldl,
+) -> MathResult<([Fx; N], u32)> {
+    let mut st = SolverState::cold();
+    min_variance_in(
+        ops,
+        cov,
+        n,
+        min,
+        max,
+        max_iterations,
+        &mut st,
+        Budget::UNLIMITED,
+        f,
+    )?
+    .ok_or(MathError::NotConverged)
 }
 
 /// The minimum of `w'Cw` over the free assets `free` with the others held at `w` and the free
@@ -645,6 +907,120 @@ mod tests {
                 "risk contributions {rc:?}"
             );
         }
+    }
+
+    /// A 16-asset covariance with correlations and unequal variances (deterministic).
+    fn cov16() -> SymMatrix {
+        let n = 16;
+        let mut c = SymMatrix::zeros(n);
+        for i in 0..n {
+            for j in 0..=i {
+                let vi = 0.2 + 0.1 * i as f64;
+                let vj = 0.2 + 0.1 * j as f64;
+                let rho = if i == j {
+                    1.0
+                } else {
+                    0.3 + 0.02 * ((i * j) % 7) as f64
+                };
+                c.set(i, j, Fx::from_num(rho * vi * vj));
+            }
+        }
+        c
+    }
+
+    /// Runs `target_weights_in` call after call with `budget` until it publishes; returns the
+    /// targets, the number of calls and the largest cost of one call.
+    fn solve_in_calls(
+        c: &SymMatrix,
+        p: &TargetParams,
+        st: &mut SolverState,
+        budget: Budget,
+    ) -> (Targets, usize, u64) {
+        let mut ws = SolverSpace::boxed();
+        let mut worst = 0;
+        for calls in 1..=100 {
+            let mut ops = OpCount::default();
+            let t = target_weights_in(&mut ops, c, p, &mut ws, st, budget).unwrap();
+            worst = worst.max(ops.high_units());
+            if let Some(t) = t {
+                return (t, calls, worst);
+            }
+            assert_eq!(st.status, SolveStatus::Pending);
+        }
+        panic!("no convergence in 100 calls");
+    }
+
+    #[test]
+    fn solvers_resume_across_calls_to_the_same_answer() {
+        let c = cov16();
+        let mut p = params(16, Strategy::MinVariance);
+        p.max = [Fx::from_num(0.15); N];
+        for strategy in [Strategy::RiskParity, Strategy::MinVariance] {
+            p.strategy = strategy;
+            let whole = target_weights(&mut OpCount::default(), &c, &p).unwrap();
+            let budget = Budget { cu: 300_000 };
+            let mut st = SolverState::cold();
+            let (t, calls, worst) = solve_in_calls(&c, &p, &mut st, budget);
+            assert!(
+                calls > 1,
+                "{strategy:?} needs more than one call at this budget"
+            );
+            for i in 0..16 {
+                assert!(
+                    (t.weights[i] - whole.weights[i]).abs() < Fx::from_num(1e-12),
+                    "{strategy:?} asset {i}"
+                );
+            }
+            assert_eq!(st.status, SolveStatus::Warm);
+            // One call never does more than the budget plus one iteration's worth (what a
+            // call with no budget at all does: a single iteration).
+            let (_, _, one) = solve_in_calls(&c, &p, &mut SolverState::cold(), Budget { cu: 0 });
+            assert!(
+                worst <= budget.cu + one,
+                "{strategy:?}: {worst} > {} + {one}",
+                budget.cu
+            );
+        }
+    }
+
+    #[test]
+    fn solvers_warm_start_from_the_last_solution() {
+        let c = cov16();
+        let p = params(16, Strategy::RiskParity);
+        let mut st = SolverState::cold();
+        let (_, _, _) = solve_in_calls(&c, &p, &mut st, Budget::UNLIMITED);
+        let cold = st.iterations;
+        // One sample later the covariance has moved a little: a few steps from the last solution.
+        let mut moved = c;
+        for i in 0..16 {
+            let v = moved.get(i, i);
+            moved.set(i, i, v + v / Fx::from_num(50));
+        }
+        let (warm, _, _) = solve_in_calls(&moved, &p, &mut st, Budget::UNLIMITED);
+        let fresh = target_weights(&mut OpCount::default(), &moved, &p).unwrap();
+        assert!(
+            st.iterations < cold,
+            "warm {} vs cold {cold}",
+            st.iterations
+        );
+        for i in 0..16 {
+            assert!((warm.weights[i] - fresh.weights[i]).abs() < Fx::from_num(1e-11));
+        }
+        // A warm state of another strategy or asset count is not used.
+        let mut other = st;
+        other.n = 15;
+        let mut ws = SolverSpace::boxed();
+        let t = target_weights_in(
+            &mut OpCount::default(),
+            &moved,
+            &p,
+            &mut ws,
+            &mut other,
+            Budget::UNLIMITED,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(t.weights, fresh.weights);
     }
 
     #[test]

@@ -33,6 +33,7 @@ fn join(hi: u64, lo: u64) -> u128 {
 
 /// The exact product of two 128-bit integers.
 pub fn mul_u128(a: u128, b: u128) -> U256 {
+    cu_meter::count_n(cu_meter::Op::Mul64, 4);
     let (a0, a1) = (lo64(a) as u128, hi64(a) as u128);
     let (b0, b1) = (lo64(b) as u128, hi64(b) as u128);
     // Each partial product is below 2^128; the sums below are bounded in their comments.
@@ -54,6 +55,7 @@ pub fn mul_u128(a: u128, b: u128) -> U256 {
 
 /// `n / d` and `n % d` when the quotient fits 128 bits; `None` when it does not, or `d == 0`.
 pub fn div_rem_u128(n: U256, d: u128) -> Option<(u128, u128)> {
+    cu_meter::count(cu_meter::Op::Div256);
     let [n0, n1, n2, n3] = n.0;
     if d == 0 || join(n3, n2) >= d {
         return None;

@@ -86,6 +86,7 @@ pub fn levy(vault: &Vault, flow: Flow, nav_after: u64, now: i64) -> MathResult<F
         .checked_add(r.max_slippage_bps as u64)
         .ok_or(MathError::Overflow)?;
     let cost = mul_div_ceil(y, cost_bps, BPS_DENOMINATOR)?;
+    cu_meter::count_n(cu_meter::Op::Mul64, 4);
     let by_cap = mul_div_u128_ceil(
         (r.bounty_cap_per_call as u128)
             .checked_mul(BPS_DENOMINATOR as u128)

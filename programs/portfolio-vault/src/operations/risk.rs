@@ -8,7 +8,9 @@ use crate::constants::{BPS_DENOMINATOR, SECONDS_PER_YEAR};
 use crate::error::VaultError;
 use crate::math::linalg::{OpCount, SymMatrix, N};
 use crate::math::risk::{scaled_return, Estimator};
-use crate::math::weights::{target_weights_in, SolverSpace, Strategy, TargetParams, Targets};
+use crate::math::weights::{
+    target_weights_in, Budget, SolverSpace, SolverState, Strategy, TargetParams, Targets,
+};
 use crate::math::{ratio_floor, Fx};
 use crate::state::{RiskParams, Vault};
 
@@ -41,7 +43,9 @@ pub fn record_sample(
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TargetEffects {
-    pub targets: Targets,
+    /// `None` while an iterative solve continues on the next call (its state in the
+    /// workspace's `solve`); the stored targets stay in force.
+    pub targets: Option<Targets>,
     /// The strategy actually used: fixed weights while the estimator warms up.
     pub strategy: Strategy,
     pub warm_up: bool,
@@ -80,33 +84,46 @@ pub struct RiskWorkspace {
     pub est: Estimator,
     pub cov: SymMatrix,
     pub solver: SolverSpace,
+    /// The solve to continue or warm-start from (read from and written back to the risk
+    /// account).
+    pub solve: SolverState,
 }
 
-// SAFETY: estimators, matrices and factors only (see `SymMatrix`); zero is valid.
+// SAFETY: estimators, matrices, factors and a solver state (fixed-point numbers, integers and
+// `u8` enums whose zero is a variant: `Cold`, `Fixed`, `Free`); all zero bits are valid.
 unsafe impl bytemuck::Zeroable for RiskWorkspace {}
 
 impl RiskWorkspace {
     /// A workspace on the heap holding `est` (read by `load`, e.g. from the risk account).
-    pub fn boxed(load: impl FnOnce(&mut Estimator)) -> Box<Self> {
+    pub fn boxed(load: impl FnOnce(&mut Estimator, &mut SolverState)) -> Box<Self> {
         let mut ws: Box<Self> = bytemuck::zeroed_box();
-        load(&mut ws.est);
+        ws.solve = SolverState::cold();
+        let RiskWorkspace { est, solve, .. } = &mut *ws;
+        load(est, solve);
         ws
     }
 }
 
-/// Target weights for `vault` from the estimator in `ws` (covering `est_assets` assets after
-/// `samples` samples) under `params`.
+/// What the estimator has seen: the assets it covers, the samples folded in, the regime flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sampling {
+    pub assets: usize,
+    pub samples: u32,
+    pub high_vol_regime: bool,
+}
+
+/// Target weights for `vault` from the estimator in `ws` (as `sampling` describes it) under
+/// `params`, the iterative solvers working within `budget`.
 pub fn compute_targets(
     ops: &mut OpCount,
     vault: &Vault,
     params: &RiskParams,
     ws: &mut RiskWorkspace,
-    est_assets: usize,
-    samples: u32,
-    high_vol_regime: bool,
+    sampling: Sampling,
+    budget: Budget,
 ) -> Result<TargetEffects> {
     let n = vault.num_assets as usize;
-    let warm_up = samples < params.min_samples || est_assets != n;
+    let warm_up = sampling.samples < params.min_samples || sampling.assets != n;
     let strategy = if warm_up {
         Strategy::Fixed
     } else {
@@ -136,18 +153,25 @@ pub fn compute_targets(
         let periods = ratio_floor(SECONDS_PER_YEAR, params.min_interval_s as u64)?;
         let root = ops.sqrt(periods)?;
         let mut t = ops.div(Fx::from_num(params.vol_target_bps), root)?;
-        if high_vol_regime {
+        if sampling.high_vol_regime {
             t = ops.mul(t, bps(params.regime_vol_scale_bps as u64)?)?;
         }
         p.vol_target = Some(t);
     }
-    let RiskWorkspace { est, cov, solver } = ws;
+    let RiskWorkspace {
+        est,
+        cov,
+        solver,
+        solve,
+    } = ws;
     cov.n = n;
     if !warm_up {
         est.covariance_into(ops, bps(params.shrinkage_bps as u64)?, cov)?;
     }
-    let mut targets = target_weights_in(ops, cov, &p, solver)?;
-    hold_cash_buffer(&mut targets, &p.min, n, vault.rebalance.cash_buffer_bps)?;
+    let mut targets = target_weights_in(ops, cov, &p, solver, solve, budget)?;
+    if let Some(t) = targets.as_mut() {
+        hold_cash_buffer(t, &p.min, n, vault.rebalance.cash_buffer_bps)?;
+    }
     Ok(TargetEffects {
         targets,
         strategy,

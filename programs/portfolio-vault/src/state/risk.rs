@@ -8,7 +8,7 @@ use crate::constants::*;
 use crate::error::VaultError;
 use crate::math::linalg::PACKED;
 use crate::math::risk::Estimator;
-use crate::math::weights::Strategy;
+use crate::math::weights::{Bound, SolveStatus, SolverState, Strategy};
 use crate::math::Fx;
 use crate::state::Vault;
 
@@ -139,7 +139,19 @@ pub struct RiskState {
     pub target_cash: FxBits,
     /// Ex-ante volatility of the targets per `min_interval_s`, in bps.
     pub target_vol_bps: FxBits,
-    pub _reserved: [u8; 512],
+    /// The iterative solve to continue or warm-start from (`math::weights::SolverState`):
+    /// its status (0 none, 1 a converged solution, 2 in progress), strategy and asset count.
+    pub solve_status: u8,
+    pub solve_strategy: u8,
+    pub solve_n: u8,
+    pub _pad1: u8,
+    /// Iterations of the solve in progress.
+    pub solve_iterations: u32,
+    /// Minimum variance's working set (0 free, 1 at the minimum, 2 at the maximum).
+    pub solve_bounds: [u8; MAX_ASSETS],
+    /// Risk parity's Newton iterate, or minimum variance's weights.
+    pub solve_x: [FxBits; MAX_ASSETS],
+    pub _reserved: [u8; 232],
 }
 
 impl RiskState {
@@ -169,6 +181,37 @@ impl RiskState {
         self.short_decay_pow.set(e.short_decay_pow);
     }
 
+    /// The solve to continue or warm-start from.
+    pub fn load_solve(&self, st: &mut SolverState) {
+        st.status = SolveStatus::from_u8(self.solve_status);
+        st.strategy = Strategy::from_u8(self.solve_strategy).unwrap_or(Strategy::Fixed);
+        st.n = self.solve_n as usize;
+        st.iterations = self.solve_iterations;
+        for i in 0..MAX_ASSETS {
+            st.x[i] = self.solve_x[i].get();
+            st.bounds[i] = Bound::from_u8(self.solve_bounds[i]);
+        }
+    }
+
+    pub fn store_solve(&mut self, st: &SolverState) {
+        self.solve_status = st.status as u8;
+        self.solve_strategy = st.strategy as u8;
+        self.solve_n = u8::try_from(st.n).unwrap_or(0);
+        self.solve_iterations = st.iterations;
+        for i in 0..MAX_ASSETS {
+            self.solve_x[i].set(st.x[i]);
+            self.solve_bounds[i] = st.bounds[i] as u8;
+        }
+    }
+
+    /// A new sample moves the covariance: a solve in progress continues from where it is,
+    /// with a fresh iteration allowance (so a solve that ran out of iterations recovers).
+    pub fn on_new_sample(&mut self) {
+        if self.solve_status == SolveStatus::Pending as u8 {
+            self.solve_iterations = 0;
+        }
+    }
+
     /// Restarts the estimator for `n` assets (on creation and when the asset count changes).
     pub fn reset_estimator(&mut self, n: u8) {
         self.num_assets = n;
@@ -184,6 +227,8 @@ impl RiskState {
         }
         self.decay_pow.set(Fx::ONE);
         self.short_decay_pow.set(Fx::ONE);
+        self.solve_status = SolveStatus::Cold as u8;
+        self.solve_iterations = 0;
         for p in self.last_prices.iter_mut() {
             p.set(Fx::ZERO);
         }
@@ -225,7 +270,11 @@ mod tests {
                 + 8
                 + 8
                 + 16 * (MAX_ASSETS * 3 + PACKED + 4)
-                + 512
+                + 4
+                + 4
+                + MAX_ASSETS
+                + 16 * MAX_ASSETS
+                + 232
         );
         assert_eq!(RiskState::SIZE % 8, 0);
     }

@@ -2,9 +2,13 @@ use anchor_lang::prelude::*;
 
 use crate::constants::*;
 use crate::error::VaultError;
-use crate::events::TargetsComputed;
+use crate::events::{TargetsComputed, TargetsSolveContinues};
 use crate::math::linalg::OpCount;
-use crate::operations::{self, risk::RiskWorkspace};
+use crate::math::weights::Budget;
+use crate::operations::{
+    self,
+    risk::{RiskWorkspace, Sampling},
+};
 use crate::state::{RiskState, Vault};
 
 /// Permissionless. Needs no oracle: targets depend only on the estimator and the parameters.
@@ -16,40 +20,61 @@ pub struct ComputeTargets<'info> {
 }
 
 /// Computes and stores target weights with the configured strategy (fixed weights while the
-/// estimator warms up). A solver that fails leaves the previous targets in place.
+/// estimator warms up). Risk parity and minimum variance start from the last solution and stop
+/// at `COMPUTE_TARGETS_SOLVER_CU` (high estimate): a solve that needs more continues on the
+/// next call, the previous targets staying in force until it converges. A solver that fails
+/// leaves everything as it was.
 pub fn handle_compute_targets<'info>(ctx: Context<'info, ComputeTargets<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let vault = ctx.accounts.vault.load()?;
     vault.check_version()?;
     vault.check_not_paused(PAUSE_COMPUTE_TARGETS)?;
     let mut risk = ctx.accounts.risk.load_mut()?;
-    let mut ws = RiskWorkspace::boxed(|e| risk.load_estimator(e));
+    let mut ws = RiskWorkspace::boxed(|e, st| {
+        risk.load_estimator(e);
+        risk.load_solve(st);
+    });
     let mut ops = OpCount::default();
     let effects = operations::risk::compute_targets(
         &mut ops,
         &vault,
         &risk.params,
         &mut ws,
-        risk.num_assets as usize,
-        risk.sample_count,
-        risk.high_vol_regime == 1,
+        Sampling {
+            assets: risk.num_assets as usize,
+            samples: risk.sample_count,
+            high_vol_regime: risk.high_vol_regime == 1,
+        },
+        Budget {
+            cu: COMPUTE_TARGETS_SOLVER_CU,
+        },
     )?;
+    risk.store_solve(&ws.solve);
+    let Some(targets) = effects.targets else {
+        risk.invariant()?;
+        emit!(TargetsSolveContinues {
+            vault: ctx.accounts.vault.key(),
+            strategy: effects.strategy as u8,
+            iterations: ws.solve.iterations,
+        });
+        return Ok(());
+    };
     let n = vault.num_assets as usize;
     let mut weights = [0i128; MAX_ASSETS];
     for (i, bits) in weights.iter_mut().enumerate() {
         let w = if i < n {
-            effects.targets.weights[i]
+            targets.weights[i]
         } else {
             crate::math::Fx::ZERO
         };
         risk.target_weights[i].set(w);
         *bits = w.to_bits();
     }
-    risk.target_cash.set(effects.targets.cash);
-    risk.target_vol_bps.set(effects.targets.portfolio_vol);
+    risk.target_cash.set(targets.cash);
+    risk.target_vol_bps.set(targets.portfolio_vol);
     risk.targets_ts = now;
     risk.targets_strategy = effects.strategy as u8;
-    risk.targets_iterations = effects.targets.iterations;
+    risk.targets_iterations = targets.iterations;
     risk.invariant()?;
     emit!(TargetsComputed {
         vault: ctx.accounts.vault.key(),
@@ -57,9 +82,9 @@ pub fn handle_compute_targets<'info>(ctx: Context<'info, ComputeTargets<'info>>)
         warm_up: effects.warm_up,
         high_vol_regime: risk.high_vol_regime == 1,
         weights,
-        cash: effects.targets.cash.to_bits(),
-        vol_bps_per_period: effects.targets.portfolio_vol.to_bits(),
-        iterations: effects.targets.iterations,
+        cash: targets.cash.to_bits(),
+        vol_bps_per_period: targets.portfolio_vol.to_bits(),
+        iterations: targets.iterations,
     });
     Ok(())
 }

@@ -56,6 +56,7 @@ pub fn handle_update_risk<'info>(ctx: Context<'info, UpdateRisk<'info>>) -> Resu
             operations::risk::record_sample(&mut ops, &mut est, &risk.params, &last, &mid, n)?;
         returns = r;
         risk.store_estimator(&est);
+        risk.on_new_sample();
         risk.sample_count = risk.sample_count.saturating_add(1);
         risk.high_vol_regime = regime as u8;
     }
