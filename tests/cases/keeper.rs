@@ -159,8 +159,8 @@ fn keeper_tick_ok_after_prices_move() {
     let (w, _d) = world(Setup::default());
     let k = keeper(&w, &w.keeper.kp, w.keeper.base, cfg(&w));
     settle(&w, &k, &PRICES);
-    // An hour later asset 0 is up 25 % (its EMA has caught up), the others flat.
-    let moved = [PRICES[0] * 1.25, PRICES[1], PRICES[2]];
+    // An hour later asset 0 is up 60 % (its EMA has caught up), the others flat.
+    let moved = [PRICES[0] * 1.6, PRICES[1], PRICES[2]];
     let t = w.now() + 3_600;
     w.chain.advance_slot();
     w.chain.set_unix_timestamp(t);

@@ -228,9 +228,9 @@ async fn rebalance_hedge_fails_stale_oracle_paused_mode_off_and_cooldown() {
 async fn move_collateral_ok_both_ways_keeps_nav_and_fails_beyond_limits() {
     let mut s = setup_with(HEDGE_MODE_DELTA_NEUTRAL, 0).await;
     let nav = s.nav_mid().await;
-    // More than the idle buffer (30 % of NAV), then above a cap the guardian lowered to 10 %.
-    let ix =
-        s.h.ix_move_collateral(&s.keeper, &s.x, (nav * 0.31) as u64, true);
+    // More than the idle buffer, then above a cap the guardian lowered to 10 %.
+    let idle = s.h.vault_state().await.idle_base;
+    let ix = s.h.ix_move_collateral(&s.keeper, &s.x, idle + 1, true);
     s.refused(ix, VaultError::WithdrawInsufficientIdle).await;
     let mut p = hedge_params(HEDGE_MODE_DELTA_NEUTRAL);
     p.max_collateral_bps = 1_000;

@@ -95,7 +95,7 @@ async fn initialize_risk_fails_out_of_bounds() {
             VaultError::ParamRiskIntervalOutOfBounds,
         ),
         (
-            |a| a.min_interval_s = 86_401,
+            |a| a.min_interval_s = portfolio_vault::constants::MAX_RISK_INTERVAL_S + 1,
             VaultError::ParamRiskIntervalOutOfBounds,
         ),
         (

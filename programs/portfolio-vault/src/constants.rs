@@ -72,7 +72,8 @@ pub const MAX_REGIME_VOL_SCALE_BPS: u16 = 10_000;
 /// Annualised volatility target; 0 switches the overlay off.
 pub const MAX_VOL_TARGET_BPS: u32 = 20_000;
 pub const MIN_RISK_INTERVAL_S: u32 = 60;
-pub const MAX_RISK_INTERVAL_S: u32 = 86_400;
+/// A month: monthly price histories sample once a step.
+pub const MAX_RISK_INTERVAL_S: u32 = 31 * 86_400;
 pub const MIN_RISK_SAMPLES: u32 = 2;
 pub const MAX_RISK_SAMPLES: u32 = 10_000;
 

@@ -207,7 +207,7 @@ pub enum VaultError {
     ParamRegimeVolScaleOutOfBounds,
     #[msg("vol_target_bps must be at most 20000 (0 = off)")]
     ParamVolTargetOutOfBounds,
-    #[msg("min_interval_s must be within 60..=86400")]
+    #[msg("min_interval_s must be within 60..=2678400 (a minute to 31 days)")]
     ParamRiskIntervalOutOfBounds,
     #[msg("min_samples must be within 2..=10000")]
     ParamRiskSamplesOutOfBounds,

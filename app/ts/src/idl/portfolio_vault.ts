@@ -515,7 +515,7 @@ export type PortfolioVault = {
     },
     {
       "code": 6091,
-      "msg": "min_interval_s must be within 60..=86400",
+      "msg": "min_interval_s must be within 60..=2678400 (a minute to 31 days)",
       "name": "paramRiskIntervalOutOfBounds"
     },
     {
@@ -8658,7 +8658,7 @@ export const IDL = {
     {
       "code": 6091,
       "name": "ParamRiskIntervalOutOfBounds",
-      "msg": "min_interval_s must be within 60..=86400"
+      "msg": "min_interval_s must be within 60..=2678400 (a minute to 31 days)"
     },
     {
       "code": 6092,
