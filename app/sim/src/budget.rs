@@ -256,14 +256,10 @@ pub fn measure(n: usize, frames: &[Option<u64>; 3]) -> Vec<Row> {
         .collect();
     let idl: serde_json::Value =
         serde_json::from_str(include_str!("../../../idl/portfolio_vault.json")).expect("IDL");
-    let table = w
-        .chain
-        .create_lookup_table(&w.keys.static_accounts())
-        .expect("lookup table");
     let b = Bench {
         w: &w,
         idl,
-        tables: vec![table],
+        tables: w.tables.clone(),
     };
     let keeper = vault_keeper::Keeper::new(
         &w.chain as &dyn ChainClient,

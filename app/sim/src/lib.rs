@@ -6,6 +6,8 @@
 
 pub mod accuracy;
 pub mod budget;
+pub mod cli;
+pub mod csv;
 pub mod market;
 pub mod reference;
 pub mod report;

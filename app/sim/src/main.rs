@@ -8,14 +8,12 @@
 //! vault-sim accuracy [--matrices N] [--seed S]
 //! ```
 
-use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-use vault_sim::market::{self, MarketParams, Path};
-use vault_sim::run::{run, KeeperMode, RunConfig, RunResult, Scenario};
-use vault_sim::world::Setup;
-use vault_sim::{accuracy, report, strategy_code};
+use vault_sim::cli::{prepare, StudyArgs};
+use vault_sim::run::{run, KeeperMode, RunResult};
+use vault_sim::{accuracy, report};
 
 /// Counts what each program allocates while it runs (`vault-sim budget` reads it).
 #[global_allocator]
@@ -85,113 +83,23 @@ enum Cmd {
     },
 }
 
-#[derive(Args, Clone)]
-struct StudyArgs {
-    /// Simulated days (default: 365, or 30 for a scenario).
-    #[arg(long)]
-    days: Option<usize>,
-    #[arg(long, default_value_t = 8)]
-    assets: usize,
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// fixed, inverse-vol, risk-parity, min-variance or vol-target.
-    #[arg(long, default_value = "risk-parity")]
-    strategy: String,
-    /// Real price history: `timestamp,ASSET1,ASSET2,...` (unix seconds, prices per token).
-    #[arg(long)]
-    prices: Option<PathBuf>,
-    /// flash-crash, oracle-outage, liquidity-crunch, keeper-outage or perp-halt.
-    #[arg(long)]
-    scenario: Option<String>,
-    /// Delta-neutral hedge of this fraction of the spot book, bps (0: no hedge venue).
-    #[arg(long, default_value_t = 0)]
-    hedge_ratio_bps: u16,
-    #[arg(long, default_value_t = 12)]
-    depositors: usize,
-    /// Where the report goes (default: target/report, or target/report/<scenario>).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long)]
-    quiet: bool,
-}
-
-struct Study {
-    path: Path,
-    cfg: RunConfig,
-    out: PathBuf,
-    title: String,
-}
-
-fn prepare(a: &StudyArgs) -> Result<Study, String> {
-    let scenario = match &a.scenario {
-        None => Scenario::Default,
-        Some(s) => Scenario::parse(s).ok_or_else(|| format!("unknown scenario {s}: flash-crash, oracle-outage, liquidity-crunch, keeper-outage or perp-halt"))?,
-    };
-    let (strategy, vol_target_bps) = strategy_code(&a.strategy).ok_or_else(|| {
-        format!(
-            "unknown strategy {}: fixed, inverse-vol, risk-parity, min-variance or vol-target",
-            a.strategy
-        )
-    })?;
-    let days = a.days.unwrap_or(if scenario == Scenario::Default {
-        365
-    } else {
-        30
-    });
-    let path = match &a.prices {
-        Some(file) => {
-            let text =
-                std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-            market::from_csv(&text)?
-        }
-        None => {
-            if !(1..=16).contains(&a.assets) {
-                return Err("--assets must be 1..=16".into());
-            }
-            let steps = days * 24;
-            let mut p = MarketParams::new(a.assets, steps, a.seed);
-            if scenario == Scenario::FlashCrash {
-                p.flash_crash = Some((steps / 2, 0.40));
-            }
-            market::generate(&p)
-        }
-    };
-    let out = a.out.clone().unwrap_or_else(|| match scenario {
-        Scenario::Default => PathBuf::from("target/report"),
-        s => PathBuf::from("target/report").join(s.name()),
-    });
-    let setup = Setup {
-        strategy,
-        vol_target_bps,
-        hedge_ratio_bps: a.hedge_ratio_bps,
-        ..Setup::default()
-    };
-    let title = format!(
-        "Portfolio vault simulation: {} assets, {} steps of {} s, strategy {}, scenario {}{}",
-        path.n(),
-        path.steps(),
-        path.dt_s,
-        a.strategy,
-        scenario.name(),
-        a.prices
-            .as_ref()
-            .map(|p| format!(", prices from {}", p.display()))
-            .unwrap_or_else(|| format!(", seed {}", a.seed)),
-    );
-    Ok(Study {
-        path,
-        cfg: RunConfig {
-            setup,
-            scenario,
-            seed: a.seed,
-            depositors: a.depositors,
-            keeper_mode: KeeperMode::Band,
-            progress: !a.quiet,
-        },
-        out,
-        title,
-    })
+/// The lines every run prints after its table: volatility on calendar time, the vol target
+/// when there is one, refused transactions and time in the bands. False when the vault never
+/// reached its targets (a run that never invests is not a success).
+fn outcome(r: &RunResult, vol_target_bps: u32) -> bool {
+    let p = report::perf(&r.series.pps, &r.series.t);
+    say!("annualised volatility: {:.2} %", p.annual_vol * 100.0);
+    if vol_target_bps > 0 {
+        say!("vol target: {:.2} %", vol_target_bps as f64 / 100.0);
+    }
+    say!("refused transactions: {}", r.stats.refused);
+    let in_band = r.stats.in_band_steps as f64 / r.stats.steps.max(1) as f64;
+    say!("time within the bands: {:.1} %", in_band * 100.0);
+    if !vault_sim::cli::reached_targets(r) {
+        say!("targets reached: NEVER (the vault never held its target weights)");
+        return false;
+    }
+    true
 }
 
 fn finish(r: &RunResult) -> bool {
@@ -218,10 +126,9 @@ fn study(a: &StudyArgs) -> Result<bool, String> {
         r.stats.elapsed_s,
         r.stats.steps as f64 / r.stats.elapsed_s.max(1e-9)
     );
-    report::write(&s.out, &r, s.path.dt_s, &s.title, &extra)
-        .map_err(|e| format!("writing the report: {e}"))?;
+    report::write(&s.out, &r, &s.title, &extra).map_err(|e| format!("writing the report: {e}"))?;
     say!("{}", s.title);
-    say!("{}", report::summary_table(&r, s.path.dt_s));
+    say!("{}", report::summary_table(&r));
     for n in &r.stats.notes {
         say!("event: {n}");
     }
@@ -232,42 +139,53 @@ fn study(a: &StudyArgs) -> Result<bool, String> {
         r.stats.steps as f64 / r.stats.elapsed_s.max(1e-9)
     );
     say!("steps: {}", r.stats.steps);
-    Ok(finish(&r))
+    let reached = outcome(&r, s.cfg.setup.vol_target_bps);
+    Ok(finish(&r) & reached)
 }
 
 fn compare(a: &StudyArgs) -> Result<bool, String> {
     let s = prepare(a)?;
-    let band = run(&s.path, &s.cfg);
-    let mut cal_cfg = s.cfg.clone();
-    cal_cfg.keeper_mode = KeeperMode::Calendar;
-    let cal = run(&s.path, &cal_cfg);
-    let row = |name: &str, r: &RunResult| {
-        let p = report::perf(&r.series.pps, s.path.dt_s);
-        format!(
-            "| {name} | {:.2} % | {:.2}× | {:.1} bps | {} | {:+.2} % | {:.2} % |",
-            report::tracking_error(r) * 100.0,
-            r.stats.turnover_base / r.stats.avg_nav.max(1e-9),
-            (r.stats.cost_base + r.stats.bounty_base) / r.stats.avg_nav.max(1e-9) * 1e4,
-            r.stats.swaps,
-            p.total_return * 100.0,
-            p.annual_vol * 100.0,
-        )
+    let runs: Vec<(KeeperMode, bool)> = vec![
+        (KeeperMode::Band, true),
+        (KeeperMode::Calendar, true),
+        (KeeperMode::Band, false),
+        (KeeperMode::Calendar, false),
+    ];
+    let results: Vec<RunResult> = runs
+        .iter()
+        .map(|&(keeper_mode, flows)| {
+            let mut cfg = s.cfg.clone();
+            cfg.keeper_mode = keeper_mode;
+            cfg.flows = flows;
+            run(&s.path, &cfg)
+        })
+        .collect();
+    let name = |r: &RunResult| match r.band_bps {
+        b if b == portfolio_vault::constants::MIN_BAND_BPS => "daily calendar".to_string(),
+        b => format!("band {b} bps + cost-aware"),
     };
-    let table = format!(
-        "| rebalancing | tracking error (RMS weight gap) | turnover | costs incl. bounties | swaps | total return | volatility |\n|---|---:|---:|---:|---:|---:|---:|\n{}\n{}\n",
-        row(&format!("band {} bps + cost-aware", band.band_bps), &band),
-        row("daily calendar", &cal)
+    let with_flows = report::compare_table(&[
+        (name(&results[0]), &results[0], None),
+        (name(&results[1]), &results[1], None),
+    ]);
+    // Without flows, from the step each first held its targets: rebalancing alone.
+    let alone = report::compare_table(&[
+        (name(&results[2]), &results[2], results[2].stats.invested),
+        (name(&results[3]), &results[3], results[3].stats.invested),
+    ]);
+    let text = format!(
+        "With the depositors' flows (both keepers invest the same deposits):\n\n{with_flows}\nRebalancing alone (the founding cohort stays; from the step each keeper first held the targets):\n\n{alone}"
     );
     std::fs::create_dir_all(&s.out).map_err(|e| e.to_string())?;
-    std::fs::write(
-        s.out.join("compare.md"),
-        format!("# {}\n\n{table}", s.title),
-    )
-    .map_err(|e| e.to_string())?;
+    std::fs::write(s.out.join("compare.md"), format!("# {}\n\n{text}", s.title))
+        .map_err(|e| e.to_string())?;
     say!("{}", s.title);
-    say!("{table}");
-    say!("steps: {}", band.stats.steps + cal.stats.steps);
-    Ok(finish(&band) & finish(&cal))
+    say!("{text}");
+    say!(
+        "steps: {}",
+        results.iter().map(|r| r.stats.steps).sum::<usize>()
+    );
+    Ok(results.iter().fold(true, |ok, r| finish(r) & ok))
 }
 
 fn main() -> ExitCode {

@@ -10,8 +10,11 @@ use rand_distr::{Distribution, StandardNormal, StudentT};
 #[derive(Clone, Debug)]
 pub struct Path {
     pub names: Vec<String>,
-    /// Seconds between steps.
+    /// The usual seconds between steps (the median spacing of a history).
     pub dt_s: i64,
+    /// Time of each row, unix seconds (a history's own; `0, dt_s, 2 dt_s, ...` for a
+    /// generated path). Runs follow these, not the step count.
+    pub t: Vec<i64>,
     pub prices: Vec<Vec<f64>>,
     pub stressed: Vec<bool>,
     /// Step of the flash crash, when the path has one.
@@ -143,71 +146,37 @@ pub fn generate(p: &MarketParams) -> Path {
     Path {
         names: (0..n).map(|i| format!("A{i}")).collect(),
         dt_s: p.dt_s,
+        t: (0..=p.steps as i64).map(|k| k * p.dt_s).collect(),
         prices,
         stressed,
         crash_step: p.flash_crash.map(|(k, _)| k),
     }
 }
 
-/// Reads `timestamp,ASSET1,ASSET2,...` (unix seconds, prices per whole token). The step is
-/// the median spacing of the timestamps; gaps keep the last price.
+/// A price history from CSV (`crate::csv::read`).
 pub fn from_csv(text: &str) -> Result<Path, String> {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header = lines.next().ok_or("empty CSV")?;
-    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
-    if cols.len() < 2 {
-        return Err("the CSV needs a timestamp column and at least one asset column".into());
+    crate::csv::read(text)
+}
+
+impl Path {
+    /// The risk model's sampling interval for this path: its shortest step of at least three
+    /// quarters of the usual one, so that every row of an irregular history (month ends 28 to
+    /// 31 days apart) is sampled, at the price of scaling a vol target to a slightly shorter
+    /// period (5 % less volatility per sample for month ends). Shorter steps (a stray early
+    /// row) are skipped rather than sampled as a full period. A generated path's step.
+    pub fn sampling_interval_s(&self) -> i64 {
+        self.t
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|g| g * 4 >= self.dt_s * 3)
+            .min()
+            .unwrap_or(self.dt_s)
     }
-    let names: Vec<String> = cols[1..].iter().map(|s| s.to_string()).collect();
-    let mut ts = vec![];
-    let mut prices = vec![];
-    for (row, line) in lines.enumerate() {
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        if f.len() != cols.len() {
-            return Err(format!(
-                "row {}: {} fields, header has {}",
-                row + 2,
-                f.len(),
-                cols.len()
-            ));
-        }
-        ts.push(
-            f[0].parse::<i64>()
-                .map_err(|e| format!("row {}: timestamp: {e}", row + 2))?,
-        );
-        let mut p = vec![];
-        for (j, v) in f[1..].iter().enumerate() {
-            let x: f64 = v
-                .parse()
-                .map_err(|e| format!("row {} column {}: {e}", row + 2, cols[j + 1]))?;
-            if !(x.is_finite() && x > 0.0) {
-                return Err(format!(
-                    "row {} column {}: price must be positive",
-                    row + 2,
-                    cols[j + 1]
-                ));
-            }
-            p.push(x);
-        }
-        prices.push(p);
+
+    /// Seconds from the first row to the last.
+    pub fn span_s(&self) -> i64 {
+        self.t.last().copied().unwrap_or(0) - self.t.first().copied().unwrap_or(0)
     }
-    if prices.len() < 3 {
-        return Err("the CSV needs at least three rows of prices".into());
-    }
-    let mut gaps: Vec<i64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
-    if gaps.iter().any(|g| *g <= 0) {
-        return Err("timestamps must increase".into());
-    }
-    gaps.sort_unstable();
-    let dt_s = gaps[gaps.len() / 2];
-    let steps = prices.len();
-    Ok(Path {
-        names,
-        dt_s,
-        stressed: vec![false; steps],
-        prices,
-        crash_step: None,
-    })
 }
 
 /// Random draws the simulation's actors use (depositor arrivals, sizes).

@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 use std::path::Path as FsPath;
 
-use crate::run::RunResult;
+use crate::run::{Counters, RunResult};
 
 /// Figures of one NAV series.
 #[derive(Clone, Copy, Debug)]
@@ -17,8 +17,15 @@ pub struct Perf {
     pub max_drawdown: f64,
 }
 
-pub fn perf(values: &[f64], dt_s: i64) -> Perf {
-    let n = values.len();
+/// A year in seconds, for annualising on calendar time.
+pub const YEAR_S: f64 = 365.25 * 86_400.0;
+/// Annualised figures over less than this are flagged in the report as not meaningful.
+pub const MIN_DAYS_TO_ANNUALISE: f64 = 60.0;
+
+/// The figures of `values` observed at times `t` (unix seconds), annualised on calendar time:
+/// returns per year are the observations a year holds (252 for trading days), not 365.
+pub fn perf(values: &[f64], t: &[i64]) -> Perf {
+    let n = values.len().min(t.len());
     if n < 2 {
         return Perf {
             total_return: 0.0,
@@ -31,16 +38,17 @@ pub fn perf(values: &[f64], dt_s: i64) -> Perf {
     let rets: Vec<f64> = values.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
     let mean = rets.iter().sum::<f64>() / rets.len() as f64;
     let var = rets.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (rets.len().max(2) - 1) as f64;
-    let per_year = 365.0 * 86_400.0 / dt_s as f64;
-    let years = (n - 1) as f64 / per_year;
+    let years = ((t[n - 1] - t[0]) as f64 / YEAR_S).max(1e-9);
+    let per_year = (n - 1) as f64 / years;
     let total = values[n - 1] / values[0] - 1.0;
     let annual_vol = var.sqrt() * per_year.sqrt();
-    let annual_return = (values[n - 1] / values[0]).powf(1.0 / years.max(1e-9)) - 1.0;
+    let annual_return = (values[n - 1] / values[0]).powf(1.0 / years) - 1.0;
     Perf {
         total_return: total,
         annual_return,
         annual_vol,
-        sharpe: if annual_vol > 0.0 {
+        // No meaningful ratio on a (nearly) constant series.
+        sharpe: if annual_vol > 1e-9 {
             mean * per_year / annual_vol
         } else {
             0.0
@@ -65,13 +73,55 @@ pub fn tracking_error(r: &RunResult) -> f64 {
     (r.stats.tracking_sq / r.series.t.len().max(1) as f64).sqrt()
 }
 
+/// Tracking error, turnover (× average NAV) and costs with bounties (bps of average NAV) of
+/// `r` from the moment `from` on (the whole run when `None`).
+pub fn rebalancing_figures(r: &RunResult, from: Option<Counters>) -> (f64, f64, f64) {
+    let st = &r.stats;
+    let z = from.unwrap_or_default();
+    let records = r.series.t.len().saturating_sub(z.records).max(1);
+    let nav = st.avg_nav.max(1e-9);
+    (
+        ((st.tracking_sq - z.tracking_sq) / records as f64).sqrt(),
+        (st.turnover_base - z.turnover_base) / nav,
+        (st.cost_base + st.bounty_base - z.cost_base - z.bounty_base) / nav * 1e4,
+    )
+}
+
+/// The `compare` table: one row per `(name, run, from)`.
+pub fn compare_table(rows: &[(String, &RunResult, Option<Counters>)]) -> String {
+    let mut t = String::from("| rebalancing | tracking error (RMS weight gap) | turnover | costs incl. bounties | swaps | total return | volatility |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (name, r, from) in rows {
+        let (te, turnover, cost) = rebalancing_figures(r, *from);
+        let p = perf(&r.series.pps, &r.series.t);
+        t.push_str(&format!(
+            "| {name} | {:.2} % | {:.2}× | {:.1} bps | {} | {:+.2} % | {:.2} % |\n",
+            te * 100.0,
+            turnover,
+            cost,
+            r.stats.swaps - from.map(|c| c.swaps).unwrap_or(0),
+            p.total_return * 100.0,
+            p.annual_vol * 100.0,
+        ));
+    }
+    t
+}
+
+/// Days the run's series cover.
+pub fn span_days(r: &RunResult) -> f64 {
+    let t = &r.series.t;
+    match (t.first(), t.last()) {
+        (Some(a), Some(b)) => (b - a) as f64 / 86_400.0,
+        _ => 0.0,
+    }
+}
+
 /// The summary table in Markdown.
-pub fn summary_table(r: &RunResult, dt_s: i64) -> String {
+pub fn summary_table(r: &RunResult) -> String {
     let s = &r.series;
     let (v, b, e) = (
-        perf(&s.pps, dt_s),
-        perf(&s.buy_hold, dt_s),
-        perf(&s.equal_daily, dt_s),
+        perf(&s.pps, &s.t),
+        perf(&s.buy_hold, &s.t),
+        perf(&s.equal_daily, &s.t),
     );
     let pct = |x: f64| format!("{:+.2} %", x * 100.0);
     let mut t = String::new();
@@ -105,7 +155,7 @@ pub fn summary_table(r: &RunResult, dt_s: i64) -> String {
         pct(e.max_drawdown)
     ));
     let st = &r.stats;
-    let years = s.t.len() as f64 * dt_s as f64 / (365.0 * 86_400.0);
+    let years = span_days(r) / 365.25;
     t.push_str("\n| vault operations | |\n|---|---:|\n");
     t.push_str(&format!("| steps | {} |\n", st.steps));
     t.push_str(&format!("| rebalancing swaps | {} |\n", st.swaps));
@@ -122,9 +172,18 @@ pub fn summary_table(r: &RunResult, dt_s: i64) -> String {
         st.turnover_base / st.avg_nav.max(1e-9),
         st.turnover_base / st.avg_nav.max(1e-9) / years.max(1e-9)
     ));
+    let bps = |x: f64| x / st.avg_nav.max(1e-9) * 1e4;
     t.push_str(&format!(
-        "| trading costs (fees + slippage) | {:.1} bps of average NAV |\n",
-        st.cost_base / st.avg_nav.max(1e-9) * 1e4
+        "| trading costs (fees + slippage against the oracle) | {:.1} bps of average NAV |\n",
+        bps(st.cost_base)
+    ));
+    t.push_str(&format!(
+        "| paid by the flows (anti-dilution levies) | {:.1} bps of average NAV |\n",
+        bps(st.levy_base)
+    ));
+    t.push_str(&format!(
+        "| trading costs and bounties net of levies (what holders paid) | {:.1} bps of average NAV |\n",
+        bps(st.cost_base + st.bounty_base - st.levy_base)
     ));
     t.push_str(&format!(
         "| keeper bounties | {:.2} base tokens ({:.2} bps of average NAV) |\n",
@@ -156,6 +215,12 @@ pub fn summary_table(r: &RunResult, dt_s: i64) -> String {
         "| transactions the program refused (keeper) | {} |\n",
         st.refused
     ));
+    if span_days(r) < MIN_DAYS_TO_ANNUALISE {
+        t.push_str(&format!(
+            "\nThe run covers {:.1} days: the annualised figures extrapolate less than {MIN_DAYS_TO_ANNUALISE} days and are not meaningful.\n",
+            span_days(r)
+        ));
+    }
     t
 }
 
@@ -196,6 +261,14 @@ fn thin(x: &[f64], y: &[f64], width_px: usize) -> Vec<(f64, f64)> {
     x.iter().zip(y).step_by(k).map(|(a, b)| (*a, *b)).collect()
 }
 
+/// A chart spans more than this ratio: drawn on a log scale.
+pub const LOG_SCALE_ABOVE: f64 = 3.0;
+
+/// Whether positive series spanning `lo..hi` read better on a log scale.
+pub fn wants_log(lo: f64, hi: f64) -> bool {
+    lo > 0.0 && hi / lo > LOG_SCALE_ABOVE
+}
+
 fn line_chart(
     path: &FsPath,
     title: &str,
@@ -203,35 +276,70 @@ fn line_chart(
     lines: &[(&str, &[f64], RGBColor)],
     y_label: &str,
 ) -> Result<(), Err> {
-    let root = BitMapBackend::new(path, (1100, 520)).into_drawing_area();
-    root.fill(&WHITE)?;
     let ys: Vec<&[f64]> = lines.iter().map(|l| l.1).collect();
     let (lo, hi) = range(&ys);
+    let raw_lo = ys
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .fold(f64::MAX, f64::min);
+    let raw_hi = ys
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .fold(f64::MIN, f64::max);
+    // The legend sits in its own band below the plot, never over the data.
+    let root = BitMapBackend::new(path, (1100, 560)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (plot, legend) = root.split_vertically(500);
     let xmax = x.last().copied().unwrap_or(1.0).max(1e-9);
-    let mut chart = ChartBuilder::on(&root)
+    let mut builder = ChartBuilder::on(&plot);
+    builder
         .caption(title, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..xmax, lo..hi)?;
-    chart
-        .configure_mesh()
-        .x_desc("days")
-        .y_desc(y_label)
-        .draw()?;
-    for (name, ys, color) in lines {
-        let c = *color;
+        .y_label_area_size(70);
+    if wants_log(raw_lo, raw_hi) {
+        let mut chart =
+            builder.build_cartesian_2d(0f64..xmax, (raw_lo * 0.95..raw_hi * 1.05).log_scale())?;
         chart
-            .draw_series(LineSeries::new(thin(x, ys, 900), c.stroke_width(2)))?
-            .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+            .configure_mesh()
+            .x_desc("days")
+            .y_desc(format!("{y_label} (log scale)"))
+            .draw()?;
+        for (_, ys, color) in lines {
+            chart.draw_series(LineSeries::new(thin(x, ys, 900), color.stroke_width(2)))?;
+        }
+    } else {
+        let mut chart = builder.build_cartesian_2d(0f64..xmax, lo..hi)?;
+        chart
+            .configure_mesh()
+            .x_desc("days")
+            .y_desc(y_label)
+            .draw()?;
+        for (_, ys, color) in lines {
+            chart.draw_series(LineSeries::new(thin(x, ys, 900), color.stroke_width(2)))?;
+        }
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    let items: Vec<(String, RGBColor)> =
+        lines.iter().map(|(n, _, c)| (n.to_string(), *c)).collect();
+    draw_legend(&legend, &items)?;
     root.present()?;
+    Ok(())
+}
+
+/// A row of legend entries in `area`.
+fn draw_legend(
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    items: &[(String, RGBColor)],
+) -> Result<(), Err> {
+    let mut x = 80i32;
+    for (name, c) in items {
+        area.draw(&PathElement::new(
+            vec![(x, 25), (x + 22, 25)],
+            c.stroke_width(3),
+        ))?;
+        area.draw(&Text::new(name.clone(), (x + 28, 17), ("sans-serif", 16)))?;
+        x += 40 + 9 * name.len() as i32;
+    }
     Ok(())
 }
 
@@ -250,8 +358,9 @@ const PALETTE: [RGBColor; 9] = [
 fn weights_chart(path: &FsPath, r: &RunResult) -> Result<(), Err> {
     let x = days(r);
     let slots = r.series.weights.first().map(|w| w.len()).unwrap_or(0);
-    let root = BitMapBackend::new(path, (1100, 620)).into_drawing_area();
+    let root = BitMapBackend::new(path, (1100, 680)).into_drawing_area();
     root.fill(&WHITE)?;
+    let (plot, legend) = root.split_vertically(620);
     let xmax = x.last().copied().unwrap_or(1.0).max(1e-9);
     let hi = r
         .series
@@ -261,8 +370,11 @@ fn weights_chart(path: &FsPath, r: &RunResult) -> Result<(), Err> {
         .flat_map(|w| w.iter().copied())
         .fold(0.05, f64::max)
         * 1.05;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("Weights (solid) against targets (thin)", ("sans-serif", 22))
+    let mut chart = ChartBuilder::on(&plot)
+        .caption(
+            "Weights (thick) against targets (thin, pale)",
+            ("sans-serif", 22),
+        )
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
@@ -272,6 +384,7 @@ fn weights_chart(path: &FsPath, r: &RunResult) -> Result<(), Err> {
         .x_desc("days")
         .y_desc("weight")
         .draw()?;
+    let mut items = vec![];
     for s in 0..slots {
         let c = PALETTE[s % PALETTE.len()];
         let name = if s + 1 == slots {
@@ -282,17 +395,11 @@ fn weights_chart(path: &FsPath, r: &RunResult) -> Result<(), Err> {
         let ws: Vec<f64> = r.series.weights.iter().map(|w| w[s]).collect();
         let ts: Vec<f64> = r.series.targets.iter().map(|t| t[s]).collect();
         let (w, t) = (thin(&x, &ws, 900), thin(&x, &ts, 900));
-        chart
-            .draw_series(LineSeries::new(w, c.stroke_width(1)))?
-            .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-        chart.draw_series(LineSeries::new(t, c.mix(0.35).stroke_width(1)))?;
+        chart.draw_series(LineSeries::new(w, c.stroke_width(3)))?;
+        chart.draw_series(LineSeries::new(t, c.mix(0.45).stroke_width(1)))?;
+        items.push((name, c));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    draw_legend(&legend, &items)?;
     root.present()?;
     Ok(())
 }
@@ -316,14 +423,42 @@ fn register_font() -> Result<(), Err> {
     Err("no TrueType font found (install fonts-dejavu-core; scripts/setup.sh does)".into())
 }
 
-/// Writes the charts and `report.md` into `dir`; returns the chart file names.
-pub fn write(
-    dir: &FsPath,
-    r: &RunResult,
-    dt_s: i64,
-    title: &str,
-    extra: &str,
-) -> Result<Vec<String>, Err> {
+/// The series as CSV: one row per step (calendar time), for other tools.
+pub fn series_csv(r: &RunResult) -> String {
+    let s = &r.series;
+    let slots = s.weights.first().map(|w| w.len()).unwrap_or(0);
+    let mut out = String::from("timestamp,nav_per_share,buy_and_hold,equal_daily,nav,net_delta,turnover_x_initial_nav,costs_bps_initial_nav");
+    for k in 0..slots {
+        let name = if k + 1 == slots {
+            "cash".to_string()
+        } else {
+            r.names[k].clone()
+        };
+        out.push_str(&format!(",weight_{name},target_{name}"));
+    }
+    out.push('\n');
+    for i in 0..s.t.len() {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}",
+            s.t[i],
+            s.pps[i],
+            s.buy_hold[i],
+            s.equal_daily[i],
+            s.nav[i],
+            s.net_delta[i],
+            s.turnover_cum[i],
+            s.cost_cum_bps[i]
+        ));
+        for k in 0..slots {
+            out.push_str(&format!(",{},{}", s.weights[i][k], s.targets[i][k]));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes the charts, `series.csv` and `report.md` into `dir`; returns the chart file names.
+pub fn write(dir: &FsPath, r: &RunResult, title: &str, extra: &str) -> Result<Vec<String>, Err> {
     std::fs::create_dir_all(dir)?;
     register_font()?;
     let x = days(r);
@@ -358,7 +493,7 @@ pub fn write(
     )?;
     line_chart(
         &dir.join("turnover.png"),
-        "Cumulative turnover (× average NAV) and trading costs (bps of average NAV / 100)",
+        "Cumulative turnover (× initial NAV) and trading costs (bps of initial NAV / 100)",
         &x,
         &[
             ("turnover", &s.turnover_cum, PALETTE[0]),
@@ -386,7 +521,11 @@ pub fn write(
     ]
     .map(String::from)
     .to_vec();
-    let mut md = format!("# {title}\n\n{extra}\n\n{}\n", summary_table(r, dt_s));
+    std::fs::write(dir.join("series.csv"), series_csv(r))?;
+    let mut md = format!(
+        "# {title}\n\n{extra}\n\n{}\n\nThe series behind the charts: [series.csv](series.csv).\n",
+        summary_table(r)
+    );
     if !r.stats.notes.is_empty() {
         md.push_str("\n## Events\n\n");
         for n in &r.stats.notes {

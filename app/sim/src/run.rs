@@ -80,6 +80,9 @@ pub struct RunConfig {
     pub depositors: usize,
     pub keeper_mode: KeeperMode,
     pub progress: bool,
+    /// Depositors come and go during the run; without, the founding cohort stays and every
+    /// trade after the first investment is rebalancing (`compare` measures both).
+    pub flows: bool,
 }
 
 /// The series the report draws, one entry per step.
@@ -100,6 +103,30 @@ pub struct Series {
     pub nav: Vec<f64>,
 }
 
+/// The cost counters of a run at one moment.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Counters {
+    pub turnover_base: f64,
+    pub cost_base: f64,
+    pub bounty_base: f64,
+    pub swaps: usize,
+    pub tracking_sq: f64,
+    pub records: usize,
+}
+
+impl Stats {
+    pub fn counters(&self, records: usize) -> Counters {
+        Counters {
+            turnover_base: self.turnover_base,
+            cost_base: self.cost_base,
+            bounty_base: self.bounty_base,
+            swaps: self.swaps,
+            tracking_sq: self.tracking_sq,
+            records,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub steps: usize,
@@ -112,6 +139,9 @@ pub struct Stats {
     pub turnover_base: f64,
     pub cost_base: f64,
     pub bounty_base: f64,
+    /// Anti-dilution levies deposits and withdrawals paid into the vault (base tokens): what
+    /// the flows paid towards the trades that absorb them.
+    pub levy_base: f64,
     pub avg_nav: f64,
     pub deposits: usize,
     pub withdrawals: usize,
@@ -124,6 +154,9 @@ pub struct Stats {
     pub notes: Vec<String>,
     pub exits_ok: bool,
     pub max_abs_net_delta: f64,
+    /// The counters when every weight first sat inside its band (the founding deposits
+    /// invested): what follows is rebalancing.
+    pub invested: Option<Counters>,
 }
 
 pub struct RunResult {
@@ -383,12 +416,17 @@ fn depositor_step(w: &World, d: &mut Depositor, rng: &mut impl Rng, stats: &mut 
             let amount = (lognormal(rng, 100_000.0, 0.8).clamp(100.0, 2_000_000.0) * 1e6) as u64;
             let bal = token_amount(&w.chain, &d.h.base);
             let amount = amount.min(bal);
+            let levy = w
+                .snapshot()
+                .and_then(|s| s.preview_deposit_effects(amount))
+                .map(|e| e.levy.levy);
             let ix = w
                 .keys
                 .deposit(d.h.kp.pubkey(), d.h.base, d.h.shares, amount, 0);
             match w.send(&[ix], &[&d.h.kp]) {
                 Ok(()) => {
                     stats.deposits += 1;
+                    stats.levy_base += ui(levy.unwrap_or(0));
                     d.active = true;
                 }
                 Err(e) => count(
@@ -410,12 +448,17 @@ fn depositor_step(w: &World, d: &mut Depositor, rng: &mut impl Rng, stats: &mut 
     } else {
         shares
     };
+    let levy = w
+        .snapshot()
+        .and_then(|s| s.preview_withdraw_effects(part.max(1)))
+        .map(|e| e.levy.levy);
     let ix = w
         .keys
         .withdraw(d.h.kp.pubkey(), d.h.shares, d.h.base, part.max(1), 0);
     match w.send(&[ix], &[&d.h.kp]) {
         Ok(()) => {
             stats.withdrawals += 1;
+            stats.levy_base += ui(levy.unwrap_or(0));
             d.active = token_amount(&w.chain, &d.h.shares) > 0;
         }
         Err(e) => {
@@ -450,6 +493,11 @@ fn set_pool_depth(w: &World, fraction_out: f64, restore: bool) {
             let va = token_amount(&w.chain, &pda::amm::pool_vault(&pool, &mint_a));
             let vb = token_amount(&w.chain, &pda::amm::pool_vault(&pool, &mint_b));
             let f = 1.0 / (1.0 - fraction_out) - 1.0;
+            let (add_a, add_b) = ((va as f64 * f) as u64, (vb as f64 * f) as u64);
+            // The arbitrageur's inventory is what it withdrew, moved by its trades since:
+            // mint what the restore puts back.
+            w.mint_to(&mint_a, &ua, add_a);
+            w.mint_to(&mint_b, &ub, add_b);
             ix::amm::add_liquidity(
                 w.arb.kp.pubkey(),
                 mint_a,
@@ -457,8 +505,8 @@ fn set_pool_depth(w: &World, fraction_out: f64, restore: bool) {
                 ua,
                 ub,
                 w.pool_lp[k],
-                (va as f64 * f) as u64,
-                (vb as f64 * f) as u64,
+                add_a,
+                add_b,
             )
         } else {
             let lp = token_amount(&w.chain, &w.pool_lp[k]);
@@ -593,17 +641,21 @@ struct Recorder {
     pps0: Option<f64>,
     nav_sum: f64,
     band_bps: u16,
+    /// Weights this close to the targets count as invested (the study's band, whichever
+    /// keeper runs: the calendar keeper's 10 bps band is not a fair mark).
+    invested_bps: u16,
     n: usize,
 }
 
 impl Recorder {
-    fn new(p0: &[f64], band_bps: u16) -> Self {
+    fn new(p0: &[f64], band_bps: u16, invested_bps: u16) -> Self {
         Self {
             series: Series::default(),
             bench: Benchmarks::new(p0),
             pps0: None,
             nav_sum: 0.0,
             band_bps,
+            invested_bps,
             n: p0.len(),
         }
     }
@@ -638,8 +690,12 @@ impl Recorder {
         let mut tv: Vec<f64> = tg[..n].iter().map(|x| x.to_num::<f64>()).collect();
         tv.push(cash.to_num::<f64>());
         let gaps: Vec<f64> = wts.iter().zip(&tv).map(|(a, b)| a - b).collect();
-        if gaps.iter().all(|g| g.abs() * 1e4 <= self.band_bps as f64) {
+        let within = |bps: u16| gaps.iter().all(|g| g.abs() * 1e4 <= bps as f64);
+        if within(self.band_bps) {
             stats.in_band_steps += 1;
+        }
+        if stats.invested.is_none() && within(self.invested_bps) {
+            stats.invested = Some(stats.counters(series.t.len() - 1));
         }
         stats.tracking_sq += gaps.iter().map(|g| g * g).sum::<f64>();
         let delta = match s.hedge_report() {
@@ -650,9 +706,10 @@ impl Recorder {
         series.net_delta.push(delta);
         series.weights.push(wts);
         series.targets.push(tv);
-        let avg_nav = self.nav_sum / series.nav.len() as f64;
-        series.turnover_cum.push(stats.turnover_base / avg_nav);
-        series.cost_cum_bps.push(stats.cost_base / avg_nav * 1e4);
+        // Cumulative against the first NAV: a running average would make them fall.
+        let initial = series.nav[0].max(1e-9);
+        series.turnover_cum.push(stats.turnover_base / initial);
+        series.cost_cum_bps.push(stats.cost_base / initial * 1e4);
     }
 
     fn avg_nav(&self) -> f64 {
@@ -712,13 +769,11 @@ fn probe_exit(w: &World, depositors: &mut [Depositor], name: &str, k: usize, sta
 
 /// The keeper's part of step `k` at time `t`; returns the vault read after it and counts what
 /// it cost (NAV lost to fees and slippage, and the bounties) into `stats`.
-#[allow(clippy::too_many_arguments)]
 fn keeper_step(
     w: &World,
     keeper: &Keeper,
     mode: KeeperMode,
-    since_start: i64,
-    dt_s: i64,
+    day_end: bool,
     prices: &[f64],
     posted: bool,
     stats: &mut Stats,
@@ -728,8 +783,7 @@ fn keeper_step(
     match mode {
         KeeperMode::Band => keeper_ticks(w, keeper, prices, 1, 4, stats, posted),
         KeeperMode::Calendar => {
-            let midnight = since_start % 86_400 < dt_s;
-            let (swaps, subs) = if midnight { (1, 16) } else { (0, 1) };
+            let (swaps, subs) = if day_end { (1, 16) } else { (0, 1) };
             keeper_ticks(w, keeper, prices, swaps, subs, stats, posted);
         }
     }
@@ -738,8 +792,10 @@ fn keeper_step(
     let bounty = token_amount(&w.chain, &w.keeper.base).saturating_sub(bounty_before);
     stats.bounty_base += ui(bounty);
     if let (Some(b), Some(a)) = (before, after) {
-        // Prices do not move within a step: what NAV lost is fees, slippage and bounty.
-        stats.cost_base += (ui(b) - ui(a) - ui(bounty)).max(0.0);
+        // Prices do not move within a step: what NAV lost is fees, slippage and bounty. A trade
+        // into a pool priced better than the oracle gains: counted too (signed), or the
+        // figure would only ever see the unlucky side of the pools' no-arbitrage band.
+        stats.cost_base += ui(b) - ui(a) - ui(bounty);
     }
     snap
 }
@@ -806,12 +862,16 @@ pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
     let events = cfg.scenario.events(steps);
     let (event_start, event_len) = events.window();
     let t_start = w.now();
-    let mut recorder = Recorder::new(&path.prices[0], band_bps);
+    let mut recorder = Recorder::new(&path.prices[0], band_bps, cfg.setup.band_bps);
     let bar = progress_bar(cfg.progress, steps);
-    let ema_alpha = 1.0 - (-(path.dt_s as f64) / 3_600.0).exp();
     for k in 1..=steps {
-        let t = t_start + k as i64 * path.dt_s;
-        let day_end = (k as i64 * path.dt_s) % 86_400 == 0;
+        // Calendar time: the path's own timestamps (a history's gaps included).
+        let since = path.t[k] - path.t[0];
+        let step_s = path.t[k] - path.t[k - 1];
+        let t = t_start + since;
+        let ema_alpha = 1.0 - (-(step_s as f64) / 3_600.0).exp();
+        // A day boundary crossed (relative to the start) since the last step.
+        let day_end = since / 86_400 != (since - step_s) / 86_400;
         // A new slot a day: every slot keeps a version of each account it wrote (the bank
         // here never cleans them), and reads slow down with the count.
         if day_end {
@@ -827,8 +887,8 @@ pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
         }
         events.at_step(&w, k, &mut stats);
         arbitrage(&w, prices);
-        for d in depositors.iter_mut() {
-            depositor_step(&w, d, &mut rng, &mut stats, path.dt_s);
+        for d in depositors.iter_mut().filter(|_| cfg.flows) {
+            depositor_step(&w, d, &mut rng, &mut stats, step_s);
         }
         if event_len > 0 && k == event_start + event_len / 2 {
             probe_exit(&w, &mut depositors, cfg.scenario.name(), k, &mut stats);
@@ -840,16 +900,7 @@ pub fn run(path: &Path, cfg: &RunConfig) -> RunResult {
             w.snapshot().ok()
         } else {
             let mode = cfg.keeper_mode;
-            keeper_step(
-                &w,
-                &keeper,
-                mode,
-                t - t_start,
-                path.dt_s,
-                prices,
-                posted,
-                &mut stats,
-            )
+            keeper_step(&w, &keeper, mode, day_end, prices, posted, &mut stats)
         };
         check_invariants(&w).unwrap_or_else(|e| panic!("step {k}: invariant broken: {e}"));
         stats.invariant_checks += 1;

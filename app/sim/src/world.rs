@@ -40,6 +40,23 @@ pub struct Setup {
     pub hedge_ratio_bps: u16,
     pub management_fee_bps: u16,
     pub performance_fee_bps: u16,
+    /// The risk model's sampling interval (`min_interval_s`): the data's step.
+    pub sample_interval_s: u32,
+    /// Half-lives of the EWMA covariance and of the short variance the regime flag uses, in
+    /// seconds: the decays per sample follow from the sampling interval.
+    pub ewma_half_life_s: f64,
+    pub short_half_life_s: f64,
+    /// Base the targets keep as cash (bps of NAV): withdrawals paid from it and deposits
+    /// that refill it need no trade.
+    pub cash_buffer_bps: u16,
+}
+
+impl Setup {
+    /// `0.5^(interval / half-life)` in bps, within the program's bounds.
+    pub fn decay_bps(&self, half_life_s: f64, min_bps: u16) -> u16 {
+        let d = 0.5f64.powf(self.sample_interval_s as f64 / half_life_s.max(1.0));
+        ((d * 1e4).round() as u16).clamp(min_bps, portfolio_vault::constants::MAX_EWMA_DECAY_BPS)
+    }
 }
 
 impl Default for Setup {
@@ -54,9 +71,19 @@ impl Default for Setup {
             hedge_ratio_bps: 0,
             management_fee_bps: 50,
             performance_fee_bps: 1_000,
+            sample_interval_s: 3_600,
+            // Targets that move with the risk, not with each sample's noise: a ten-day
+            // half-life for the covariance (λ = 0.9971 an hour), a day for the regime flag.
+            ewma_half_life_s: 10.0 * 86_400.0,
+            short_half_life_s: 86_400.0,
+            cash_buffer_bps: 1_000,
         }
     }
 }
+
+/// Static accounts a legacy transaction may carry in this runtime (the packet limit); above
+/// it the world sends v0 through its lookup table.
+pub const MAX_LEGACY_ACCOUNTS: usize = 38;
 
 /// Every asset's weight cap in the simulated vault.
 pub const MAX_WEIGHT_BPS: u16 = 4_000;
@@ -104,6 +131,9 @@ pub struct World {
     pub keys_cache: vault_client::KeysCache,
     /// Every share account (for the supply invariant).
     pub share_accounts: Vec<Pubkey>,
+    /// The vault's address lookup table: transactions past the runtime's legacy limit of 38
+    /// static accounts (an exit in kind from 11 assets up) go as v0 through it.
+    pub tables: Vec<solana_message::AddressLookupTableAccount>,
     rent_mint: u64,
     rent_account: u64,
 }
@@ -112,9 +142,28 @@ fn to_units(x: f64, decimals: u8) -> u64 {
     (x * 10f64.powi(decimals as i32)).round().max(0.0) as u64
 }
 
-/// Asset decimals: a mix of 9 (SOL-like), 8 (BTC-like) and 6.
-fn asset_decimals(i: usize) -> u8 {
-    [9, 8, 6][i % 3]
+/// Asset decimals: a mix of 9 (SOL-like), 8 (BTC-like) and 6, moved so that a base unit is
+/// worth between 1e-10 and 0.01 quote where 0 to 9 decimals allow (as a micro-cap's or a
+/// high-priced token's mint would choose): pools hold their depth within u64 units, and
+/// rounding a trade to whole units costs nothing that counts.
+fn asset_decimals(i: usize, first_price: f64) -> u8 {
+    let e = first_price.log10();
+    let most = (e.floor() + 10.0).clamp(0.0, 9.0) as u8;
+    let least = ((e.ceil() + 2.0).clamp(0.0, 9.0) as u8).min(most);
+    [9, 8, 6][i % 3].clamp(least, most)
+}
+
+/// A Pyth exponent for `price` that keeps the mantissa between 1e8 and 1e17 (well inside
+/// `i64`) where the exponent range allows: prices from 1e-10 to 1e12 keep full precision.
+pub fn pyth_expo(price: f64) -> i32 {
+    let mut e = EXPO;
+    while price * 10f64.powi(-e) > 1e17 && e < 12 {
+        e += 1;
+    }
+    while price * 10f64.powi(-e) < 1e8 && e > -18 {
+        e -= 1;
+    }
+    e
 }
 
 impl World {
@@ -123,7 +172,16 @@ impl World {
     }
 
     pub fn send(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), ClientError> {
-        self.chain.send(ixs, signers).map(|_| ())
+        let payer = self.payer().pubkey();
+        let keys = solana_message::Message::new(ixs, Some(&payer))
+            .account_keys
+            .len();
+        let tables: &[_] = if keys >= MAX_LEGACY_ACCOUNTS {
+            &self.tables
+        } else {
+            &[]
+        };
+        self.chain.send_with(ixs, signers, tables).map(|_| ())
     }
 
     /// A fresh read of the vault.
@@ -214,11 +272,12 @@ impl World {
         } else {
             prev + ema_alpha * (price - prev)
         });
-        let scale = 10f64.powi(-EXPO);
+        let expo = pyth_expo(price);
+        let scale = 10f64.powi(-expo);
         let p = PriceState {
             price: (price * scale).round() as i64,
             conf: (price * scale * CONF_BPS / 1e4).round().max(1.0) as u64,
-            expo: EXPO,
+            expo,
             ema_price: (a.ema.get() * scale).round() as i64,
             publish_time,
         };
@@ -261,6 +320,11 @@ impl World {
             w.post_price(i, p, now, 1.0);
         }
         w.keeper = w.new_holder(10_000_000_000);
+        let table = w
+            .chain
+            .create_lookup_table(&w.keys.static_accounts())
+            .expect("lookup table");
+        w.tables = vec![table];
         w
     }
 
@@ -316,6 +380,7 @@ impl World {
             pool_vaults: vec![],
             pool_lp: vec![],
             keys_cache: Default::default(),
+            tables: vec![],
             share_accounts: vec![],
             rent_mint,
             rent_account,
@@ -326,7 +391,7 @@ impl World {
     fn create_assets(&mut self, first_prices: &[f64]) {
         let w = self;
         for (i, &p) in first_prices.iter().enumerate() {
-            let mint = w.new_mint(asset_decimals(i));
+            let mint = w.new_mint(asset_decimals(i, p));
             let kind = if i % 2 == 0 {
                 OracleKind::PullV2
             } else {
@@ -342,7 +407,7 @@ impl World {
             };
             w.assets.push(SimAsset {
                 mint,
-                decimals: asset_decimals(i),
+                decimals: asset_decimals(i, p),
                 kind,
                 feed_id,
                 oracle,
@@ -432,13 +497,19 @@ impl World {
         }
         let risk = RiskParamsArgs {
             strategy: setup.strategy,
-            ewma_decay_bps: 9_700,
-            ewma_short_decay_bps: 8_000,
+            ewma_decay_bps: setup.decay_bps(
+                setup.ewma_half_life_s,
+                portfolio_vault::constants::MIN_EWMA_DECAY_BPS,
+            ),
+            ewma_short_decay_bps: setup.decay_bps(
+                setup.short_half_life_s,
+                portfolio_vault::constants::MIN_EWMA_SHORT_DECAY_BPS,
+            ),
             shrinkage_bps: 1_000,
             regime_ratio_bps: 15_000,
             regime_vol_scale_bps: 5_000,
             vol_target_bps: setup.vol_target_bps,
-            min_interval_s: 3_600,
+            min_interval_s: setup.sample_interval_s,
             min_samples: 24,
             fixed_weights_bps: fixed,
         };
@@ -453,13 +524,11 @@ impl World {
     }
 
     /// An arbitrageur with deep inventory of every token (it also seeds the pools).
+    /// The arbitrageur: accounts for every token; each pool's liquidity is minted to it as the
+    /// pool is created (its trades are modelled off-chain).
     fn fund_arbitrageur(&mut self) -> Holder {
         let arb = self.new_holder(10_000_000_000);
         self.share_accounts.pop();
-        self.mint_to(&self.base_mint.clone(), &arb.base, u64::MAX / 8);
-        for (i, a) in self.assets.iter().enumerate() {
-            self.mint_to(&a.mint, &arb.assets[i], u64::MAX / 8);
-        }
         arb
     }
 
@@ -490,10 +559,17 @@ impl World {
         .expect("create_pool");
         let pool = pda::amm::pool(&mx, &my);
         let lp = self.new_accounts(&self.arb.kp.pubkey(), &[pda::amm::lp_mint(&pool)])[0];
+        // Each side at most 2^58 units, whatever the price and decimals (a cheap token with 9
+        // decimals would otherwise pass u64 across its pools): the pool is shallower instead.
+        const MAX_SIDE: f64 = (1u64 << 58) as f64;
+        let side = |s: usize, d: u8| depth / price(s) * 10f64.powi(d as i32);
+        let depth = depth * (MAX_SIDE / side(x, dx).max(side(y, dy))).min(1.0);
         let (amt_x, amt_y) = (
             to_units(depth / price(x), dx),
             to_units(depth / price(y), dy),
         );
+        self.mint_to(&mx, &ax, amt_x);
+        self.mint_to(&my, &ay, amt_y);
         let (mint_a, mint_b) = pda::amm::ordered(mx, my);
         let (src_a, src_b, amt_a, amt_b) = if mint_a == mx {
             (ax, ay, amt_x, amt_y)
@@ -577,11 +653,14 @@ impl World {
                 cap_interval_s: Some(86_400),
                 budget_period_s: Some(86_400),
                 cooldown_s: Some(60),
-                max_targets_age_s: Some(7_200),
+                max_targets_age_s: Some(
+                    (2 * s.sample_interval_s)
+                        .clamp(7_200, portfolio_vault::constants::MAX_TARGETS_AGE_S),
+                ),
                 tracking_aversion_bps: Some(s.tracking_aversion_bps),
                 bounty_cap_per_call: Some(to_units(5.0, BASE_DECIMALS)),
                 bounty_cap_per_interval: Some(to_units(100.0, BASE_DECIMALS)),
-                cash_buffer_bps: None,
+                cash_buffer_bps: Some(s.cash_buffer_bps),
             }),
         ];
         if let Some(exchange) = self.exchange {

@@ -278,25 +278,30 @@ impl BankChain {
         super::build_transaction(&self.payer.pubkey(), instructions, &all, bh, tables)
     }
 
+    /// Signs with the payer (and those of `signers` needed) and sends, as v0 through `tables`
+    /// when any; a transaction identical to one already sent under the current blockhash is
+    /// sent again under a fresh one.
+    pub fn send_with(
+        &self,
+        instructions: &[solana_instruction::Instruction],
+        signers: &[&Keypair],
+        tables: &[solana_message::AddressLookupTableAccount],
+    ) -> Result<Signature, ClientError> {
+        loop {
+            let tx = self.transaction(instructions, signers, tables)?;
+            match self.send_and_confirm(&tx) {
+                Err(ClientError::Chain(m)) if m == BLOCKHASH_REUSED => continue,
+                other => return other,
+            }
+        }
+    }
+
     /// Signs with the payer (and `signers`) and sends.
     pub fn send(
         &self,
         instructions: &[solana_instruction::Instruction],
         signers: &[&Keypair],
     ) -> Result<Signature, ClientError> {
-        let mut all: Vec<&dyn Signer> = vec![&self.payer];
-        for s in signers {
-            if s.pubkey() != self.payer.pubkey() {
-                all.push(*s);
-            }
-        }
-        loop {
-            let bh = self.latest_blockhash()?;
-            let tx = super::build_transaction(&self.payer.pubkey(), instructions, &all, bh, &[])?;
-            match self.send_and_confirm(&tx) {
-                Err(ClientError::Chain(m)) if m == BLOCKHASH_REUSED => continue,
-                other => return other,
-            }
-        }
+        self.send_with(instructions, signers, &[])
     }
 }
