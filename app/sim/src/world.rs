@@ -523,7 +523,6 @@ impl World {
         self.keys = VaultKeys::from_state(self.vault, &v, &self.oracles);
     }
 
-    /// An arbitrageur with deep inventory of every token (it also seeds the pools).
     /// The arbitrageur: accounts for every token; each pool's liquidity is minted to it as the
     /// pool is created (its trades are modelled off-chain).
     fn fund_arbitrageur(&mut self) -> Holder {
