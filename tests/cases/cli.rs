@@ -189,6 +189,88 @@ fn cli_withdraw_and_redeem_in_kind_ok() {
     assert!(e.to_string().contains("whole number"), "{e}");
 }
 
+/// `request-withdraw SHARES` with the defaults.
+fn request_withdraw(shares: &str) -> Cmd {
+    Cmd::RequestWithdraw {
+        shares: shares.into(),
+        min_owed: None,
+        to: None,
+        shares_account: None,
+    }
+}
+
+#[test]
+fn cli_request_withdraw_claim_cancel_and_position_ok() {
+    let (w, u) = setup();
+    let c = ctx(&w, &u);
+    let deposit = Cmd::Deposit {
+        amount: "1000".into(),
+        min_shares: None,
+        from: None,
+        shares_account: None,
+    };
+    execute(&deposit, &c, Some(w.vault)).unwrap();
+    let held = shares_of(&w, &u);
+    let request = |shares: u64| request_withdraw(&shares.to_string());
+    let r = execute(&request(held / 2), &c, Some(w.vault)).unwrap();
+    assert_eq!(
+        (r["request_id"].as_u64(), r["ahead_in_queue"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let owed = r["preview_owed"].as_u64().unwrap();
+    let p = execute(&Cmd::Position { owner: None }, &c, Some(w.vault)).unwrap();
+    assert_eq!(p["shares"].as_u64(), Some(held - held / 2));
+    assert_eq!(p["requests"][0]["id"].as_u64(), Some(0));
+    assert_eq!(p["requests"][0]["owed_at_most"].as_u64(), Some(owed));
+    // The idle base covers it: `claim` fills the head and pays it out in one transaction.
+    let base = associated_token_account(&u.pubkey(), &w.base_mint, &SPL_TOKEN);
+    let balance = || {
+        vault_client::decode::token_account(&w.chain.account(&base).unwrap().data)
+            .unwrap()
+            .amount
+    };
+    let before = balance();
+    let r = execute(&Cmd::Claim { id: 0 }, &c, Some(w.vault)).unwrap();
+    assert_eq!(r["paid"].as_u64(), Some(owed));
+    assert_eq!(balance() - before, owed);
+    let p = execute(&Cmd::Position { owner: None }, &c, Some(w.vault)).unwrap();
+    assert_eq!(p["requests"].as_array().map(Vec::len), Some(0), "closed");
+    // A second request, cancelled: the shares come back less the levy.
+    let left = shares_of(&w, &u);
+    execute(&request(left), &c, Some(w.vault)).unwrap();
+    assert_eq!(shares_of(&w, &u), 0);
+    let r = execute(
+        &Cmd::CancelWithdraw {
+            id: 1,
+            shares_account: None,
+        },
+        &c,
+        Some(w.vault),
+    )
+    .unwrap();
+    assert_eq!(r["shares_in_escrow"].as_u64(), Some(left));
+    let back = shares_of(&w, &u);
+    assert!(back > 0 && back <= left, "{back} of {left}");
+}
+
+#[test]
+fn cli_claim_fails_naming_the_request_and_changes_nothing() {
+    let (w, u) = setup();
+    let c = ctx(&w, &u);
+    let before = w.chain.get_account(&w.vault).unwrap();
+    let e = execute(&Cmd::Claim { id: 7 }, &c, Some(w.vault)).unwrap_err();
+    let msg = error_message(&e);
+    assert!(
+        msg.contains("request 7") && msg.contains("no such request"),
+        "{msg}"
+    );
+    let e = execute(&request_withdraw("half"), &c, Some(w.vault)).unwrap_err();
+    assert!(e.to_string().contains("shares half"), "{e}");
+    let e = execute(&request_withdraw("1000"), &c, Some(w.vault)).unwrap_err();
+    assert_eq!(e.name(), Some("WithdrawInsufficientShares"), "{e}");
+    assert_eq!(w.chain.get_account(&w.vault).unwrap(), before);
+}
+
 #[test]
 fn cli_show_reports_nav_assets_and_pending_proposals() {
     let (w, u) = setup();

@@ -64,7 +64,11 @@ fn run_until_quiet(w: &World, k: &Keeper, prices: &[f64]) -> usize {
         }
         next_minute(w, prices);
     }
-    panic!("the keeper did not settle in 60 ticks");
+    let r = k.tick().expect("tick");
+    panic!(
+        "the keeper did not settle in 60 ticks: {:?} {:?}",
+        r.actions, r.waits
+    );
 }
 
 /// Ticks until the weights are inside their bands, moving a day on whenever the keeper goes
@@ -152,6 +156,62 @@ fn keeper_tick_ok_restores_bands_then_sends_nothing() {
         bounty,
         "the metric counts every bounty"
     );
+}
+
+/// A request larger than the idle buffer: the queued value raises the base target, the
+/// keeper sells into base through `rebalance_swap`, fills the request in order and claims it
+/// for the holder, who is paid at most its value at request.
+#[test]
+fn keeper_tick_ok_fills_the_queue_by_rebalancing_and_claims() {
+    let (w, d) = world(Setup::default());
+    let k = keeper(&w, &w.keeper.kp, w.keeper.base, cfg(&w));
+    settle(&w, &k, &PRICES);
+    let s = w.snapshot().unwrap();
+    let held = vault_client::decode::token_account(&w.chain.account(&d.shares).unwrap().data)
+        .unwrap()
+        .amount;
+    let shares = held / 2;
+    let owed = s.preview_request(shares).unwrap().owed;
+    assert!(owed > s.vault.free_idle() * 2, "the buffer cannot pay it");
+    let id = s.vault.queue_next;
+    let ix = w
+        .keys
+        .request_withdraw(d.kp.pubkey(), d.shares, d.base, id, shares, owed);
+    w.send(&[ix], &[&d.kp]).expect("request");
+    let balance = |key: &Pubkey| {
+        vault_client::decode::token_account(&w.chain.account(key).unwrap().data)
+            .unwrap()
+            .amount
+    };
+    let before = balance(&d.base);
+    let request = vault_client::pda::withdraw_request(&w.vault, id);
+    let mut swaps = 0;
+    for _ in 0..5 {
+        swaps += run_until_quiet(&w, &k, &PRICES);
+        if w.chain.get_account(&request).unwrap().is_none() {
+            break;
+        }
+        let t = w.now() + 86_400;
+        w.chain.advance_slot();
+        w.chain.set_unix_timestamp(t);
+        w.post_all(&PRICES, t, 1.0);
+        vault_sim::run::arbitrage(&w, &PRICES);
+    }
+    assert!(
+        w.chain.get_account(&request).unwrap().is_none(),
+        "filled, claimed and closed"
+    );
+    assert!(swaps >= 1, "the keeper sold into base");
+    let paid = balance(&d.base) - before;
+    assert!(
+        paid <= owed && paid >= owed - owed / 100,
+        "paid {paid} of {owed}"
+    );
+    let m = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(m(&k.metrics.fills) >= 1 && m(&k.metrics.claims) >= 1);
+    let v = w.snapshot().unwrap().vault;
+    assert_eq!((v.queue_head, v.queue_owed, v.queue_payable), (1, 0, 0));
+    vault_sim::run::check_invariants(&w).unwrap();
 }
 
 #[test]

@@ -28,3 +28,4 @@ mod sim_perp;
 mod ts_vectors;
 mod tx_size;
 mod withdraw;
+mod withdraw_queue;

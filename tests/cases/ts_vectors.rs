@@ -295,6 +295,19 @@ fn vault_instructions(idl: &Value) -> Vec<Value> {
             "redeem_in_kind",
             ix::RedeemInKind { shares: u64::MAX }.data(),
         ),
+        instruction(
+            idl,
+            p,
+            "request_withdraw",
+            ix::RequestWithdraw {
+                shares: 1_000_000,
+                min_owed: 990_000,
+            }
+            .data(),
+        ),
+        instruction(idl, p, "fill_withdraw", ix::FillWithdraw {}.data()),
+        instruction(idl, p, "claim_withdraw", ix::ClaimWithdraw {}.data()),
+        instruction(idl, p, "cancel_withdraw", ix::CancelWithdraw {}.data()),
         instruction(idl, p, "accrue_fees", ix::AccrueFees {}.data()),
         instruction(
             idl,
@@ -699,6 +712,9 @@ fn pdas() -> Value {
         "risk": risk.to_string(),
         "proposal_id": "3",
         "proposal": proposal.to_string(),
+        "share_escrow": vault_client::pda::share_escrow(&vault).to_string(),
+        "request_id": "5",
+        "withdraw_request": vault_client::pda::withdraw_request(&vault, 5).to_string(),
         "asset_mint": key(20).to_string(),
         "asset_vault": vault_token_account(&vault, &key(20)).to_string(),
     })

@@ -89,6 +89,38 @@ pub enum Cmd {
         #[arg(long)]
         shares_account: Option<String>,
     },
+    /// Queues shares for base tokens when the idle buffer cannot pay them now: they go into
+    /// escrow and are paid first in, first out, at the lower of their value now and their
+    /// value when paid (prints the request id).
+    RequestWithdraw {
+        /// Shares (base units of the share mint) or `all`.
+        shares: String,
+        /// Refuse if the request would be owed fewer base units (default: the preview less
+        /// 0.5 %).
+        #[arg(long)]
+        min_owed: Option<u64>,
+        /// Base token account every payment goes to (default: the signer's associated one,
+        /// created if missing).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        shares_account: Option<String>,
+    },
+    /// Sends what request ID has been paid to its receiver (anyone may; closes it when done).
+    Claim { id: u64 },
+    /// Takes back the unfilled shares of request ID (its owner only). Before the vault's
+    /// longest wait the flow levy stays with the vault; after it, nothing does.
+    CancelWithdraw {
+        id: u64,
+        /// Share account they return to (default: the signer's associated one).
+        #[arg(long)]
+        shares_account: Option<String>,
+    },
+    /// Shares held, their value, and queued withdrawal requests of the signer or `--owner`.
+    Position {
+        #[arg(long)]
+        owner: Option<String>,
+    },
     /// Burns shares for a pro-rata slice of every holding (needs no oracle; works while paused).
     RedeemInKind {
         shares: String,

@@ -116,6 +116,24 @@ pub fn execute(cmd: &Cmd, ctx: &Ctx, vault: Option<Pubkey>) -> Result<Value, Cli
             shares,
             shares_account,
         } => user::redeem_in_kind(ctx, need_vault()?, shares, shares_account),
+        Cmd::RequestWithdraw {
+            shares,
+            min_owed,
+            to,
+            shares_account,
+        } => user::request_withdraw(ctx, need_vault()?, shares, *min_owed, to, shares_account),
+        Cmd::Claim { id } => user::claim(ctx, need_vault()?, *id),
+        Cmd::CancelWithdraw { id, shares_account } => {
+            user::cancel_withdraw(ctx, need_vault()?, *id, shares_account)
+        }
+        Cmd::Position { owner } => {
+            let owner = owner
+                .as_deref()
+                .map(|o| pubkey(o, "--owner"))
+                .transpose()?
+                .unwrap_or(ctx.me);
+            user::position(ctx, need_vault()?, owner)
+        }
         Cmd::Show => show(ctx, need_vault()?),
         Cmd::Propose { change, fields } => {
             let vault = need_vault()?;

@@ -20,15 +20,18 @@ pub fn instruction_name(ix: &Instruction) -> Option<&'static str> {
         return None;
     }
     let d = &ix.data[..8];
-    let names: [(&[u8], &str); 22] = [
+    let names: [(&[u8], &str); 26] = [
         (i::AcceptAdmin::DISCRIMINATOR, "accept_admin"),
         (i::AccrueFees::DISCRIMINATOR, "accrue_fees"),
         (i::AddAsset::DISCRIMINATOR, "add_asset"),
         (i::ApplyProposal::DISCRIMINATOR, "apply_proposal"),
         (i::CancelProposal::DISCRIMINATOR, "cancel_proposal"),
+        (i::CancelWithdraw::DISCRIMINATOR, "cancel_withdraw"),
+        (i::ClaimWithdraw::DISCRIMINATOR, "claim_withdraw"),
         (i::ComputeTargets::DISCRIMINATOR, "compute_targets"),
         (i::Deposit::DISCRIMINATOR, "deposit"),
         (i::Derisk::DISCRIMINATOR, "derisk"),
+        (i::FillWithdraw::DISCRIMINATOR, "fill_withdraw"),
         (i::InitHedge::DISCRIMINATOR, "init_hedge"),
         (i::InitializeRisk::DISCRIMINATOR, "initialize_risk"),
         (i::InitializeVault::DISCRIMINATOR, "initialize_vault"),
@@ -38,6 +41,7 @@ pub fn instruction_name(ix: &Instruction) -> Option<&'static str> {
         (i::RebalanceHedge::DISCRIMINATOR, "rebalance_hedge"),
         (i::RebalanceSwap::DISCRIMINATOR, "rebalance_swap"),
         (i::RedeemInKind::DISCRIMINATOR, "redeem_in_kind"),
+        (i::RequestWithdraw::DISCRIMINATOR, "request_withdraw"),
         (i::SetPause::DISCRIMINATOR, "set_pause"),
         (i::SettleHedgeClaim::DISCRIMINATOR, "settle_hedge_claim"),
         (i::SweepSurplus::DISCRIMINATOR, "sweep_surplus"),

@@ -1,7 +1,8 @@
 //! The global invariants of the security model, in one place for the simulator and the tests:
 //! the share mint's supply equals the sum of every share balance (dead and fee shares
-//! included), internal accounting never exceeds the real token balances, and the vault
-//! account's own `invariant()` holds.
+//! and escrowed shares included), internal accounting never exceeds the real token balances
+//! (the queue's escrow and payable base included), and the vault account's own `invariant()`
+//! holds.
 
 use anchor_lang::prelude::Pubkey;
 use solana_account::Account;
@@ -10,10 +11,12 @@ use crate::decode;
 use crate::keys::VaultKeys;
 
 /// The accounts [`check_accounts`] reads, in its order: the vault, the share mint, the base
-/// account, every asset's token account, then `share_accounts`.
+/// account, every asset's token account, the withdrawal queue's share escrow (absent before
+/// the first request), then `share_accounts`.
 pub fn accounts(keys: &VaultKeys, share_accounts: &[Pubkey]) -> Vec<Pubkey> {
     let mut out = vec![keys.vault, keys.share_mint, keys.base_vault];
     out.extend(keys.assets.iter().map(|a| a.token_account));
+    out.push(crate::pda::share_escrow(&keys.vault));
     out.extend_from_slice(share_accounts);
     out
 }
@@ -47,10 +50,11 @@ pub fn check_accounts(
         .map_err(|e| e.to_string())?
         .supply;
     let base = amount(2)?;
-    if v.idle_base > base {
+    let accounted = v.base_accounted().map_err(|e| e.to_string())?;
+    if accounted > base {
         return Err(format!(
-            "idle_base {} above the base balance {base}",
-            v.idle_base
+            "idle_base {} + queue_payable {} above the base balance {base}",
+            v.idle_base, v.queue_payable
         ));
     }
     let n = keys.n();
@@ -63,8 +67,19 @@ pub fn check_accounts(
             ));
         }
     }
-    let mut sum = 0u64;
-    for i in 3 + n..wanted.len() {
+    let escrow = if fetched[3 + n].is_some() {
+        amount(3 + n)?
+    } else {
+        0
+    };
+    if v.queue_shares > escrow {
+        return Err(format!(
+            "queue_shares {} above the escrow balance {escrow}",
+            v.queue_shares
+        ));
+    }
+    let mut sum = escrow;
+    for i in 4 + n..wanted.len() {
         sum = sum
             .checked_add(amount(i)?)
             .ok_or("share balances overflow u64")?;

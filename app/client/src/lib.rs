@@ -13,6 +13,7 @@ pub mod ix;
 pub mod keys;
 pub mod oracle;
 pub mod pda;
+pub mod queue;
 pub mod snapshot;
 
 pub use chain::{build_transaction, ChainClient, ChainClock, Simulation};

@@ -65,6 +65,19 @@ pub fn hedge_claim(vault: &Pubkey, owner: &Pubkey) -> Pubkey {
     )
 }
 
+/// The vault's share escrow: shares of queued withdrawals.
+pub fn share_escrow(vault: &Pubkey) -> Pubkey {
+    pda(&[SHARE_ESCROW_SEED, vault.as_ref()], &portfolio_vault::ID)
+}
+
+/// A request of the withdrawal queue.
+pub fn withdraw_request(vault: &Pubkey, id: u64) -> Pubkey {
+    pda(
+        &[WITHDRAW_REQUEST_SEED, vault.as_ref(), &id.to_le_bytes()],
+        &portfolio_vault::ID,
+    )
+}
+
 /// The associated token account program.
 pub const ASSOCIATED_TOKEN_PROGRAM: Pubkey =
     anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");

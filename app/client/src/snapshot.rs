@@ -246,7 +246,7 @@ impl VaultSnapshot {
         })
     }
 
-    fn priced_or_err(&self) -> Result<Box<PricedVault>, ClientError> {
+    pub(crate) fn priced_or_err(&self) -> Result<Box<PricedVault>, ClientError> {
         self.priced().map_err(|w| ClientError::Other(w.to_string()))
     }
 
@@ -561,6 +561,6 @@ impl VaultSnapshot {
         if want <= have * 1.05 {
             return 0;
         }
-        ((want - have) as u64).min(self.vault.idle_base)
+        ((want - have) as u64).min(self.vault.free_idle())
     }
 }

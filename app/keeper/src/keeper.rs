@@ -1,5 +1,6 @@
-//! One keeper: read → `update_risk` when due → `compute_targets` → hedge → swap, each
-//! transaction simulated, then sent with a compute limit and a priority fee.
+//! One keeper: read → the withdrawal queue (fill the head, claim what is filled) →
+//! `update_risk` when due → `compute_targets` → hedge → swap, each transaction simulated,
+//! then sent with a compute limit and a priority fee.
 
 use anchor_lang::prelude::Pubkey;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
@@ -12,7 +13,9 @@ use std::sync::Arc;
 use vault_client::chain::build_transaction;
 use vault_client::ix::AmmRoute;
 use vault_client::portfolio_vault::math::nav::PriceSide;
-use vault_client::{ChainClient, ClientError, OracleAddresses, SwapPlan, VaultSnapshot, Wait};
+use vault_client::{
+    queue, ChainClient, ClientError, OracleAddresses, SwapPlan, VaultSnapshot, Wait,
+};
 
 use crate::config::KeeperConfig;
 use crate::metrics::Metrics;
@@ -21,6 +24,8 @@ use crate::metrics::Metrics;
 const MAX_COMPUTE_UNITS: u64 = 1_400_000;
 /// Floor of the compute limit: natively run programs report few units in simulation.
 const MIN_COMPUTE_UNITS: u64 = 200_000;
+/// Fills, and claims, a tick sends at most (each request is one of each).
+const QUEUE_ACTIONS_PER_TICK: usize = 8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActionKind {
@@ -29,6 +34,23 @@ pub enum ActionKind {
     MoveCollateral,
     Hedge,
     Swap,
+    FillWithdraw,
+    ClaimWithdraw,
+}
+
+impl ActionKind {
+    /// The vault instruction the action sends.
+    pub fn instruction(self) -> &'static str {
+        match self {
+            ActionKind::UpdateRisk => "update_risk",
+            ActionKind::ComputeTargets => "compute_targets",
+            ActionKind::MoveCollateral => "move_collateral",
+            ActionKind::Hedge => "rebalance_hedge",
+            ActionKind::Swap => "rebalance_swap",
+            ActionKind::FillWithdraw => "fill_withdraw",
+            ActionKind::ClaimWithdraw => "claim_withdraw",
+        }
+    }
 }
 
 /// What became of one planned transaction.
@@ -188,6 +210,70 @@ impl<'c> Keeper<'c> {
         })
     }
 
+    /// A fill of the request at the head of the queue, when the idle base can pay some of it.
+    pub fn plan_fill(&self, s: &VaultSnapshot) -> Result<Option<Planned>, ClientError> {
+        let Some(q) = queue::head(self.chain, s)? else {
+            return Ok(None);
+        };
+        Ok(s.preview_fill(&q.request).ok().map(|f| Planned {
+            kind: ActionKind::FillWithdraw,
+            instructions: vec![s.keys.fill_withdraw(q.request.id)],
+            detail: format!(
+                "fill request {} with {} base for {} shares",
+                q.request.id, f.paid, f.shares
+            ),
+            notional: f.paid,
+        }))
+    }
+
+    /// Claims of the requests in the queue's window with a payment waiting or nothing left
+    /// but closing (they need no oracle).
+    pub fn plan_claims(&self, s: &VaultSnapshot) -> Result<Vec<Planned>, ClientError> {
+        let window = queue::window(&s.vault);
+        Ok(queue::load(self.chain, &s.keys.vault, window)?
+            .into_iter()
+            .filter(|q| q.claimable(&s.vault))
+            .take(QUEUE_ACTIONS_PER_TICK)
+            .map(|q| {
+                let r = q.request;
+                Planned {
+                    kind: ActionKind::ClaimWithdraw,
+                    instructions: vec![s.keys.claim_withdraw(r.id, r.owner, r.receiver)],
+                    detail: format!("claim {} base for request {}", r.payable, r.id),
+                    notional: r.payable,
+                }
+            })
+            .collect())
+    }
+
+    /// The queue first: fills of the head while the idle base pays, then every claim due. A
+    /// refused claim (a closed receiver) holds up no other.
+    fn keep_queue(
+        &self,
+        s: &mut VaultSnapshot,
+        report: &mut TickReport,
+    ) -> Result<(), ClientError> {
+        for _ in 0..QUEUE_ACTIONS_PER_TICK {
+            let Some(p) = self.plan_fill(s)? else { break };
+            let a = self.execute(p);
+            let sent = matches!(a.status, Status::Sent(_));
+            report.actions.push(a);
+            if !sent {
+                break;
+            }
+            *s = self.snapshot()?;
+        }
+        let claims = self.plan_claims(s)?;
+        if !claims.is_empty() {
+            for p in claims {
+                let a = self.execute(p);
+                report.actions.push(a);
+            }
+            *s = self.snapshot()?;
+        }
+        Ok(())
+    }
+
     /// The next swap by the shared planner, sized to what the venue's pool can fill at the
     /// program's minimum output.
     pub fn plan_swap(&self, s: &VaultSnapshot) -> Result<Planned, Wait> {
@@ -302,6 +388,8 @@ impl<'c> Keeper<'c> {
                     ActionKind::ComputeTargets => &self.metrics.target_updates,
                     ActionKind::Hedge | ActionKind::MoveCollateral => &self.metrics.hedges,
                     ActionKind::Swap => &self.metrics.swaps,
+                    ActionKind::FillWithdraw => &self.metrics.fills,
+                    ActionKind::ClaimWithdraw => &self.metrics.claims,
                 };
                 Metrics::inc(counter);
                 tracing::info!(kind = ?p.kind, detail = %p.detail, "sent");
@@ -395,8 +483,8 @@ impl<'c> Keeper<'c> {
         Status::Failed(last.unwrap_or_else(|| ClientError::Other("no attempt made".into())))
     }
 
-    /// One pass: risk model, hedge, swap; each re-planned on a fresh read after a send.
-    /// Sends at most one hedge and `max_swaps` swaps.
+    /// One pass: the queue, risk model, hedge, swap; each re-planned on a fresh read after a
+    /// send. Sends at most one hedge and `max_swaps` swaps.
     pub fn tick_with(&self, max_swaps: usize) -> Outcome {
         Metrics::inc(&self.metrics.ticks);
         let mut report = TickReport::default();
@@ -411,6 +499,9 @@ impl<'c> Keeper<'c> {
         self.metrics
             .last_success_ts
             .store(wall_clock(), Ordering::Relaxed);
+        if let Err(e) = self.keep_queue(&mut s, &mut report) {
+            tracing::warn!(error = %e, "could not read the withdrawal queue");
+        }
         if let Err(w) = s.all_prices() {
             tracing::info!(reason = %w, "waiting: an oracle is not usable");
             report.waits.push(w);

@@ -14,6 +14,8 @@ pub struct Metrics {
     pub retries: AtomicU64,
     pub swaps: AtomicU64,
     pub hedges: AtomicU64,
+    pub fills: AtomicU64,
+    pub claims: AtomicU64,
     pub risk_updates: AtomicU64,
     pub target_updates: AtomicU64,
     pub bounty_base_units: AtomicU64,
@@ -92,6 +94,18 @@ impl Metrics {
             "counter",
             "rebalance_hedge transactions confirmed.",
             g(&self.hedges).to_string(),
+        );
+        line(
+            "vault_keeper_withdraw_fills_total",
+            "counter",
+            "fill_withdraw transactions confirmed.",
+            g(&self.fills).to_string(),
+        );
+        line(
+            "vault_keeper_withdraw_claims_total",
+            "counter",
+            "claim_withdraw transactions confirmed.",
+            g(&self.claims).to_string(),
         );
         line(
             "vault_keeper_risk_updates_total",

@@ -325,13 +325,7 @@ pub fn measure(n: usize, frames: &[Option<u64>; 3]) -> Vec<Row> {
                 .or_else(|| keeper.plan_hedge(&s).ok().map(|p| (p, Some(1))))
                 .or_else(|| keeper.plan_swap(&s).ok().map(|p| (p, Some(0))));
             let Some((p, _)) = planned else { break };
-            let name = match p.kind {
-                vault_keeper::ActionKind::UpdateRisk => "update_risk",
-                vault_keeper::ActionKind::ComputeTargets => "compute_targets",
-                vault_keeper::ActionKind::Hedge => "rebalance_hedge",
-                vault_keeper::ActionKind::MoveCollateral => "move_collateral",
-                vault_keeper::ActionKind::Swap => "rebalance_swap",
-            };
+            let name = p.kind.instruction();
             let m = b.run(name, &p.instructions, &[&w.keeper.kp]);
             if std::env::var_os("BUDGET_DEBUG").is_some() {
                 eprintln!("hour {hour}: {name} {:?} high {}", p.detail, m.estimate().1);
@@ -374,6 +368,36 @@ pub fn measure(n: usize, frames: &[Option<u64>; 3]) -> Vec<Row> {
         &[&d.kp],
     );
     push("withdraw", &m, 1, vault_frame);
+    // The withdrawal queue: a request, its fill from the idle buffer, the payout; then a second
+    // request cancelled.
+    for cancel in [false, true] {
+        let id = w.snapshot().expect("snapshot").vault.queue_next;
+        let m = b.run(
+            "request_withdraw",
+            &[keys.request_withdraw(d.kp.pubkey(), d.shares, d.base, id, 1_000 * 1_000_000, 0)],
+            &[&d.kp],
+        );
+        if !cancel {
+            push("request_withdraw", &m, 1, vault_frame);
+        }
+        if cancel {
+            let m = b.run(
+                "cancel_withdraw",
+                &[keys.cancel_withdraw(d.kp.pubkey(), d.shares, id)],
+                &[&d.kp],
+            );
+            push("cancel_withdraw", &m, 1, vault_frame);
+        } else {
+            let m = b.run("fill_withdraw", &[keys.fill_withdraw(id)], &[]);
+            push("fill_withdraw", &m, 1, vault_frame);
+            let m = b.run(
+                "claim_withdraw",
+                &[keys.claim_withdraw(id, d.kp.pubkey(), d.base)],
+                &[],
+            );
+            push("claim_withdraw", &m, 1, vault_frame);
+        }
+    }
     let m = b.run("accrue_fees", &[keys.accrue_fees(w.fee_shares)], &[]);
     push("accrue_fees", &m, 1, vault_frame);
     let payer = w.chain.payer().pubkey();

@@ -139,6 +139,10 @@ fn study(a: &StudyArgs) -> Result<bool, String> {
         r.stats.steps as f64 / r.stats.elapsed_s.max(1e-9)
     );
     say!("steps: {}", r.stats.steps);
+    say!(
+        "exits paid in base: {}",
+        report::exits_in_base_pct(&r.stats).map_or("no exits".into(), |p| format!("{p:.1} %"))
+    );
     let reached = outcome(&r, s.cfg.setup.vol_target_bps);
     Ok(finish(&r) & reached)
 }

@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 use std::path::Path as FsPath;
 
-use crate::run::{Counters, RunResult};
+use crate::run::{Counters, RunResult, Stats};
 
 /// Figures of one NAV series.
 #[derive(Clone, Copy, Debug)]
@@ -115,6 +115,12 @@ pub fn span_days(r: &RunResult) -> f64 {
     }
 }
 
+/// Percent of the value of depositors' exits paid in base; `None` without exits.
+pub fn exits_in_base_pct(st: &Stats) -> Option<f64> {
+    let all = st.exit_base_value + st.exit_kind_value;
+    (all > 0.0).then(|| st.exit_base_value / all * 100.0)
+}
+
 /// The summary table in Markdown.
 pub fn summary_table(r: &RunResult) -> String {
     let s = &r.series;
@@ -208,8 +214,32 @@ pub fn summary_table(r: &RunResult) -> String {
         st.avg_nav
     ));
     t.push_str(&format!(
-        "| deposits / withdrawals / redemptions in kind | {} / {} / {} |\n",
-        st.deposits, st.withdrawals, st.redemptions
+        "| deposits / withdrawals / queued exits / redemptions in kind | {} / {} / {} / {} |\n",
+        st.deposits, st.withdrawals, st.queued_exits, st.redemptions
+    ));
+    t.push_str(&format!(
+        "| exits paid in base (by value, from the buffer or the queue) | {} |\n",
+        exits_in_base_pct(st).map_or("no exits".into(), |p| format!("{p:.1} %"))
+    ));
+    let hours = |s: i64| s as f64 / 3_600.0;
+    let waits = &st.queue_waits_s;
+    t.push_str(&format!(
+        "| wait of queued exits paid in full (average / worst) | {} |\n",
+        if waits.is_empty() {
+            "none queued".into()
+        } else {
+            format!(
+                "{:.1} h / {:.1} h ({} requests)",
+                hours(waits.iter().sum::<i64>()) / waits.len() as f64,
+                hours(*waits.iter().max().unwrap_or(&0)),
+                waits.len()
+            )
+        }
+    ));
+    t.push_str(&format!(
+        "| exit costs: levies paid by leavers / trading costs of the steps the queue waited in | {:.1} / {:.1} bps of average NAV |\n",
+        bps(st.exit_levy_base),
+        bps(st.queue_trading_cost_base)
     ));
     t.push_str(&format!(
         "| transactions the program refused (keeper) | {} |\n",

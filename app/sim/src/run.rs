@@ -1,7 +1,9 @@
 //! One simulation run: every step moves the clock, posts Pyth prices, lets an arbitrageur
 //! trade the pools back to the oracle, lets depositors come and go, runs the real keeper
 //! against the in-process backend, records the series the report draws, and checks the
-//! global invariants. At the end every depositor redeems in kind.
+//! global invariants. Depositors leave by amount: from the idle buffer when it pays, else
+//! through the withdrawal queue, and in kind when the queue has not paid them within the
+//! vault's longest wait. At the end every depositor redeems in kind.
 
 use anchor_lang::prelude::Pubkey;
 use rand::Rng;
@@ -10,6 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 use vault_client::ix;
 use vault_client::portfolio_vault::math::nav::PriceSide;
+use vault_client::portfolio_vault::state::WithdrawRequest;
 use vault_client::{decode, pda, ChainClient, ClientError, Wait};
 use vault_keeper::{ActionKind, Keeper, KeeperConfig, Status};
 
@@ -147,6 +150,21 @@ pub struct Stats {
     pub withdrawals: usize,
     pub redemptions: usize,
     pub refused_user_actions: BTreeMap<String, usize>,
+    /// Depositors' exits during the run (the event probe and the final exit aside), by value
+    /// at the low side before the levy, base tokens: paid in base (at once or through the
+    /// queue) and in kind.
+    pub exit_base_value: f64,
+    pub exit_kind_value: f64,
+    /// Requests queued, and the waits of those the queue paid in full, seconds.
+    pub queued_exits: usize,
+    pub queue_waits_s: Vec<i64>,
+    /// Levies the exits paid, base tokens (part of `levy_base`).
+    pub exit_levy_base: f64,
+    /// Trading costs (as `cost_base`) of the keeper steps that began with the queue owed
+    /// base: the sales the queue caused, and what else those steps traded.
+    pub queue_trading_cost_base: f64,
+    /// Base the keeper's fills paid out of the vault.
+    pub filled_base: f64,
     pub invariant_checks: usize,
     pub in_band_steps: usize,
     pub tracking_sq: f64,
@@ -169,6 +187,16 @@ pub struct RunResult {
 struct Depositor {
     h: Holder,
     active: bool,
+    pending: Option<Pending>,
+}
+
+/// A depositor's request in the withdrawal queue.
+struct Pending {
+    id: u64,
+    since: i64,
+    /// Value of the queued shares at request (before the levy).
+    value: u64,
+    shares: u64,
 }
 
 fn ui(x: u64) -> f64 {
@@ -363,6 +391,7 @@ fn keeper_ticks(
                 }
                 (Status::Sent(_), ActionKind::MoveCollateral) => stats.collateral_moves += 1,
                 (Status::Sent(_), ActionKind::UpdateRisk) => stats.risk_updates += 1,
+                (Status::Sent(_), ActionKind::FillWithdraw) => stats.filled_base += ui(a.notional),
                 (Status::Refused(e), _) => {
                     stats.refused += 1;
                     count(&mut stats.keeper_waits, format!("refused: {}", err_name(e)));
@@ -408,9 +437,14 @@ fn redeem_all(w: &World, d: &Holder) -> Result<(), ClientError> {
     w.send(&[ix], &[&d.kp])
 }
 
-/// A depositor's move this step.
+/// A depositor's move this step: waiting on its request, or a deposit, or (every 45 days on
+/// average) an exit of an amount drawn like the deposits, at most the whole position.
 fn depositor_step(w: &World, d: &mut Depositor, rng: &mut impl Rng, stats: &mut Stats, dt_s: i64) {
     let per_day = 86_400.0 / dt_s as f64;
+    if d.pending.is_some() {
+        settle_pending(w, d, stats, false);
+        return;
+    }
     if !d.active {
         if rng.gen_bool((1.0 / (15.0 * per_day)).min(1.0)) {
             let amount = (lognormal(rng, 100_000.0, 0.8).clamp(100.0, 2_000_000.0) * 1e6) as u64;
@@ -440,35 +474,58 @@ fn depositor_step(w: &World, d: &mut Depositor, rng: &mut impl Rng, stats: &mut 
     if !rng.gen_bool((1.0 / (45.0 * per_day)).min(1.0)) {
         return;
     }
-    let shares = token_amount(&w.chain, &d.h.shares);
-    // Half the time a partial withdrawal from the idle buffer, else a full exit in kind
-    // when the buffer cannot pay.
-    let part = if rng.gen_bool(0.5) {
-        shares / 3
-    } else {
-        shares
+    let held = token_amount(&w.chain, &d.h.shares);
+    let wanted = (lognormal(rng, 100_000.0, 0.8).clamp(100.0, 2_000_000.0) * 1e6) as u64;
+    let Ok(s) = w.snapshot() else { return };
+    let Ok(position) = s.preview_exit(held.max(1)) else {
+        return;
     };
-    let levy = w
-        .snapshot()
-        .and_then(|s| s.preview_withdraw_effects(part.max(1)))
-        .map(|e| e.levy.levy);
+    // The shares worth `wanted` at the exit price, rounded up; all of them when that is most.
+    let shares = if wanted >= position.net() {
+        held
+    } else {
+        ((held as u128 * wanted as u128).div_ceil(position.net().max(1) as u128) as u64).max(1)
+    };
+    let Ok(exit) = s.preview_exit(shares) else {
+        return;
+    };
     let ix = w
         .keys
-        .withdraw(d.h.kp.pubkey(), d.h.shares, d.h.base, part.max(1), 0);
+        .withdraw(d.h.kp.pubkey(), d.h.shares, d.h.base, shares, 0);
+    if w.send(&[ix], &[&d.h.kp]).is_ok() {
+        stats.withdrawals += 1;
+        stats.levy_base += ui(exit.levy.levy);
+        stats.exit_levy_base += ui(exit.levy.levy);
+        stats.exit_base_value += ui(exit.gross);
+        d.active = token_amount(&w.chain, &d.h.shares) > 0;
+        return;
+    }
+    // The buffer cannot pay: queue the shares.
+    let id = s.vault.queue_next;
+    let ix = w
+        .keys
+        .request_withdraw(d.h.kp.pubkey(), d.h.shares, d.h.base, id, shares, 0);
     match w.send(&[ix], &[&d.h.kp]) {
         Ok(()) => {
-            stats.withdrawals += 1;
-            stats.levy_base += ui(levy.unwrap_or(0));
-            d.active = token_amount(&w.chain, &d.h.shares) > 0;
+            stats.queued_exits += 1;
+            stats.levy_base += ui(exit.levy.levy);
+            stats.exit_levy_base += ui(exit.levy.levy);
+            d.pending = Some(Pending {
+                id,
+                since: s.now,
+                value: exit.gross,
+                shares,
+            });
         }
         Err(e) => {
             count(
                 &mut stats.refused_user_actions,
-                format!("withdraw: {}", err_name(&e)),
+                format!("request_withdraw: {}", err_name(&e)),
             );
             match redeem_all(w, &d.h) {
                 Ok(()) => {
                     stats.redemptions += 1;
+                    stats.exit_kind_value += ui(exit.gross);
                     d.active = false;
                 }
                 Err(e) => count(
@@ -478,6 +535,53 @@ fn depositor_step(w: &World, d: &mut Depositor, rng: &mut impl Rng, stats: &mut 
             }
         }
     }
+}
+
+/// Follows a depositor's request: done once the keeper has paid and closed it; after the
+/// vault's longest wait (or with `now_or_never`, at the end of the run), cancelled with what
+/// is left redeemed in kind.
+fn settle_pending(w: &World, d: &mut Depositor, stats: &mut Stats, now_or_never: bool) {
+    let Some(p) = &d.pending else { return };
+    let request = w
+        .chain
+        .get_account(&pda::withdraw_request(&w.vault, p.id))
+        .ok()
+        .flatten()
+        .and_then(|a| decode::anchor::<WithdrawRequest>("request", &a.data).ok());
+    let Ok(s) = w.snapshot() else { return };
+    let late = s.now - p.since >= i64::from(s.vault.rebalance.max_withdraw_wait_s);
+    let unfilled = match &request {
+        None => 0,
+        Some(_) if !late && !now_or_never => return,
+        Some(r) => {
+            let cancel = w.keys.cancel_withdraw(d.h.kp.pubkey(), d.h.shares, p.id);
+            if let Err(e) = w.send(&[cancel], &[&d.h.kp]) {
+                count(
+                    &mut stats.refused_user_actions,
+                    format!("cancel_withdraw: {}", err_name(&e)),
+                );
+                return;
+            }
+            // What was filled before the cancel, if anything, goes out with the claim.
+            let claim = w.keys.claim_withdraw(p.id, d.h.kp.pubkey(), d.h.base);
+            let _ = w.send(&[claim], &[&d.h.kp]);
+            r.shares
+        }
+    };
+    // The part of the request's value the queue paid, by the shares it burned.
+    let paid_part = 1.0 - unfilled as f64 / p.shares.max(1) as f64;
+    stats.exit_base_value += ui(p.value) * paid_part;
+    if unfilled > 0 {
+        stats.exit_kind_value += ui(p.value) * (1.0 - paid_part);
+        if redeem_all(w, &d.h).is_ok() {
+            stats.redemptions += 1;
+        }
+    }
+    if request.is_none() {
+        stats.queue_waits_s.push(s.now - p.since);
+    }
+    d.pending = None;
+    d.active = token_amount(&w.chain, &d.h.shares) > 0;
 }
 
 /// Withdraws `fraction_out` of the arbitrageur's liquidity from every pool, or (`restore`)
@@ -730,7 +834,11 @@ fn populate(
     for _ in 0..cfg.depositors {
         let h = w.new_holder(1_000_000_000);
         w.mint_to(&w.base_mint.clone(), &h.base, 5_000_000 * 1_000_000);
-        depositors.push(Depositor { h, active: false });
+        depositors.push(Depositor {
+            h,
+            active: false,
+            pending: None,
+        });
     }
     for d in depositors.iter_mut().take(cfg.depositors / 2) {
         let ix = w.keys.deposit(
@@ -750,7 +858,10 @@ fn populate(
 /// Halfway through the scenario's event, an active depositor leaves in kind: exits must work
 /// while the oracle, the venue or the keeper is away.
 fn probe_exit(w: &World, depositors: &mut [Depositor], name: &str, k: usize, stats: &mut Stats) {
-    let Some(d) = depositors.iter_mut().find(|d| d.active) else {
+    let Some(d) = depositors
+        .iter_mut()
+        .find(|d| d.active && d.pending.is_none())
+    else {
         return;
     };
     match redeem_all(w, &d.h) {
@@ -778,8 +889,11 @@ fn keeper_step(
     posted: bool,
     stats: &mut Stats,
 ) -> Option<vault_client::VaultSnapshot> {
-    let before = w.snapshot().ok().and_then(|s| s.nav(PriceSide::Mid).ok());
+    let read = w.snapshot().ok();
+    let queued = read.as_ref().is_some_and(|s| s.vault.queue_owed > 0);
+    let before = read.and_then(|s| s.nav(PriceSide::Mid).ok());
     let bounty_before = token_amount(&w.chain, &w.keeper.base);
+    let filled_before = stats.filled_base;
     match mode {
         KeeperMode::Band => keeper_ticks(w, keeper, prices, 1, 4, stats, posted),
         KeeperMode::Calendar => {
@@ -795,7 +909,12 @@ fn keeper_step(
         // Prices do not move within a step: what NAV lost is fees, slippage and bounty. A trade
         // into a pool priced better than the oracle gains: counted too (signed), or the
         // figure would only ever see the unlucky side of the pools' no-arbitrage band.
-        stats.cost_base += ui(b) - ui(a) - ui(bounty);
+        // Fills pay leavers out of NAV: not a cost.
+        let cost = ui(b) - ui(a) - ui(bounty) - (stats.filled_base - filled_before);
+        stats.cost_base += cost;
+        if queued {
+            stats.queue_trading_cost_base += cost;
+        }
     }
     snap
 }
@@ -805,6 +924,10 @@ fn keeper_step(
 fn exit_everyone(w: &World, depositors: &mut [Depositor], stats: &mut Stats) -> bool {
     let mut ok = true;
     for d in depositors.iter_mut() {
+        if d.pending.is_some() {
+            settle_pending(w, d, stats, true);
+            ok &= d.pending.is_none();
+        }
         if let Err(e) = redeem_all(w, &d.h) {
             stats
                 .notes

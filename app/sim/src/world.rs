@@ -660,6 +660,7 @@ impl World {
                 bounty_cap_per_call: Some(to_units(5.0, BASE_DECIMALS)),
                 bounty_cap_per_interval: Some(to_units(100.0, BASE_DECIMALS)),
                 cash_buffer_bps: Some(s.cash_buffer_bps),
+                max_withdraw_wait_s: None,
             }),
         ];
         if let Some(exchange) = self.exchange {

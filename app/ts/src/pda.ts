@@ -64,6 +64,20 @@ export function vaultTokenAddress(
   return pda([seed("vault_token"), vault.toBuffer(), mint.toBuffer()], programId);
 }
 
+/** The vault's share escrow: shares of queued withdrawals. */
+export function shareEscrowAddress(vault: PublicKey, programId = PORTFOLIO_VAULT_PROGRAM_ID): PublicKey {
+  return pda([seed("share_escrow"), vault.toBuffer()], programId);
+}
+
+/** Request `id` of the vault's withdrawal queue. */
+export function withdrawRequestAddress(
+  vault: PublicKey,
+  id: BN | bigint | number,
+  programId = PORTFOLIO_VAULT_PROGRAM_ID,
+): PublicKey {
+  return pda([seed("withdraw_request"), vault.toBuffer(), u64le(id)], programId);
+}
+
 export function proposalAddress(
   vault: PublicKey,
   id: BN | bigint | number,

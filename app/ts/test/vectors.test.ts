@@ -15,6 +15,8 @@ import {
   ProgramName,
   coderOf,
   proposalAddress,
+  shareEscrowAddress,
+  withdrawRequestAddress,
   sharesForDepositFloor,
   toCoder,
   valueForSharesFloor,
@@ -86,6 +88,8 @@ test("PDAs match the program's seeds", () => {
   assert.equal(a.deadShares.toBase58(), p.dead_shares);
   assert.equal(a.risk.toBase58(), p.risk);
   assert.equal(proposalAddress(a.vault, BigInt(p.proposal_id)).toBase58(), p.proposal);
+  assert.equal(shareEscrowAddress(a.vault).toBase58(), p.share_escrow);
+  assert.equal(withdrawRequestAddress(a.vault, BigInt(p.request_id)).toBase58(), p.withdraw_request);
   assert.equal(vaultTokenAddress(a.vault, new PublicKey(p.asset_mint)).toBase58(), p.asset_vault);
 });
 

@@ -106,7 +106,7 @@ pub fn after_flow<'a>(
     base_before.expect_balance(base_vault, base)?;
     supply_before.expect_supply(share_mint, shares)?;
     let v = vault.load()?;
-    accounting_within(v.idle_base, base_vault)?;
+    accounting_within(v.base_accounted()?, base_vault)?;
     v.invariant()?;
     Ok(v)
 }

@@ -160,3 +160,12 @@ pub const PYTH_LEGACY_PROGRAM_ID: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJ
 /// covariance, the event) stays well inside a transaction's 1.4 M with it. A solve that
 /// needs more continues on the next call.
 pub const COMPUTE_TARGETS_SOLVER_CU: u64 = 750_000;
+
+// Withdrawal queue.
+/// Seeds of a request: `[WITHDRAW_REQUEST_SEED, vault, id as little-endian u64]`.
+pub const WITHDRAW_REQUEST_SEED: &[u8] = b"withdraw_request";
+/// Seeds of the vault's share escrow token account: `[SHARE_ESCROW_SEED, vault]`.
+pub const SHARE_ESCROW_SEED: &[u8] = b"share_escrow";
+pub const MIN_WITHDRAW_WAIT_S: u32 = 60 * 60;
+pub const MAX_WITHDRAW_WAIT_S: u32 = 30 * 24 * 60 * 60;
+pub const DEFAULT_WITHDRAW_WAIT_S: u32 = 3 * 24 * 60 * 60;

@@ -135,7 +135,7 @@ pub enum VaultError {
     WithdrawInsufficientShares,
     #[msg("withdrawal would pay zero base tokens")]
     WithdrawZeroAssets,
-    #[msg("idle base buffer is short for this withdrawal; use redeem_in_kind")]
+    #[msg("idle base not reserved for queued requests is short for this withdrawal; use request_withdraw or redeem_in_kind")]
     WithdrawInsufficientIdle,
     #[msg("withdrawal would pay less than min_assets_out")]
     WithdrawSlippageExceeded,
@@ -345,4 +345,22 @@ pub enum VaultError {
     HedgeClaimsOnly,
     #[msg("nothing of this settled claim can be paid now (margin or collateral); try again later")]
     HedgeClaimNotPayable,
+
+    // --- Withdrawal queue ---
+    #[msg("max_withdraw_wait_s must be between 1 hour and 30 days")]
+    ParamWithdrawWaitOutOfBounds,
+    #[msg("the request account is not this vault's request of this owner")]
+    QueueRequestMismatch,
+    #[msg("requests are filled in order: this one is not at the head of the queue")]
+    QueueNotHead,
+    #[msg("the idle base cannot pay any part of the request at the head of the queue yet")]
+    QueueNotFunded,
+    #[msg("the request holds no shares: it has been filled or cancelled")]
+    QueueRequestEmpty,
+    #[msg("the request would be owed zero base tokens")]
+    QueueZeroOwed,
+    #[msg("the request would be owed less than min_owed")]
+    QueueSlippageExceeded,
+    #[msg("nothing is payable on this request and it is still queued")]
+    QueueNothingToClaim,
 }

@@ -298,3 +298,69 @@ pub struct HedgeClaimSettled {
     /// Still owed to the claimant after this payment.
     pub owed_after: u64,
 }
+
+#[event]
+pub struct WithdrawRequested {
+    pub vault: Pubkey,
+    pub owner: Pubkey,
+    pub request: Pubkey,
+    pub id: u64,
+    pub receiver: Pubkey,
+    pub shares: u64,
+    /// Most the request will be paid: its value now less the levy.
+    pub owed: u64,
+    /// Its value now (low side), before the levy.
+    pub gross: u64,
+    pub levy: u64,
+    pub nav_before: u64,
+    pub supply_before: u64,
+    pub queue_owed_after: u64,
+    pub management_fee_shares_accrued: u64,
+    pub prices_low: [i128; MAX_ASSETS],
+}
+
+#[event]
+pub struct WithdrawFilled {
+    pub vault: Pubkey,
+    pub request: Pubkey,
+    pub id: u64,
+    pub shares_burned: u64,
+    /// Base units moved from the idle base to the request's payable.
+    pub paid: u64,
+    pub owed_released: u64,
+    /// What the whole request would have been paid now.
+    pub full: u64,
+    pub nav_before: u64,
+    pub supply_before: u64,
+    pub supply_after: u64,
+    pub idle_before: u64,
+    pub idle_after: u64,
+    pub queue_head_after: u64,
+    pub management_fee_shares_accrued: u64,
+    pub prices_low: [i128; MAX_ASSETS],
+}
+
+#[event]
+pub struct WithdrawClaimed {
+    pub vault: Pubkey,
+    pub request: Pubkey,
+    pub id: u64,
+    pub receiver: Pubkey,
+    pub amount: u64,
+    /// The request was done and its account closed.
+    pub closed: bool,
+}
+
+#[event]
+pub struct WithdrawCancelled {
+    pub vault: Pubkey,
+    pub request: Pubkey,
+    pub id: u64,
+    pub owner: Pubkey,
+    pub shares_returned: u64,
+    /// The levy kept, as escrowed shares burned.
+    pub shares_burned: u64,
+    pub owed_released: u64,
+    /// The longest wait had passed (nothing kept).
+    pub late: bool,
+}

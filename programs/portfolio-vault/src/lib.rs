@@ -57,6 +57,25 @@ pub mod portfolio_vault {
         instructions::handle_redeem_in_kind(ctx, shares)
     }
 
+    /// Queues a withdrawal: the shares go into escrow, owed at most their value now (low side) less the flow levy.
+    pub fn request_withdraw<'info>(
+        ctx: Context<'info, RequestWithdraw<'info>>,
+        shares: u64,
+        min_owed: u64,
+    ) -> Result<()> {
+        instructions::handle_request_withdraw(ctx, shares, min_owed)
+    }
+
+    /// Sends what fills have paid a queued request to its receiver; closes the request when done.
+    pub fn claim_withdraw<'info>(ctx: Context<'info, ClaimWithdraw<'info>>) -> Result<()> {
+        instructions::handle_claim_withdraw(ctx)
+    }
+
+    /// Returns the unfilled shares of a queued request (the levy stays unless the longest wait has passed).
+    pub fn cancel_withdraw<'info>(ctx: Context<'info, CancelWithdraw<'info>>) -> Result<()> {
+        instructions::handle_cancel_withdraw(ctx)
+    }
+
     /// Creates the account that records a holder's claim on the margin account.
     pub fn open_hedge_claim(ctx: Context<OpenHedgeClaim>) -> Result<()> {
         instructions::handle_open_hedge_claim(ctx)
@@ -108,6 +127,11 @@ pub mod portfolio_vault {
     /// Settles a claim on the margin account: closes its part of every position, pays what the venue lets leave.
     pub fn settle_hedge_claim<'info>(ctx: Context<'info, SettleHedgeClaim<'info>>) -> Result<()> {
         instructions::handle_settle_hedge_claim(ctx)
+    }
+
+    /// Pays the request at the head of the withdrawal queue from the idle base, as far as it covers it.
+    pub fn fill_withdraw<'info>(ctx: Context<'info, FillWithdraw<'info>>) -> Result<()> {
+        instructions::handle_fill_withdraw(ctx)
     }
 
     /// Mints accrued management and performance fees to the fee recipient.

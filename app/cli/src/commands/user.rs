@@ -1,8 +1,10 @@
-//! Depositors' commands: deposit, withdraw, redeem in kind.
+//! Depositors' commands: deposit, withdraw, the withdrawal queue (request, claim, cancel),
+//! redeem in kind, and a holder's position.
 
 use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
-use vault_client::{decode, pda, ClientError};
+use vault_client::queue::{self, Queued};
+use vault_client::{decode, ix, pda, ClientError, VaultSnapshot};
 
 use crate::parse::{other, parse_amount, pubkey};
 use crate::Ctx;
@@ -141,4 +143,161 @@ pub fn redeem_in_kind(
     let mut r = ctx.submit(&ixs)?;
     r["shares"] = json!(shares);
     Ok(r)
+}
+
+/// The share account `given`, or the signer's associated one.
+fn shares_account_of(
+    ctx: &Ctx,
+    s: &VaultSnapshot,
+    given: &Option<String>,
+) -> Result<Pubkey, ClientError> {
+    token_account_of(
+        ctx,
+        given,
+        &s.keys.share_mint,
+        &s.keys.share_token_program,
+        "--shares-account",
+    )
+}
+
+/// Request `id` of the vault, or why there is none.
+fn request_of(ctx: &Ctx, s: &VaultSnapshot, id: u64) -> Result<Queued, ClientError> {
+    queue::load(ctx.chain, &s.keys.vault, id..id + 1)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            other(format!(
+                "request {id}: no such request in vault {} (never made, or paid and closed; the queue holds ids {}..{})",
+                s.keys.vault, s.vault.queue_head, s.vault.queue_next
+            ))
+        })
+}
+
+/// `request-withdraw SHARES`: the shares into the queue, owed at least the preview less 0.5 %
+/// unless told another minimum; payments go to `--to` or the signer's associated base account
+/// (created when missing).
+pub fn request_withdraw(
+    ctx: &Ctx,
+    vault: Pubkey,
+    shares: &str,
+    min_owed: Option<u64>,
+    to: &Option<String>,
+    shares_account: &Option<String>,
+) -> Result<Value, ClientError> {
+    let s = ctx.snapshot(vault)?;
+    let from = shares_account_of(ctx, &s, shares_account)?;
+    let shares = shares_arg(ctx, shares, &from)?;
+    let owed = s.preview_request(shares)?.owed;
+    let min = min_owed.unwrap_or(owed - owed / 200);
+    let mut ixs = vec![];
+    let to = match to {
+        Some(t) => pubkey(t, "--to")?,
+        None => {
+            let (mint, program) = (s.keys.base_mint, s.keys.base_token_program);
+            ixs.push(ix::token::create_associated_idempotent(
+                ctx.me, ctx.me, mint, program,
+            ));
+            pda::associated_token(&ctx.me, &mint, &program)
+        }
+    };
+    let id = s.vault.queue_next;
+    ixs.push(s.keys.request_withdraw(ctx.me, from, to, id, shares, min));
+    let mut r = ctx.submit(&ixs)?;
+    r["request_id"] = json!(id);
+    r["shares"] = json!(shares);
+    r["preview_owed"] = json!(owed);
+    r["min_owed"] = json!(min);
+    r["ahead_in_queue"] = json!(id - s.vault.queue_head);
+    Ok(r)
+}
+
+/// `claim ID`: fills request ID first when it is the head and the idle base can pay some of
+/// it, then sends what it has been paid to its receiver.
+pub fn claim(ctx: &Ctx, vault: Pubkey, id: u64) -> Result<Value, ClientError> {
+    let s = ctx.snapshot(vault)?;
+    let q = request_of(ctx, &s, id)?;
+    let mut ixs = vec![];
+    let fill = s.preview_fill(&q.request).ok();
+    if fill.is_some() {
+        ixs.push(s.keys.fill_withdraw(id));
+    }
+    let paid = q.request.payable + fill.map_or(0, |f| f.paid);
+    if paid == 0 && !q.claimable(&s.vault) {
+        return Err(other(format!(
+            "request {id}: nothing to claim yet ({} shares wait, {} requests ahead, {} base units idle)",
+            q.request.shares,
+            id.saturating_sub(s.vault.queue_head),
+            s.vault.idle_base
+        )));
+    }
+    ixs.push(
+        s.keys
+            .claim_withdraw(id, q.request.owner, q.request.receiver),
+    );
+    let mut r = ctx.submit(&ixs)?;
+    r["request_id"] = json!(id);
+    r["paid"] = json!(paid);
+    r["receiver"] = json!(q.request.receiver.to_string());
+    Ok(r)
+}
+
+/// `cancel-withdraw ID`: the unfilled shares of request ID back to the owner.
+pub fn cancel_withdraw(
+    ctx: &Ctx,
+    vault: Pubkey,
+    id: u64,
+    shares_account: &Option<String>,
+) -> Result<Value, ClientError> {
+    let s = ctx.snapshot(vault)?;
+    let q = request_of(ctx, &s, id)?;
+    let to = shares_account_of(ctx, &s, shares_account)?;
+    let mut r = ctx.submit(&[s.keys.cancel_withdraw(ctx.me, to, id)])?;
+    r["request_id"] = json!(id);
+    r["shares_in_escrow"] = json!(q.request.shares);
+    r["levy_free_after_ts"] = json!(q
+        .request
+        .requested_ts
+        .saturating_add(i64::from(s.vault.rebalance.max_withdraw_wait_s)));
+    Ok(r)
+}
+
+/// `position`: `owner`'s shares, their value on the way out, and their queued requests.
+pub fn position(ctx: &Ctx, vault: Pubkey, owner: Pubkey) -> Result<Value, ClientError> {
+    let s = ctx.snapshot(vault)?;
+    let account = pda::associated_token(&owner, &s.keys.share_mint, &s.keys.share_token_program);
+    let shares = match ctx.chain.get_account(&account)? {
+        Some(a) => decode::token_account(&a.data)?.amount,
+        None => 0,
+    };
+    let exit = (shares > 0).then(|| s.preview_exit(shares));
+    let scale = 10f64.powi(s.vault.base_decimals as i32);
+    let wait = i64::from(s.vault.rebalance.max_withdraw_wait_s);
+    let requests: Vec<Value> = queue::load(ctx.chain, &s.keys.vault, queue::window(&s.vault))?
+        .into_iter()
+        .filter(|q| q.request.owner == owner)
+        .map(|q| {
+            let r = &q.request;
+            json!({
+                "id": r.id,
+                "address": q.address.to_string(),
+                "shares_waiting": r.shares,
+                "owed_at_most": r.owed,
+                "paid_unclaimed": r.payable,
+                "ahead_in_queue": r.id.saturating_sub(s.vault.queue_head),
+                "waited_s": s.now - r.requested_ts,
+                "levy_free_cancel_after_ts": r.requested_ts.saturating_add(wait),
+                "receiver": r.receiver.to_string(),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "owner": owner.to_string(),
+        "shares": shares,
+        "value": exit.as_ref().and_then(|e| e.as_ref().ok()).map(|e| e.gross as f64 / scale),
+        "value_after_levy": exit.as_ref().and_then(|e| e.as_ref().ok()).map(|e| e.net() as f64 / scale),
+        "value_error": exit.and_then(|e| e.err()).map(|e| e.to_string()),
+        "free_idle": s.vault.free_idle() as f64 / scale,
+        "queue": { "head": s.vault.queue_head, "next": s.vault.queue_next, "owed": s.vault.queue_owed },
+        "requests": requests,
+    }))
 }

@@ -200,6 +200,95 @@ impl VaultKeys {
         )
     }
 
+    /// `request_withdraw(shares, min_owed)` as request `id` (the vault's `queue_next`): the
+    /// shares leave `owner_shares` for the escrow; every payment goes to `receiver_base`.
+    pub fn request_withdraw(
+        &self,
+        owner: Pubkey,
+        owner_shares: Pubkey,
+        receiver_base: Pubkey,
+        id: u64,
+        shares: u64,
+        min_owed: u64,
+    ) -> Instruction {
+        let accounts = portfolio_vault::accounts::RequestWithdraw {
+            owner,
+            vault: self.vault,
+            vault_authority: self.authority,
+            base_mint: self.base_mint,
+            receiver_base,
+            share_mint: self.share_mint,
+            owner_shares,
+            share_escrow: pda::share_escrow(&self.vault),
+            request: pda::withdraw_request(&self.vault, id),
+            token_program: self.share_token_program,
+            system_program: SYSTEM,
+        }
+        .to_account_metas(None);
+        vault_ix(
+            self.with_remaining(accounts, self.priced_metas()),
+            portfolio_vault::instruction::RequestWithdraw { shares, min_owed }.data(),
+        )
+    }
+
+    /// `fill_withdraw`: pays request `id` (the head of the queue) from the idle base.
+    pub fn fill_withdraw(&self, id: u64) -> Instruction {
+        let accounts = portfolio_vault::accounts::FillWithdraw {
+            vault: self.vault,
+            vault_authority: self.authority,
+            base_vault: self.base_vault,
+            share_mint: self.share_mint,
+            share_escrow: pda::share_escrow(&self.vault),
+            request: pda::withdraw_request(&self.vault, id),
+            token_program: self.share_token_program,
+        }
+        .to_account_metas(None);
+        vault_ix(
+            self.with_remaining(accounts, self.priced_metas()),
+            portfolio_vault::instruction::FillWithdraw {}.data(),
+        )
+    }
+
+    /// `claim_withdraw`: sends what request `id` has been paid to `receiver_base` (the
+    /// receiver it named), closing it to `owner` when it is done.
+    pub fn claim_withdraw(&self, id: u64, owner: Pubkey, receiver_base: Pubkey) -> Instruction {
+        let accounts = portfolio_vault::accounts::ClaimWithdraw {
+            vault: self.vault,
+            vault_authority: self.authority,
+            base_mint: self.base_mint,
+            base_vault: self.base_vault,
+            receiver_base,
+            owner,
+            request: pda::withdraw_request(&self.vault, id),
+            base_token_program: self.base_token_program,
+        }
+        .to_account_metas(None);
+        vault_ix(
+            accounts,
+            portfolio_vault::instruction::ClaimWithdraw {}.data(),
+        )
+    }
+
+    /// `cancel_withdraw`: `owner` takes back what is left of request `id` into
+    /// `receiver_shares`.
+    pub fn cancel_withdraw(&self, owner: Pubkey, receiver_shares: Pubkey, id: u64) -> Instruction {
+        let accounts = portfolio_vault::accounts::CancelWithdraw {
+            owner,
+            vault: self.vault,
+            vault_authority: self.authority,
+            share_mint: self.share_mint,
+            share_escrow: pda::share_escrow(&self.vault),
+            receiver_shares,
+            request: pda::withdraw_request(&self.vault, id),
+            token_program: self.share_token_program,
+        }
+        .to_account_metas(None);
+        vault_ix(
+            accounts,
+            portfolio_vault::instruction::CancelWithdraw {}.data(),
+        )
+    }
+
     /// `redeem_in_kind(shares)`: `user_assets[i]` receives asset `i`; with a hedge venue the
     /// user's claim account (see [`VaultKeys::open_hedge_claim`]) records their part of it.
     pub fn redeem_in_kind(

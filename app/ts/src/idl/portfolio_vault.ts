@@ -54,6 +54,19 @@ export type PortfolioVault = {
         119
       ],
       "name": "vault"
+    },
+    {
+      "discriminator": [
+        186,
+        239,
+        174,
+        191,
+        189,
+        13,
+        47,
+        196
+      ],
+      "name": "withdrawRequest"
     }
   ],
   "address": "CgSZwiZQ4jxSTocqcYFCNDTwbtuTcQyFk6UJrCLKy6TQ",
@@ -355,7 +368,7 @@ export type PortfolioVault = {
     },
     {
       "code": 6059,
-      "msg": "idle base buffer is short for this withdrawal; use redeem_in_kind",
+      "msg": "idle base not reserved for queued requests is short for this withdrawal; use request_withdraw or redeem_in_kind",
       "name": "withdrawInsufficientIdle"
     },
     {
@@ -837,6 +850,46 @@ export type PortfolioVault = {
       "code": 6155,
       "msg": "nothing of this settled claim can be paid now (margin or collateral); try again later",
       "name": "hedgeClaimNotPayable"
+    },
+    {
+      "code": 6156,
+      "msg": "max_withdraw_wait_s must be between 1 hour and 30 days",
+      "name": "paramWithdrawWaitOutOfBounds"
+    },
+    {
+      "code": 6157,
+      "msg": "the request account is not this vault's request of this owner",
+      "name": "queueRequestMismatch"
+    },
+    {
+      "code": 6158,
+      "msg": "requests are filled in order: this one is not at the head of the queue",
+      "name": "queueNotHead"
+    },
+    {
+      "code": 6159,
+      "msg": "the idle base cannot pay any part of the request at the head of the queue yet",
+      "name": "queueNotFunded"
+    },
+    {
+      "code": 6160,
+      "msg": "the request holds no shares: it has been filled or cancelled",
+      "name": "queueRequestEmpty"
+    },
+    {
+      "code": 6161,
+      "msg": "the request would be owed zero base tokens",
+      "name": "queueZeroOwed"
+    },
+    {
+      "code": 6162,
+      "msg": "the request would be owed less than min_owed",
+      "name": "queueSlippageExceeded"
+    },
+    {
+      "code": 6163,
+      "msg": "nothing is payable on this request and it is still queued",
+      "name": "queueNothingToClaim"
     }
   ],
   "events": [
@@ -1125,6 +1178,58 @@ export type PortfolioVault = {
         75
       ],
       "name": "vaultInitialized"
+    },
+    {
+      "discriminator": [
+        162,
+        153,
+        181,
+        47,
+        154,
+        132,
+        183,
+        117
+      ],
+      "name": "withdrawCancelled"
+    },
+    {
+      "discriminator": [
+        77,
+        130,
+        89,
+        38,
+        239,
+        172,
+        174,
+        85
+      ],
+      "name": "withdrawClaimed"
+    },
+    {
+      "discriminator": [
+        126,
+        195,
+        240,
+        61,
+        131,
+        103,
+        176,
+        9
+      ],
+      "name": "withdrawFilled"
+    },
+    {
+      "discriminator": [
+        114,
+        16,
+        240,
+        206,
+        93,
+        128,
+        151,
+        39
+      ],
+      "name": "withdrawRequested"
     },
     {
       "discriminator": [
@@ -1428,6 +1533,185 @@ export type PortfolioVault = {
     {
       "accounts": [
         {
+          "name": "owner",
+          "signer": true
+        },
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vaultAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "shareMint",
+          "relations": [
+            "vault"
+          ],
+          "writable": true
+        },
+        {
+          "name": "shareEscrow",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  104,
+                  97,
+                  114,
+                  101,
+                  95,
+                  101,
+                  115,
+                  99,
+                  114,
+                  111,
+                  119
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
+            "Receives the returned shares; may belong to anyone."
+          ],
+          "name": "receiverShares",
+          "writable": true
+        },
+        {
+          "name": "request",
+          "writable": true
+        },
+        {
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+          "name": "tokenProgram"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        112,
+        53,
+        226,
+        58,
+        158,
+        30,
+        37,
+        168
+      ],
+      "docs": [
+        "Returns the unfilled shares of a queued request (the levy stays unless the longest wait has passed)."
+      ],
+      "name": "cancelWithdraw"
+    },
+    {
+      "accounts": [
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vaultAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "baseMint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "baseVault",
+          "relations": [
+            "vault"
+          ],
+          "writable": true
+        },
+        {
+          "name": "receiverBase",
+          "writable": true
+        },
+        {
+          "name": "owner",
+          "writable": true
+        },
+        {
+          "name": "request",
+          "writable": true
+        },
+        {
+          "name": "baseTokenProgram"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        232,
+        89,
+        154,
+        117,
+        16,
+        204,
+        182,
+        224
+      ],
+      "docs": [
+        "Sends what fills have paid a queued request to its receiver; closes the request when done."
+      ],
+      "name": "claimWithdraw"
+    },
+    {
+      "accounts": [
+        {
           "name": "vault",
           "relations": [
             "risk"
@@ -1605,6 +1889,104 @@ export type PortfolioVault = {
         "Applies a change that only reduces risk, at once."
       ],
       "name": "derisk"
+    },
+    {
+      "accounts": [
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vaultAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "baseVault",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "shareMint",
+          "relations": [
+            "vault"
+          ],
+          "writable": true
+        },
+        {
+          "name": "shareEscrow",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  104,
+                  97,
+                  114,
+                  101,
+                  95,
+                  101,
+                  115,
+                  99,
+                  114,
+                  111,
+                  119
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "name": "request",
+          "writable": true
+        },
+        {
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+          "name": "tokenProgram"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        162,
+        162,
+        132,
+        93,
+        241,
+        166,
+        252,
+        171
+      ],
+      "docs": [
+        "Pays the request at the head of the withdrawal queue from the idle base, as far as it covers it."
+      ],
+      "name": "fillWithdraw"
     },
     {
       "accounts": [
@@ -2538,6 +2920,164 @@ export type PortfolioVault = {
         "Burns shares for a pro-rata slice of every holding; needs no oracle and works while paused."
       ],
       "name": "redeemInKind"
+    },
+    {
+      "accounts": [
+        {
+          "name": "owner",
+          "signer": true,
+          "writable": true
+        },
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vaultAuthority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "baseMint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "docs": [
+            "Every payment of the request goes here; may belong to anyone."
+          ],
+          "name": "receiverBase"
+        },
+        {
+          "name": "shareMint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "ownerShares",
+          "writable": true
+        },
+        {
+          "name": "shareEscrow",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  104,
+                  97,
+                  114,
+                  101,
+                  95,
+                  101,
+                  115,
+                  99,
+                  114,
+                  111,
+                  119
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "name": "request",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  105,
+                  116,
+                  104,
+                  100,
+                  114,
+                  97,
+                  119,
+                  95,
+                  114,
+                  101,
+                  113,
+                  117,
+                  101,
+                  115,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+          "name": "tokenProgram"
+        },
+        {
+          "address": "11111111111111111111111111111111",
+          "name": "systemProgram"
+        }
+      ],
+      "args": [
+        {
+          "name": "shares",
+          "type": "u64"
+        },
+        {
+          "name": "minOwed",
+          "type": "u64"
+        }
+      ],
+      "discriminator": [
+        137,
+        95,
+        187,
+        96,
+        250,
+        138,
+        31,
+        182
+      ],
+      "docs": [
+        "Queues a withdrawal: the shares go into escrow, owed at most their value now (low side) less the flow levy."
+      ],
+      "name": "requestWithdraw"
     },
     {
       "accounts": [
@@ -4432,13 +4972,12 @@ export type PortfolioVault = {
             "type": "u32"
           },
           {
-            "name": "pad0",
-            "type": {
-              "array": [
-                "u8",
-                4
-              ]
-            }
+            "docs": [
+              "Longest a queued withdrawal should wait: after it, cancelling keeps no levy, so the",
+              "holder can redeem in kind at no extra cost."
+            ],
+            "name": "maxWithdrawWaitS",
+            "type": "u32"
           },
           {
             "docs": [
@@ -4591,6 +5130,12 @@ export type PortfolioVault = {
             "name": "cashBufferBps",
             "type": {
               "option": "u16"
+            }
+          },
+          {
+            "name": "maxWithdrawWaitS",
+            "type": {
+              "option": "u32"
             }
           }
         ],
@@ -5826,11 +6371,48 @@ export type PortfolioVault = {
             "type": "i64"
           },
           {
+            "docs": [
+              "The withdrawal queue (`operations::queue`): id of the oldest request not yet passed."
+            ],
+            "name": "queueHead",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Id the next request gets."
+            ],
+            "name": "queueNext",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Shares held in escrow by queued requests (still in the supply)."
+            ],
+            "name": "queueShares",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Base units the queued requests are owed at their request values: the idle base",
+              "`withdraw` cannot take, and what the rebalancing targets raise the base weight by."
+            ],
+            "name": "queueOwed",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Base units filled and not yet claimed: in the base account, outside the idle base",
+              "and NAV."
+            ],
+            "name": "queuePayable",
+            "type": "u64"
+          },
+          {
             "name": "reserved",
             "type": {
               "array": [
                 "u8",
-                400
+                360
               ]
             }
           }
@@ -5971,6 +6553,314 @@ export type PortfolioVault = {
               "array": [
                 "u8",
                 5
+              ]
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "name": "withdrawCancelled",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "request",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u64"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "sharesReturned",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "The levy kept, as escrowed shares burned."
+            ],
+            "name": "sharesBurned",
+            "type": "u64"
+          },
+          {
+            "name": "owedReleased",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "The longest wait had passed (nothing kept)."
+            ],
+            "name": "late",
+            "type": "bool"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "name": "withdrawClaimed",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "request",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u64"
+          },
+          {
+            "name": "receiver",
+            "type": "pubkey"
+          },
+          {
+            "name": "amount",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "The request was done and its account closed."
+            ],
+            "name": "closed",
+            "type": "bool"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "name": "withdrawFilled",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "request",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u64"
+          },
+          {
+            "name": "sharesBurned",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Base units moved from the idle base to the request's payable."
+            ],
+            "name": "paid",
+            "type": "u64"
+          },
+          {
+            "name": "owedReleased",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "What the whole request would have been paid now."
+            ],
+            "name": "full",
+            "type": "u64"
+          },
+          {
+            "name": "navBefore",
+            "type": "u64"
+          },
+          {
+            "name": "supplyBefore",
+            "type": "u64"
+          },
+          {
+            "name": "supplyAfter",
+            "type": "u64"
+          },
+          {
+            "name": "idleBefore",
+            "type": "u64"
+          },
+          {
+            "name": "idleAfter",
+            "type": "u64"
+          },
+          {
+            "name": "queueHeadAfter",
+            "type": "u64"
+          },
+          {
+            "name": "managementFeeSharesAccrued",
+            "type": "u64"
+          },
+          {
+            "name": "pricesLow",
+            "type": {
+              "array": [
+                "i128",
+                16
+              ]
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "One request of the withdrawal queue, at `[WITHDRAW_REQUEST_SEED, vault, id]`. The amounts",
+        "shrink as fills pay it; it closes (rent to `owner`) once filled or cancelled, passed by the",
+        "queue's head and paid out."
+      ],
+      "name": "withdrawRequest",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "Base token account every payment of this request goes to (fixed at request)."
+            ],
+            "name": "receiver",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "Position in the queue: requests are filled in this order."
+            ],
+            "name": "id",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Shares in escrow, not yet filled."
+            ],
+            "name": "shares",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Base units those shares are owed at most: their value at request (low side), less the",
+              "flow levy."
+            ],
+            "name": "owed",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Their value at request before the levy: `owed / gross` is the share a fill pays of the",
+              "value at fill, so a fall in price is shared and a rise is not."
+            ],
+            "name": "gross",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Filled and not yet paid out to `receiver`."
+            ],
+            "name": "payable",
+            "type": "u64"
+          },
+          {
+            "name": "requestedTs",
+            "type": "i64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "name": "withdrawRequested",
+      "type": {
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "request",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u64"
+          },
+          {
+            "name": "receiver",
+            "type": "pubkey"
+          },
+          {
+            "name": "shares",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Most the request will be paid: its value now less the levy."
+            ],
+            "name": "owed",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Its value now (low side), before the levy."
+            ],
+            "name": "gross",
+            "type": "u64"
+          },
+          {
+            "name": "levy",
+            "type": "u64"
+          },
+          {
+            "name": "navBefore",
+            "type": "u64"
+          },
+          {
+            "name": "supplyBefore",
+            "type": "u64"
+          },
+          {
+            "name": "queueOwedAfter",
+            "type": "u64"
+          },
+          {
+            "name": "managementFeeSharesAccrued",
+            "type": "u64"
+          },
+          {
+            "name": "pricesLow",
+            "type": {
+              "array": [
+                "i128",
+                16
               ]
             }
           }
@@ -6350,6 +7240,185 @@ export const IDL = {
       "args": []
     },
     {
+      "name": "cancel_withdraw",
+      "docs": [
+        "Returns the unfilled shares of a queued request (the levy stays unless the longest wait has passed)."
+      ],
+      "discriminator": [
+        112,
+        53,
+        226,
+        58,
+        158,
+        30,
+        37,
+        168
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "signer": true
+        },
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vault_authority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "share_mint",
+          "writable": true,
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "share_escrow",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  104,
+                  97,
+                  114,
+                  101,
+                  95,
+                  101,
+                  115,
+                  99,
+                  114,
+                  111,
+                  119
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "receiver_shares",
+          "docs": [
+            "Receives the returned shares; may belong to anyone."
+          ],
+          "writable": true
+        },
+        {
+          "name": "request",
+          "writable": true
+        },
+        {
+          "name": "token_program",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": []
+    },
+    {
+      "name": "claim_withdraw",
+      "docs": [
+        "Sends what fills have paid a queued request to its receiver; closes the request when done."
+      ],
+      "discriminator": [
+        232,
+        89,
+        154,
+        117,
+        16,
+        204,
+        182,
+        224
+      ],
+      "accounts": [
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vault_authority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "base_mint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "base_vault",
+          "writable": true,
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "receiver_base",
+          "writable": true
+        },
+        {
+          "name": "owner",
+          "writable": true
+        },
+        {
+          "name": "request",
+          "writable": true
+        },
+        {
+          "name": "base_token_program"
+        }
+      ],
+      "args": []
+    },
+    {
       "name": "compute_targets",
       "docs": [
         "Computes and stores target weights with the configured strategy."
@@ -6529,6 +7598,104 @@ export const IDL = {
           }
         }
       ]
+    },
+    {
+      "name": "fill_withdraw",
+      "docs": [
+        "Pays the request at the head of the withdrawal queue from the idle base, as far as it covers it."
+      ],
+      "discriminator": [
+        162,
+        162,
+        132,
+        93,
+        241,
+        166,
+        252,
+        171
+      ],
+      "accounts": [
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vault_authority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "base_vault",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "share_mint",
+          "writable": true,
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "share_escrow",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  104,
+                  97,
+                  114,
+                  101,
+                  95,
+                  101,
+                  115,
+                  99,
+                  114,
+                  111,
+                  119
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "request",
+          "writable": true
+        },
+        {
+          "name": "token_program",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        }
+      ],
+      "args": []
     },
     {
       "name": "init_hedge",
@@ -7464,6 +8631,164 @@ export const IDL = {
       ]
     },
     {
+      "name": "request_withdraw",
+      "docs": [
+        "Queues a withdrawal: the shares go into escrow, owed at most their value now (low side) less the flow levy."
+      ],
+      "discriminator": [
+        137,
+        95,
+        187,
+        96,
+        250,
+        138,
+        31,
+        182
+      ],
+      "accounts": [
+        {
+          "name": "owner",
+          "writable": true,
+          "signer": true
+        },
+        {
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "name": "vault_authority",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  117,
+                  116,
+                  104,
+                  111,
+                  114,
+                  105,
+                  116,
+                  121
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "base_mint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "receiver_base",
+          "docs": [
+            "Every payment of the request goes here; may belong to anyone."
+          ]
+        },
+        {
+          "name": "share_mint",
+          "relations": [
+            "vault"
+          ]
+        },
+        {
+          "name": "owner_shares",
+          "writable": true
+        },
+        {
+          "name": "share_escrow",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  104,
+                  97,
+                  114,
+                  101,
+                  95,
+                  101,
+                  115,
+                  99,
+                  114,
+                  111,
+                  119
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "request",
+          "writable": true,
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  119,
+                  105,
+                  116,
+                  104,
+                  100,
+                  114,
+                  97,
+                  119,
+                  95,
+                  114,
+                  101,
+                  113,
+                  117,
+                  101,
+                  115,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              },
+              {
+                "kind": "account",
+                "path": "vault"
+              }
+            ]
+          }
+        },
+        {
+          "name": "token_program",
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"
+        },
+        {
+          "name": "system_program",
+          "address": "11111111111111111111111111111111"
+        }
+      ],
+      "args": [
+        {
+          "name": "shares",
+          "type": "u64"
+        },
+        {
+          "name": "min_owed",
+          "type": "u64"
+        }
+      ]
+    },
+    {
       "name": "set_pause",
       "docs": [
         "Sets the pause flags exactly (the only way to reopen a gate). Exits are never paused."
@@ -7896,6 +9221,19 @@ export const IDL = {
         117,
         119
       ]
+    },
+    {
+      "name": "WithdrawRequest",
+      "discriminator": [
+        186,
+        239,
+        174,
+        191,
+        189,
+        13,
+        47,
+        196
+      ]
     }
   ],
   "events": [
@@ -8183,6 +9521,58 @@ export const IDL = {
         71,
         3,
         75
+      ]
+    },
+    {
+      "name": "WithdrawCancelled",
+      "discriminator": [
+        162,
+        153,
+        181,
+        47,
+        154,
+        132,
+        183,
+        117
+      ]
+    },
+    {
+      "name": "WithdrawClaimed",
+      "discriminator": [
+        77,
+        130,
+        89,
+        38,
+        239,
+        172,
+        174,
+        85
+      ]
+    },
+    {
+      "name": "WithdrawFilled",
+      "discriminator": [
+        126,
+        195,
+        240,
+        61,
+        131,
+        103,
+        176,
+        9
+      ]
+    },
+    {
+      "name": "WithdrawRequested",
+      "discriminator": [
+        114,
+        16,
+        240,
+        206,
+        93,
+        128,
+        151,
+        39
       ]
     },
     {
@@ -8498,7 +9888,7 @@ export const IDL = {
     {
       "code": 6059,
       "name": "WithdrawInsufficientIdle",
-      "msg": "idle base buffer is short for this withdrawal; use redeem_in_kind"
+      "msg": "idle base not reserved for queued requests is short for this withdrawal; use request_withdraw or redeem_in_kind"
     },
     {
       "code": 6060,
@@ -8979,6 +10369,46 @@ export const IDL = {
       "code": 6155,
       "name": "HedgeClaimNotPayable",
       "msg": "nothing of this settled claim can be paid now (margin or collateral); try again later"
+    },
+    {
+      "code": 6156,
+      "name": "ParamWithdrawWaitOutOfBounds",
+      "msg": "max_withdraw_wait_s must be between 1 hour and 30 days"
+    },
+    {
+      "code": 6157,
+      "name": "QueueRequestMismatch",
+      "msg": "the request account is not this vault's request of this owner"
+    },
+    {
+      "code": 6158,
+      "name": "QueueNotHead",
+      "msg": "requests are filled in order: this one is not at the head of the queue"
+    },
+    {
+      "code": 6159,
+      "name": "QueueNotFunded",
+      "msg": "the idle base cannot pay any part of the request at the head of the queue yet"
+    },
+    {
+      "code": 6160,
+      "name": "QueueRequestEmpty",
+      "msg": "the request holds no shares: it has been filled or cancelled"
+    },
+    {
+      "code": 6161,
+      "name": "QueueZeroOwed",
+      "msg": "the request would be owed zero base tokens"
+    },
+    {
+      "code": 6162,
+      "name": "QueueSlippageExceeded",
+      "msg": "the request would be owed less than min_owed"
+    },
+    {
+      "code": 6163,
+      "name": "QueueNothingToClaim",
+      "msg": "nothing is payable on this request and it is still queued"
     }
   ],
   "types": [
@@ -10488,13 +11918,12 @@ export const IDL = {
             "type": "u32"
           },
           {
-            "name": "_pad0",
-            "type": {
-              "array": [
-                "u8",
-                4
-              ]
-            }
+            "name": "max_withdraw_wait_s",
+            "docs": [
+              "Longest a queued withdrawal should wait: after it, cancelling keeps no levy, so the",
+              "holder can redeem in kind at no extra cost."
+            ],
+            "type": "u32"
           },
           {
             "name": "band_bps",
@@ -10647,6 +12076,12 @@ export const IDL = {
             "name": "cash_buffer_bps",
             "type": {
               "option": "u16"
+            }
+          },
+          {
+            "name": "max_withdraw_wait_s",
+            "type": {
+              "option": "u32"
             }
           }
         ]
@@ -11882,11 +13317,48 @@ export const IDL = {
             "type": "i64"
           },
           {
+            "name": "queue_head",
+            "docs": [
+              "The withdrawal queue (`operations::queue`): id of the oldest request not yet passed."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "queue_next",
+            "docs": [
+              "Id the next request gets."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "queue_shares",
+            "docs": [
+              "Shares held in escrow by queued requests (still in the supply)."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "queue_owed",
+            "docs": [
+              "Base units the queued requests are owed at their request values: the idle base",
+              "`withdraw` cannot take, and what the rebalancing targets raise the base weight by."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "queue_payable",
+            "docs": [
+              "Base units filled and not yet claimed: in the base account, outside the idle base",
+              "and NAV."
+            ],
+            "type": "u64"
+          },
+          {
             "name": "_reserved",
             "type": {
               "array": [
                 "u8",
-                400
+                360
               ]
             }
           }
@@ -12027,6 +13499,314 @@ export const IDL = {
               "array": [
                 "u8",
                 5
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "WithdrawCancelled",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "request",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u64"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "shares_returned",
+            "type": "u64"
+          },
+          {
+            "name": "shares_burned",
+            "docs": [
+              "The levy kept, as escrowed shares burned."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "owed_released",
+            "type": "u64"
+          },
+          {
+            "name": "late",
+            "docs": [
+              "The longest wait had passed (nothing kept)."
+            ],
+            "type": "bool"
+          }
+        ]
+      }
+    },
+    {
+      "name": "WithdrawClaimed",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "request",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u64"
+          },
+          {
+            "name": "receiver",
+            "type": "pubkey"
+          },
+          {
+            "name": "amount",
+            "type": "u64"
+          },
+          {
+            "name": "closed",
+            "docs": [
+              "The request was done and its account closed."
+            ],
+            "type": "bool"
+          }
+        ]
+      }
+    },
+    {
+      "name": "WithdrawFilled",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "request",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u64"
+          },
+          {
+            "name": "shares_burned",
+            "type": "u64"
+          },
+          {
+            "name": "paid",
+            "docs": [
+              "Base units moved from the idle base to the request's payable."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "owed_released",
+            "type": "u64"
+          },
+          {
+            "name": "full",
+            "docs": [
+              "What the whole request would have been paid now."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "nav_before",
+            "type": "u64"
+          },
+          {
+            "name": "supply_before",
+            "type": "u64"
+          },
+          {
+            "name": "supply_after",
+            "type": "u64"
+          },
+          {
+            "name": "idle_before",
+            "type": "u64"
+          },
+          {
+            "name": "idle_after",
+            "type": "u64"
+          },
+          {
+            "name": "queue_head_after",
+            "type": "u64"
+          },
+          {
+            "name": "management_fee_shares_accrued",
+            "type": "u64"
+          },
+          {
+            "name": "prices_low",
+            "type": {
+              "array": [
+                "i128",
+                16
+              ]
+            }
+          }
+        ]
+      }
+    },
+    {
+      "name": "WithdrawRequest",
+      "docs": [
+        "One request of the withdrawal queue, at `[WITHDRAW_REQUEST_SEED, vault, id]`. The amounts",
+        "shrink as fills pay it; it closes (rent to `owner`) once filled or cancelled, passed by the",
+        "queue's head and paid out."
+      ],
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "receiver",
+            "docs": [
+              "Base token account every payment of this request goes to (fixed at request)."
+            ],
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "docs": [
+              "Position in the queue: requests are filled in this order."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "shares",
+            "docs": [
+              "Shares in escrow, not yet filled."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "owed",
+            "docs": [
+              "Base units those shares are owed at most: their value at request (low side), less the",
+              "flow levy."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "gross",
+            "docs": [
+              "Their value at request before the levy: `owed / gross` is the share a fill pays of the",
+              "value at fill, so a fall in price is shared and a rise is not."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "payable",
+            "docs": [
+              "Filled and not yet paid out to `receiver`."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "requested_ts",
+            "type": "i64"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          }
+        ]
+      }
+    },
+    {
+      "name": "WithdrawRequested",
+      "type": {
+        "kind": "struct",
+        "fields": [
+          {
+            "name": "vault",
+            "type": "pubkey"
+          },
+          {
+            "name": "owner",
+            "type": "pubkey"
+          },
+          {
+            "name": "request",
+            "type": "pubkey"
+          },
+          {
+            "name": "id",
+            "type": "u64"
+          },
+          {
+            "name": "receiver",
+            "type": "pubkey"
+          },
+          {
+            "name": "shares",
+            "type": "u64"
+          },
+          {
+            "name": "owed",
+            "docs": [
+              "Most the request will be paid: its value now less the levy."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "gross",
+            "docs": [
+              "Its value now (low side), before the levy."
+            ],
+            "type": "u64"
+          },
+          {
+            "name": "levy",
+            "type": "u64"
+          },
+          {
+            "name": "nav_before",
+            "type": "u64"
+          },
+          {
+            "name": "supply_before",
+            "type": "u64"
+          },
+          {
+            "name": "queue_owed_after",
+            "type": "u64"
+          },
+          {
+            "name": "management_fee_shares_accrued",
+            "type": "u64"
+          },
+          {
+            "name": "prices_low",
+            "type": {
+              "array": [
+                "i128",
+                16
               ]
             }
           }

@@ -134,21 +134,28 @@ pub fn mint_shares<'info>(
     )
 }
 
+/// Burns `amount` shares from `from`, signed by its `owner` (with `signer_seeds` when the owner
+/// is the vault authority: the queue's escrow). Nothing for zero.
 pub fn burn_shares<'info>(
     token_program: &AccountInfo<'info>,
     share_mint: &AccountInfo<'info>,
     from: &AccountInfo<'info>,
     owner: &AccountInfo<'info>,
     amount: u64,
+    signer_seeds: &[&[&[u8]]],
 ) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
     token_interface::burn(
-        CpiContext::new(
+        CpiContext::new_with_signer(
             token_program.key(),
             token_interface::Burn {
                 mint: share_mint.clone(),
                 from: from.clone(),
                 authority: owner.clone(),
             },
+            signer_seeds,
         ),
         amount,
     )

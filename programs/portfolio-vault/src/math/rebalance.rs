@@ -84,6 +84,29 @@ impl Portfolio {
         self
     }
 
+    /// Raises the cash target so the portfolio holds `owed` of base (queued withdrawals) on
+    /// top of the targets' share of the rest: every asset target is scaled by
+    /// `1 − owed / NAV`, and cash takes what is left.
+    pub fn reserving(mut self, owed: u64) -> MathResult<Self> {
+        let nav = self.nav()?;
+        if owed == 0 || nav == 0 {
+            return Ok(self);
+        }
+        let keep = Fx::ONE
+            .checked_sub(ratio_floor(owed.min(nav), nav)?)
+            .ok_or(MathError::Overflow)?;
+        let mut total = Fx::ZERO;
+        for t in self.targets[..self.n].iter_mut() {
+            *t = t.checked_mul(keep).ok_or(MathError::Overflow)?;
+            total = total.checked_add(*t).ok_or(MathError::Overflow)?;
+        }
+        self.targets[self.n] = Fx::ONE
+            .checked_sub(total)
+            .ok_or(MathError::Overflow)?
+            .max(Fx::ZERO);
+        Ok(self)
+    }
+
     pub fn value(&self, slot: usize) -> MathResult<u64> {
         let v = value_floor(self.amounts[slot], self.prices[slot])?;
         if slot == self.n {

@@ -102,7 +102,7 @@ pub fn collateral_in(
 ) -> Result<CollateralEffects> {
     require!(amount > 0, VaultError::RebalanceInvalidAmount);
     require!(
-        amount <= vault.idle_base,
+        amount <= vault.free_idle(),
         VaultError::WithdrawInsufficientIdle
     );
     let h = &vault.hedge;

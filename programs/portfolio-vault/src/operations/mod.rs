@@ -7,6 +7,7 @@ pub mod fees;
 pub mod flow;
 pub mod governance;
 pub mod hedge;
+pub mod queue;
 pub mod rebalance;
 pub mod redeem;
 pub mod risk;

@@ -89,7 +89,8 @@ pub fn gate(vault: &Vault, risk: &RiskState, now: i64) -> core::result::Result<(
 }
 
 /// The portfolio a trade is judged on: holdings at mid prices against the stored targets,
-/// the share holders' part of the margin account as cash no swap can move.
+/// the share holders' part of the margin account as cash no swap can move, and the base the
+/// withdrawal queue is owed added to the cash target.
 pub fn portfolio(
     vault: &Vault,
     risk: &RiskState,
@@ -103,7 +104,7 @@ pub fn portfolio(
         targets[i] = risk.target_weights[i].get();
     }
     let locked = priced.hedge.on(PriceSide::Mid).max(0).unsigned_abs();
-    Ok(Portfolio::new(
+    Portfolio::new(
         n,
         &amounts[..n],
         &priced.mids()[..n],
@@ -111,7 +112,8 @@ pub fn portfolio(
         vault.idle_base,
         risk.target_cash.get(),
     )
-    .with_locked_cash(locked))
+    .with_locked_cash(locked)
+    .reserving(vault.queue_owed)
 }
 
 /// Notional and slippage budget left after rolling the windows forward to `now`, and whether

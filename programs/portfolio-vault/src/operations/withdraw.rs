@@ -9,30 +9,36 @@ use crate::math::MathError;
 use crate::pricing::PricedVault;
 use crate::state::Vault;
 
+/// What `shares` are worth leaving for base now: NAV with every asset at the low side of its
+/// band, rounded down, and the flow levy on that value. `withdraw` pays it at once;
+/// `request_withdraw` records it as the most the queue will pay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WithdrawEffects {
+pub struct ExitValue {
     pub shares: u64,
-    /// Base units paid: the shares' value less the flow levy.
-    pub assets_out: u64,
     /// The shares' value before the levy.
     pub gross: u64,
     pub levy: FlowLevy,
     pub management: ManagementAccrual,
-    /// NAV at the low side, before the withdrawal.
+    /// NAV at the low side, before the exit.
     pub nav_before: u64,
     pub supply_before: u64,
 }
 
-/// Prices burning `shares` for base tokens: NAV with every asset at the low side of its band,
-/// rounded down, less the flow levy, paid only from the idle buffer.
-pub fn withdraw(
+impl ExitValue {
+    /// The value less the levy.
+    pub fn net(&self) -> u64 {
+        self.gross.saturating_sub(self.levy.levy)
+    }
+}
+
+/// Values an exit of `shares` (see [`ExitValue`]).
+pub fn exit_value(
     vault: &Vault,
     priced: &PricedVault,
     minted_supply: u64,
     shares: u64,
-    min_assets_out: u64,
     now_ts: i64,
-) -> Result<WithdrawEffects> {
+) -> Result<ExitValue> {
     require!(shares > 0, VaultError::WithdrawZeroShares);
     let management = accrue_management(vault, minted_supply, now_ts)?;
     let supply_before = vault
@@ -47,10 +53,45 @@ pub fn withdraw(
         nav_before.saturating_sub(gross),
         now_ts,
     )?;
-    let assets_out = gross.saturating_sub(levy.levy);
+    Ok(ExitValue {
+        shares,
+        gross,
+        levy,
+        management,
+        nav_before,
+        supply_before,
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WithdrawEffects {
+    pub shares: u64,
+    /// Base units paid: the shares' value less the flow levy.
+    pub assets_out: u64,
+    /// The shares' value before the levy.
+    pub gross: u64,
+    pub levy: FlowLevy,
+    pub management: ManagementAccrual,
+    /// NAV at the low side, before the withdrawal.
+    pub nav_before: u64,
+    pub supply_before: u64,
+}
+
+/// Prices burning `shares` for base tokens ([`exit_value`]), paid only from the idle buffer
+/// the queued requests have not reserved.
+pub fn withdraw(
+    vault: &Vault,
+    priced: &PricedVault,
+    minted_supply: u64,
+    shares: u64,
+    min_assets_out: u64,
+    now_ts: i64,
+) -> Result<WithdrawEffects> {
+    let exit = exit_value(vault, priced, minted_supply, shares, now_ts)?;
+    let assets_out = exit.net();
     require!(assets_out > 0, VaultError::WithdrawZeroAssets);
     require!(
-        assets_out <= vault.idle_base,
+        assets_out <= vault.free_idle(),
         VaultError::WithdrawInsufficientIdle
     );
     require!(
@@ -60,11 +101,11 @@ pub fn withdraw(
     Ok(WithdrawEffects {
         shares,
         assets_out,
-        gross,
-        levy,
-        management,
-        nav_before,
-        supply_before,
+        gross: exit.gross,
+        levy: exit.levy,
+        management: exit.management,
+        nav_before: exit.nav_before,
+        supply_before: exit.supply_before,
     })
 }
 

@@ -345,12 +345,14 @@ pub struct RebalancePatch {
     pub bounty_cap_per_call: Option<u64>,
     pub bounty_cap_per_interval: Option<u64>,
     pub cash_buffer_bps: Option<u16>,
+    pub max_withdraw_wait_s: Option<u32>,
 }
 
 patch_impl!(RebalancePatch for RebalanceParams {
     band_bps, max_slippage_bps, min_trade_bps, notional_cap_bps, slippage_budget_bps,
     bounty_share_bps, cap_interval_s, budget_period_s, cooldown_s, max_targets_age_s,
     tracking_aversion_bps, bounty_cap_per_call, bounty_cap_per_interval, cash_buffer_bps,
+    max_withdraw_wait_s,
 });
 
 /// Hedging limits to change (see [`HedgeParams`] for each field).

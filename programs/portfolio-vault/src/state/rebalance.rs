@@ -26,7 +26,9 @@ pub struct RebalanceParams {
     pub max_targets_age_s: u32,
     /// Value of reducing squared weight deviation, as a multiple of NAV (10000 = 1).
     pub tracking_aversion_bps: u32,
-    pub _pad0: [u8; 4],
+    /// Longest a queued withdrawal should wait: after it, cancelling keeps no levy, so the
+    /// holder can redeem in kind at no extra cost.
+    pub max_withdraw_wait_s: u32,
     /// A weight this far from its target (either side) needs rebalancing.
     pub band_bps: u16,
     /// Output may fall this far below the oracle value, on top of the venue's fee.
@@ -55,7 +57,7 @@ impl RebalanceParams {
             cooldown_s: DEFAULT_COOLDOWN_S,
             max_targets_age_s: DEFAULT_TARGETS_AGE_S,
             tracking_aversion_bps: DEFAULT_TRACKING_AVERSION_BPS,
-            _pad0: [0; 4],
+            max_withdraw_wait_s: DEFAULT_WITHDRAW_WAIT_S,
             band_bps: DEFAULT_BAND_BPS,
             max_slippage_bps: DEFAULT_MAX_SLIPPAGE_BPS,
             min_trade_bps: DEFAULT_MIN_TRADE_BPS,
@@ -123,6 +125,10 @@ impl RebalanceParams {
                 self.cash_buffer_bps <= MAX_CASH_BUFFER_BPS,
                 VaultError::ParamCashBufferOutOfBounds,
             ),
+            (
+                (MIN_WITHDRAW_WAIT_S..=MAX_WITHDRAW_WAIT_S).contains(&self.max_withdraw_wait_s),
+                VaultError::ParamWithdrawWaitOutOfBounds,
+            ),
         ];
         for (ok, err) in checks {
             if !ok {
@@ -150,12 +156,14 @@ impl RebalanceParams {
     }
 
     /// True when `self` allows nothing `current` forbids and keeps the band, target age and
-    /// tracking aversion (those trade risk against cost both ways, so they need the timelock).
+    /// tracking aversion and the longest withdrawal wait (those trade risk against cost both
+    /// ways, so they need the timelock).
     pub fn is_no_looser_than(&self, current: &Self) -> bool {
         !self.loosens(current)
             && self.band_bps == current.band_bps
             && self.max_targets_age_s == current.max_targets_age_s
             && self.tracking_aversion_bps == current.tracking_aversion_bps
+            && self.max_withdraw_wait_s == current.max_withdraw_wait_s
     }
 }
 

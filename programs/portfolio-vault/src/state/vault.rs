@@ -231,7 +231,19 @@ pub struct Vault {
     /// NAV per share at the last update of `perf_pps_ema`.
     pub perf_pps_last: FxBits,
     pub perf_ts: i64,
-    pub _reserved: [u8; 400],
+    /// The withdrawal queue (`operations::queue`): id of the oldest request not yet passed.
+    pub queue_head: u64,
+    /// Id the next request gets.
+    pub queue_next: u64,
+    /// Shares held in escrow by queued requests (still in the supply).
+    pub queue_shares: u64,
+    /// Base units the queued requests are owed at their request values: the idle base
+    /// `withdraw` cannot take, and what the rebalancing targets raise the base weight by.
+    pub queue_owed: u64,
+    /// Base units filled and not yet claimed: in the base account, outside the idle base
+    /// and NAV.
+    pub queue_payable: u64,
+    pub _reserved: [u8; 360],
 }
 
 /// The vault authority's signer seeds, held so a CPI can borrow them.
@@ -324,6 +336,19 @@ impl Vault {
         Ok(())
     }
 
+    /// Idle base not reserved for the queued requests: what `withdraw` may pay.
+    pub fn free_idle(&self) -> u64 {
+        self.idle_base.saturating_sub(self.queue_owed)
+    }
+
+    /// Base units the base account must hold at least: the idle base and what the queue's
+    /// filled requests are still to be paid.
+    pub fn base_accounted(&self) -> Result<u64> {
+        self.idle_base
+            .checked_add(self.queue_payable)
+            .ok_or_else(|| error!(VaultError::MathOverflow))
+    }
+
     /// Adds `amount` to the idle buffer.
     pub fn credit_idle(&mut self, amount: u64) -> Result<()> {
         self.idle_base = self
@@ -399,6 +424,8 @@ impl Vault {
             && self.pending_fee_fraction.get() >= Fx::ZERO
             && self.pending_fee_fraction.get() < Fx::ONE
             && (MIN_TIMELOCK_S..=MAX_TIMELOCK_S).contains(&self.timelock_s)
+            && self.queue_head <= self.queue_next
+            && (self.queue_shares > 0 || self.queue_owed == 0)
             && self.assets[n..]
                 .iter()
                 .all(|a| bytemuck::bytes_of(a).iter().all(|b| *b == 0));
@@ -502,7 +529,8 @@ mod tests {
                 + 8 * DERISK_FAMILIES
                 + 16 * 2
                 + 8
-                + 400,
+                + 8 * 5
+                + 360,
             928
         );
         assert_eq!(core::mem::size_of::<HedgeParams>(), 4 + 2 * 6 + 1 + 7);

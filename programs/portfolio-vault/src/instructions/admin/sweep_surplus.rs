@@ -43,7 +43,7 @@ pub fn handle_sweep_surplus<'info>(ctx: Context<'info, SweepSurplus<'info>>) -> 
         vault.check_version()?;
         let key = a.vault_token_account.key();
         let accounted = if key == vault.base_vault {
-            vault.idle_base
+            vault.base_accounted()?
         } else {
             vault
                 .active_assets()

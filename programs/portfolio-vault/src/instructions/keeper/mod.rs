@@ -1,6 +1,7 @@
 pub mod accrue_fees;
 pub mod apply_proposal;
 pub mod compute_targets;
+pub mod fill_withdraw;
 pub mod hedge_venue;
 pub mod init_hedge;
 pub mod move_collateral;
@@ -12,6 +13,7 @@ pub mod update_risk;
 pub use accrue_fees::*;
 pub use apply_proposal::*;
 pub use compute_targets::*;
+pub use fill_withdraw::*;
 pub use hedge_venue::*;
 pub use init_hedge::*;
 pub use move_collateral::*;

@@ -84,7 +84,7 @@ pub fn handle_move_collateral<'info>(
     };
     base_before.expect_balance(&base_vault, change)?;
     let vault = a.vault.load()?;
-    checks::accounting_within(vault.idle_base, &base_vault)?;
+    checks::accounting_within(vault.base_accounted()?, &base_vault)?;
     vault.invariant()?;
     emit!(CollateralMoved {
         vault: a.vault.key(),

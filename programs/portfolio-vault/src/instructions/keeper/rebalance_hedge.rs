@@ -90,7 +90,7 @@ pub fn handle_rebalance_hedge<'info>(
     .transfer(bounty, &[&signer.seeds()])?;
     base_before.expect_balance(&base_vault, Change::Down(bounty))?;
     let vault = a.vault.load()?;
-    checks::accounting_within(vault.idle_base, &base_vault)?;
+    checks::accounting_within(vault.base_accounted()?, &base_vault)?;
     vault.invariant()?;
     emit!(HedgeRebalanced {
         vault: a.vault.key(),

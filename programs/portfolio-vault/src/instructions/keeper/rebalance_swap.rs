@@ -108,10 +108,9 @@ pub fn handle_rebalance_swap<'info>(
 
     // Accounting never exceeds the balances the trade and the bounty left behind.
     let vault = a.vault.load()?;
-    let n = plan.portfolio.n;
     checks::accounting_within(vault.held(plan.sell), &a.vault_sell_token)?;
     checks::accounting_within(vault.held(plan.buy), &a.vault_buy_token)?;
-    checks::accounting_within(vault.held(n), &base_vault)?;
+    checks::accounting_within(vault.base_accounted()?, &base_vault)?;
     vault.invariant()?;
     emit!(RebalanceSwapped {
         vault: a.vault.key(),

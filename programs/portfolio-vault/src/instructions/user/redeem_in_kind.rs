@@ -218,6 +218,7 @@ pub fn handle_redeem_in_kind<'info>(
         &a.user_shares.to_account_info(),
         &a.user.to_account_info(),
         shares,
+        &[],
     )?;
     let seeds = signer.seeds();
     TokenMove {
@@ -233,7 +234,7 @@ pub fn handle_redeem_in_kind<'info>(
     pay_assets(&ctx, &effects.assets_out, n, &seeds)?;
     supply_before.expect_supply(&share_mint, Change::Down(shares))?;
     let vault = a.vault.load()?;
-    checks::accounting_within(vault.idle_base, &base_vault)?;
+    checks::accounting_within(vault.base_accounted()?, &base_vault)?;
     vault.invariant()?;
     emit!(RedeemedInKind {
         vault: vault_key,

@@ -71,6 +71,7 @@ pub fn handle_withdraw<'info>(
         &a.user_shares.to_account_info(),
         &a.user.to_account_info(),
         shares,
+        &[],
     )?;
     TokenMove {
         token_program: &a.base_token_program.to_account_info(),
