@@ -1,6 +1,6 @@
 //! Cross-language test vectors for the TypeScript client (`app/ts`). One fixed scenario: the
 //! encoded bytes of every instruction of the three programs, of every account type, the vault's
-//! PDAs and the share math. The values are decoded from the bytes by a small IDL-driven decoder
+//! PDAs, the share math, and the instructions the TypeScript builders make (accounts and data). The values are decoded from the bytes by a small IDL-driven decoder
 //! written here, independent of Anchor's TypeScript coder, which must then encode the same
 //! values to the same bytes and decode the bytes to the same values (`app/ts/test`).
 //!
@@ -720,6 +720,90 @@ fn pdas() -> Value {
     })
 }
 
+/// The vault of the builder vectors: two assets and a hedge venue, every address distinct.
+fn builder_keys() -> vault_client::VaultKeys {
+    use vault_client::keys::{AssetKeys, HedgeKeys};
+    let asset = |n: u8| AssetKeys {
+        mint: key(n),
+        token_account: key(n + 1),
+        token_program: anchor_spl::token::ID,
+        oracle: key(n + 2),
+        decimals: 9,
+    };
+    vault_client::VaultKeys {
+        vault: key(60),
+        authority: key(61),
+        share_mint: key(62),
+        base_mint: key(63),
+        base_vault: key(64),
+        base_token_program: anchor_spl::token::ID,
+        share_token_program: anchor_spl::token::ID,
+        fee_recipient: key(65),
+        dead_shares: key(66),
+        risk: key(67),
+        assets: vec![asset(70), asset(73)],
+        hedge: Some(HedgeKeys {
+            program_id: sim_perp::ID,
+            exchange: key(80),
+            margin_account: key(81),
+            collateral_vault: key(82),
+        }),
+    }
+}
+
+/// What the TypeScript builders must produce from the same keys: the accounts (order, signer
+/// and writable flags, remaining accounts) and the data of each queue instruction.
+fn builders() -> Value {
+    let k = builder_keys();
+    let (owner, shares_acc, receiver) = (key(90), key(91), key(92));
+    let case = |name: &str, input: Value, ix: solana_instruction::Instruction| {
+        json!({
+            "name": name,
+            "input": input,
+            "program": ix.program_id.to_string(),
+            "accounts": ix.accounts.iter().map(|m| json!({
+                "pubkey": m.pubkey.to_string(),
+                "signer": m.is_signer,
+                "writable": m.is_writable,
+            })).collect::<Vec<_>>(),
+            "data": hex(&ix.data),
+        })
+    };
+    json!({
+        "keys": {
+            "vault": k.vault.to_string(),
+            "authority": k.authority.to_string(),
+            "base_mint": k.base_mint.to_string(),
+            "share_mint": k.share_mint.to_string(),
+            "base_vault": k.base_vault.to_string(),
+            "base_token_program": k.base_token_program.to_string(),
+            "share_token_program": k.share_token_program.to_string(),
+            "oracles": k.assets.iter().map(|a| a.oracle.to_string()).collect::<Vec<_>>(),
+            "hedge": { "exchange": key(80).to_string(), "margin_account": key(81).to_string() },
+        },
+        "cases": [
+            case(
+                "request_withdraw",
+                json!({ "owner": owner.to_string(), "owner_shares": shares_acc.to_string(),
+                        "receiver_base": receiver.to_string(), "id": "5",
+                        "shares": "1000000", "min_owed": "990000" }),
+                k.request_withdraw(owner, shares_acc, receiver, 5, 1_000_000, 990_000),
+            ),
+            case("fill_withdraw", json!({ "id": "5" }), k.fill_withdraw(5)),
+            case(
+                "claim_withdraw",
+                json!({ "id": "5", "owner": owner.to_string(), "receiver_base": receiver.to_string() }),
+                k.claim_withdraw(5, owner, receiver),
+            ),
+            case(
+                "cancel_withdraw",
+                json!({ "owner": owner.to_string(), "receiver_shares": shares_acc.to_string(), "id": "5" }),
+                k.cancel_withdraw(owner, shares_acc, 5),
+            ),
+        ],
+    })
+}
+
 fn shares() -> Value {
     let cases = [
         (1_000_000u64, 10_000_000u64, 9_000_000u64),
@@ -775,6 +859,7 @@ fn vectors_match_the_committed_file() {
         },
         "pdas": pdas(),
         "shares": shares(),
+        "builders": builders(),
         "instructions": instructions,
         "accounts": accounts(&vault_idl, &amm_idl, &perp_idl),
     });

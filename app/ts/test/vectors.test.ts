@@ -6,6 +6,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PublicKey } from "@solana/web3.js";
 import {
+  cancelWithdrawIx,
+  claimWithdrawIx,
+  fillWithdrawIx,
+  requestWithdrawIx,
+  vaultInstruction,
+  VaultKeys,
   decodeAccountJson,
   decodeInstructionJson,
   encodeAccount,
@@ -100,4 +106,48 @@ test("share math matches the program's", () => {
     const shares = amount < ts ? amount : ts;
     assert.equal(valueForSharesFloor(shares, tv, ts).toString(), c.value_for_shares);
   }
+});
+
+test("the queue builders make the Rust client's instructions", () => {
+  const k = vectors.builders.keys;
+  const pk = (s: string) => new PublicKey(s);
+  const keys: VaultKeys = {
+    vault: pk(k.vault),
+    authority: pk(k.authority),
+    baseMint: pk(k.base_mint),
+    shareMint: pk(k.share_mint),
+    baseVault: pk(k.base_vault),
+    baseTokenProgram: pk(k.base_token_program),
+    shareTokenProgram: pk(k.share_token_program),
+    oracles: k.oracles.map(pk),
+    hedge: { exchange: pk(k.hedge.exchange), marginAccount: pk(k.hedge.margin_account) },
+  };
+  const build: Record<string, (i: Record<string, string>) => ReturnType<typeof fillWithdrawIx>> = {
+    request_withdraw: (i) =>
+      requestWithdrawIx(keys, {
+        owner: pk(i.owner),
+        ownerShares: pk(i.owner_shares),
+        receiverBase: pk(i.receiver_base),
+        id: i.id,
+        shares: i.shares,
+        minOwed: i.min_owed,
+      }),
+    fill_withdraw: (i) => fillWithdrawIx(keys, i.id),
+    claim_withdraw: (i) => claimWithdrawIx(keys, { id: i.id, owner: pk(i.owner), receiverBase: pk(i.receiver_base) }),
+    cancel_withdraw: (i) => cancelWithdrawIx(keys, { owner: pk(i.owner), receiverShares: pk(i.receiver_shares), id: i.id }),
+  };
+  assert.equal(vectors.builders.cases.length, 4);
+  for (const c of vectors.builders.cases) {
+    const ix = build[c.name](c.input);
+    assert.equal(ix.programId.toBase58(), c.program, c.name);
+    const accounts = ix.keys.map((m) => ({ pubkey: m.pubkey.toBase58(), signer: m.isSigner, writable: m.isWritable }));
+    assert.deepEqual(accounts, c.accounts, `${c.name} accounts`);
+    assert.equal(ix.data.toString("hex"), c.data, `${c.name} data`);
+  }
+});
+
+test("a builder names the account it is missing or the instruction it does not know", () => {
+  const vault = new PublicKey(vectors.builders.keys.vault);
+  assert.throws(() => vaultInstruction("fill_withdraw", {}, { vault }), /^Error: fill_withdraw: account vault_authority is missing$/);
+  assert.throws(() => vaultInstruction("fill_withdrawal", {}, {}), /instruction fill_withdrawal is not in the vault's IDL/);
 });
