@@ -170,11 +170,7 @@ async fn fill_withdraw_ok_pays_the_value_now_when_the_price_fell() {
     let after = request_state(&mut h, id).await.unwrap();
     let want = lower_value(&r, nav_low, supply);
     assert!(want < r.owed);
-    assert!(
-        after.payable.abs_diff(want) <= 1,
-        "paid {} want {want}",
-        after.payable
-    );
+    assert_eq!(after.payable, want);
     h.check_invariants().await;
 }
 
