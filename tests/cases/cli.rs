@@ -498,18 +498,21 @@ fn cli_governance_propose_apply_cancel_pause() {
     )
     .unwrap_err();
     assert_eq!(e.name(), Some("DepositPaused"), "{e}");
-    let e = execute(
-        &Cmd::SetPause { gates: vec![] },
-        &ctx(&w, &w.guardian),
-        Some(w.vault),
-    )
-    .unwrap_err();
+    let none = || Cmd::SetPause {
+        gates: vec!["none".into()],
+    };
+    let e = execute(&none(), &ctx(&w, &w.guardian), Some(w.vault)).unwrap_err();
     assert_eq!(
         e.name(),
         Some("AuthNotAdmin"),
         "only the admin reopens: {e}"
     );
-    execute(&Cmd::SetPause { gates: vec![] }, &a, Some(w.vault)).unwrap();
+    // No gates named is refused before anything is read: it would reopen every gate.
+    let before = w.chain.get_account(&w.vault).unwrap();
+    let e = execute(&Cmd::SetPause { gates: vec![] }, &a, Some(w.vault)).unwrap_err();
+    assert!(e.to_string().contains("no gates"), "{e}");
+    assert_eq!(w.chain.get_account(&w.vault).unwrap(), before);
+    execute(&none(), &a, Some(w.vault)).unwrap();
 }
 
 #[test]
@@ -571,6 +574,61 @@ fn cli_parses_amounts_and_gates() {
         .unwrap_err()
         .to_string()
         .contains("unknown gate"));
+    assert_eq!(gate_mask(&["none".into()]).unwrap(), 0);
+    assert!(gate_mask(&[]).unwrap_err().to_string().contains("no gates"));
+    assert!(gate_mask(&["none".into(), "hedge".into()])
+        .unwrap_err()
+        .to_string()
+        .contains("stands alone"));
+}
+
+#[test]
+fn cli_keypair_paths_follow_the_solana_cli() {
+    use vault_client::keypair::{expand_home, read, resolve, write};
+    let home = std::env::temp_dir().join(format!("vault-keypair-{}", std::process::id()));
+    std::fs::create_dir_all(home.join(".config/solana/cli")).unwrap();
+    let h = home.to_str().unwrap();
+    assert_eq!(
+        expand_home("/a/b.json"),
+        std::path::PathBuf::from("/a/b.json")
+    );
+    let prev = std::env::var_os("HOME");
+    std::env::set_var("HOME", h);
+    assert_eq!(expand_home("~/id.json"), home.join("id.json"));
+    assert_eq!(resolve(None), home.join(".config/solana/id.json"));
+    std::fs::write(
+        home.join(".config/solana/cli/config.yml"),
+        "json_rpc_url: x\nkeypair_path: ~/keys/me.json\n",
+    )
+    .unwrap();
+    assert_eq!(resolve(None), home.join("keys/me.json"));
+    assert_eq!(resolve(Some("~/other.json")), home.join("other.json"));
+    if let Some(p) = prev {
+        std::env::set_var("HOME", p);
+    }
+    let kp = Keypair::new();
+    let path = home.join("kp.json");
+    write(&path, &kp).unwrap();
+    assert_eq!(read(&path).unwrap().pubkey(), kp.pubkey());
+    std::fs::write(&path, "not json").unwrap();
+    let e = read(&path).unwrap_err();
+    assert!(
+        e.contains("kp.json") && e.contains("not a JSON array"),
+        "{e}"
+    );
+    let e = read(&home.join("missing.json")).unwrap_err();
+    assert!(e.contains("missing.json"), "{e}");
+}
+
+#[test]
+fn cli_read_only_commands_need_no_signer() {
+    assert!(!Cmd::Show.sends());
+    assert!(!Cmd::Position {
+        owner: Some("x".into())
+    }
+    .sends());
+    assert!(Cmd::Position { owner: None }.sends());
+    assert!(Cmd::Claim { id: 0 }.sends());
 }
 
 #[test]

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(
     name = "vault",
+    version,
     about = "Deposit, withdraw, inspect and govern a portfolio vault"
 )]
 pub struct Cli {
@@ -16,7 +17,9 @@ pub struct Cli {
         default_value = "http://127.0.0.1:8899"
     )]
     pub url: String,
-    /// Keypair file of the signer (and fee payer).
+    /// Keypair file of the signer (and fee payer); `~` is the home folder. Default: the solana
+    /// CLI's keypair (`~/.config/solana/cli/config.yml`, else `~/.config/solana/id.json`).
+    /// Read-only commands (`show`, `position --owner`) need none.
     #[arg(long, global = true, env = "VAULT_KEYPAIR")]
     pub keypair: Option<String>,
     /// The vault's address.
@@ -145,11 +148,24 @@ pub enum Cmd {
     Cancel { id: u64 },
     /// Closes instruction gates at once (admin or guardian): deposits, update-risk,
     /// compute-targets, rebalance, hedge, all.
-    Pause { gates: Vec<String> },
-    /// Sets the gates exactly, reopening the ones not named (admin only).
-    SetPause { gates: Vec<String> },
+    Pause {
+        #[arg(required = true)]
+        gates: Vec<String>,
+    },
+    /// Sets the gates exactly, reopening the ones not named (admin only); `none` reopens all.
+    SetPause {
+        #[arg(required = true)]
+        gates: Vec<String>,
+    },
     /// Proposes a new admin (timelocked); the nominee then runs `accept-admin`.
     NominateAdmin { new_admin: String },
     /// Accepts the admin role (the nominee signs).
     AcceptAdmin,
+}
+
+impl Cmd {
+    /// Whether the command sends a transaction (and so needs a signer).
+    pub fn sends(&self) -> bool {
+        !matches!(self, Cmd::Show | Cmd::Position { owner: Some(_) })
+    }
 }

@@ -62,6 +62,34 @@ impl Ctx<'_> {
         Ok(json!({ "signature": sig.to_string() }))
     }
 
+    /// The signer's associated token accounts of `mints` (each with its token program), the
+    /// missing ones created first, eight to a transaction, so a fresh wallet needs nothing
+    /// made by hand. With `--sign-only` nothing is sent: a missing account is an error.
+    pub fn own_accounts(&self, mints: &[(Pubkey, Pubkey)]) -> Result<Vec<Pubkey>, ClientError> {
+        use vault_client::{ix::token::create_associated_idempotent, pda::associated_token};
+        let keys: Vec<Pubkey> = mints
+            .iter()
+            .map(|(m, p)| associated_token(&self.me, m, p))
+            .collect();
+        let have = self.chain.get_multiple_accounts(&keys)?;
+        let missing: Vec<Instruction> = mints
+            .iter()
+            .zip(&have)
+            .filter(|(_, a)| a.is_none())
+            .map(|((m, p), _)| create_associated_idempotent(self.me, self.me, *m, *p))
+            .collect();
+        if self.sign_only && !missing.is_empty() {
+            return Err(other(format!(
+                "the signer {} has no token account for mint {}: create its associated accounts first",
+                self.me, missing[0].accounts[3].pubkey
+            )));
+        }
+        for chunk in missing.chunks(8) {
+            self.submit(chunk)?;
+        }
+        Ok(keys)
+    }
+
     pub fn snapshot(&self, vault: Pubkey) -> Result<VaultSnapshot, ClientError> {
         VaultSnapshot::load(self.chain, vault, &self.oracles)
     }

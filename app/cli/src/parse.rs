@@ -31,8 +31,19 @@ pub fn parse_amount(s: &str, decimals: u8) -> Result<u64, ClientError> {
     })
 }
 
-/// The gate mask of names.
+/// The gate mask of names; at least one name, `none` alone for no gate (so that a forgotten
+/// argument never reopens every gate).
 pub fn gate_mask(names: &[String]) -> Result<u8, ClientError> {
+    const NAMES: &str = "deposits, update-risk, compute-targets, rebalance, hedge, all, or none";
+    if names.is_empty() {
+        return Err(other(format!("no gates: name them ({NAMES})")));
+    }
+    if names.iter().any(|n| n == "none") {
+        return match names.len() {
+            1 => Ok(0),
+            _ => Err(other("gates: `none` stands alone")),
+        };
+    }
     let mut m = 0u8;
     for n in names {
         m |= match n.as_str() {
@@ -42,7 +53,7 @@ pub fn gate_mask(names: &[String]) -> Result<u8, ClientError> {
             "rebalance" => PAUSE_REBALANCE,
             "hedge" => PAUSE_HEDGE,
             "all" => PAUSE_ALL_FLAGS,
-            other => return Err(ClientError::Other(format!("unknown gate {other}: deposits, update-risk, compute-targets, rebalance, hedge, all"))),
+            other => return Err(ClientError::Other(format!("unknown gate {other}: {NAMES}"))),
         };
     }
     Ok(m)

@@ -10,6 +10,7 @@ pub mod decode;
 pub mod error;
 pub mod invariants;
 pub mod ix;
+pub mod keypair;
 pub mod keys;
 pub mod oracle;
 pub mod pda;

@@ -7,7 +7,9 @@ use serde::Deserialize;
 pub struct KeeperConfig {
     /// JSON RPC endpoint of the cluster.
     pub rpc_url: String,
-    /// Path of the keeper's keypair file (it signs and pays).
+    /// Path of the keeper's keypair file (it signs and pays); `~` is the home folder; empty or
+    /// absent: the solana CLI's keypair.
+    #[serde(default)]
     pub keypair_path: String,
     /// The vault to keep.
     pub vault: String,

@@ -155,6 +155,24 @@ impl<'c> Keeper<'c> {
         VaultSnapshot::load_cached(self.chain, self.vault, &self.oracles, &self.keys)
     }
 
+    /// Creates the bounty account when it is the keeper's associated base account and does
+    /// not exist yet (the program refuses swaps and hedges that name a missing account);
+    /// true when it sent the creation.
+    pub fn ensure_bounty_account(&self) -> Result<bool, ClientError> {
+        let s = self.snapshot()?;
+        let me = self.signer.pubkey();
+        let (mint, program) = (s.keys.base_mint, s.keys.base_token_program);
+        if self.bounty_account != vault_client::pda::associated_token(&me, &mint, &program)
+            || self.chain.get_account(&self.bounty_account)?.is_some()
+        {
+            return Ok(false);
+        }
+        let ix = vault_client::ix::token::create_associated_idempotent(me, me, mint, program);
+        let tx = self.transaction(&[ix])?;
+        self.chain.send_and_confirm(&tx)?;
+        Ok(true)
+    }
+
     /// The risk-model transaction due now: a sample, else the targets. They go in separate
     /// transactions so a `compute_targets` the program refuses never loses the sample.
     pub fn plan_risk(&self, s: &VaultSnapshot) -> Option<Planned> {

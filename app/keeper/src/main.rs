@@ -17,6 +17,7 @@ use vault_keeper::{metrics, Keeper, KeeperConfig};
 #[derive(Parser, Debug)]
 #[command(
     name = "vault-keeper",
+    version,
     about = "Permissionless keeper of a portfolio vault"
 )]
 struct Args {
@@ -79,26 +80,12 @@ fn load_config(a: &Args) -> Result<KeeperConfig, String> {
     Ok(cfg)
 }
 
-fn read_keypair(path: &str) -> Result<solana_keypair::Keypair, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("reading keypair {path}: {e}"))?;
-    let bytes: Vec<u8> =
-        serde_json_bytes(&text).ok_or_else(|| format!("{path}: not a JSON keypair file"))?;
-    solana_keypair::Keypair::try_from(bytes.as_slice()).map_err(|e| format!("{path}: {e}"))
-}
-
-fn serde_json_bytes(text: &str) -> Option<Vec<u8>> {
-    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
-    inner
-        .split(',')
-        .map(|v| v.trim().parse::<u8>().ok())
-        .collect()
-}
-
 fn run() -> Result<(), String> {
     let args = Args::parse();
     let cfg = load_config(&args)?;
     let chain = RpcChain::new(&cfg.rpc_url);
-    let signer = read_keypair(&cfg.keypair_path)?;
+    let given = (!cfg.keypair_path.is_empty()).then_some(cfg.keypair_path.as_str());
+    let signer = vault_client::keypair::read(&vault_client::keypair::resolve(given))?;
     let vault = Pubkey::from_str(&cfg.vault).map_err(|e| format!("vault: {e}"))?;
     let mut oracles = OracleAddresses::default();
     for (feed, account) in &cfg.oracles {
@@ -132,6 +119,15 @@ fn run() -> Result<(), String> {
         tracing::info!(port = cfg.metrics_port, "serving /metrics and /health");
     }
     tracing::info!(%vault, dry_run = cfg.dry_run, interval, "keeper started");
+    if !cfg.dry_run {
+        match keeper.ensure_bounty_account() {
+            Ok(true) => tracing::info!(account = %bounty, "created the bounty account"),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(account = %bounty, error = %e, "could not create the bounty account")
+            }
+        }
+    }
     loop {
         match keeper.tick() {
             Ok(r) => {

@@ -4,7 +4,7 @@
 use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
 use vault_client::queue::{self, Queued};
-use vault_client::{decode, ix, pda, ClientError, VaultSnapshot};
+use vault_client::{decode, pda, ClientError, VaultSnapshot};
 
 use crate::parse::{other, parse_amount, pubkey};
 use crate::Ctx;
@@ -59,13 +59,10 @@ pub fn deposit(
         &s.keys.base_token_program,
         "--from",
     )?;
-    let to = token_account_of(
-        ctx,
-        shares_account,
-        &s.keys.share_mint,
-        &s.keys.share_token_program,
-        "--shares-account",
-    )?;
+    let to = match shares_account {
+        Some(a) => pubkey(a, "--shares-account")?,
+        None => ctx.own_accounts(&[(s.keys.share_mint, s.keys.share_token_program)])?[0],
+    };
     let mut r = ctx.submit(&[s.keys.deposit(ctx.me, from, to, amount, min)])?;
     r["amount"] = json!(amount);
     r["preview_shares"] = json!(preview);
@@ -93,13 +90,10 @@ pub fn withdraw(
     let shares = shares_arg(ctx, shares, &from)?;
     let preview = s.preview_withdraw(shares)?;
     let min = min_out.unwrap_or(preview - preview / 200);
-    let to = token_account_of(
-        ctx,
-        to,
-        &s.keys.base_mint,
-        &s.keys.base_token_program,
-        "--to",
-    )?;
+    let to = match to {
+        Some(a) => pubkey(a, "--to")?,
+        None => ctx.own_accounts(&[(s.keys.base_mint, s.keys.base_token_program)])?[0],
+    };
     let mut r = ctx.submit(&[s.keys.withdraw(ctx.me, from, to, shares, min)])?;
     r["shares"] = json!(shares);
     r["preview_base_units"] = json!(preview);
@@ -123,13 +117,10 @@ pub fn redeem_in_kind(
         "--shares-account",
     )?;
     let shares = shares_arg(ctx, shares, &from)?;
-    let base = pda::associated_token(&ctx.me, &s.keys.base_mint, &s.keys.base_token_program);
-    let assets: Vec<Pubkey> = s
-        .keys
-        .assets
-        .iter()
-        .map(|a| pda::associated_token(&ctx.me, &a.mint, &a.token_program))
-        .collect();
+    let mut mints = vec![(s.keys.base_mint, s.keys.base_token_program)];
+    mints.extend(s.keys.assets.iter().map(|a| (a.mint, a.token_program)));
+    let accounts = ctx.own_accounts(&mints)?;
+    let (base, assets) = (accounts[0], &accounts[1..]);
     let mut ixs = vec![];
     if s.keys.hedge.is_some()
         && ctx
@@ -139,7 +130,7 @@ pub fn redeem_in_kind(
     {
         ixs.push(s.keys.open_hedge_claim(ctx.me, ctx.me));
     }
-    ixs.push(s.keys.redeem_in_kind(ctx.me, base, from, &assets, shares));
+    ixs.push(s.keys.redeem_in_kind(ctx.me, base, from, assets, shares));
     let mut r = ctx.submit(&ixs)?;
     r["shares"] = json!(shares);
     Ok(r)
@@ -189,20 +180,12 @@ pub fn request_withdraw(
     let shares = shares_arg(ctx, shares, &from)?;
     let owed = s.preview_request(shares)?.owed;
     let min = min_owed.unwrap_or(owed - owed / 200);
-    let mut ixs = vec![];
     let to = match to {
         Some(t) => pubkey(t, "--to")?,
-        None => {
-            let (mint, program) = (s.keys.base_mint, s.keys.base_token_program);
-            ixs.push(ix::token::create_associated_idempotent(
-                ctx.me, ctx.me, mint, program,
-            ));
-            pda::associated_token(&ctx.me, &mint, &program)
-        }
+        None => ctx.own_accounts(&[(s.keys.base_mint, s.keys.base_token_program)])?[0],
     };
     let id = s.vault.queue_next;
-    ixs.push(s.keys.request_withdraw(ctx.me, from, to, id, shares, min));
-    let mut r = ctx.submit(&ixs)?;
+    let mut r = ctx.submit(&[s.keys.request_withdraw(ctx.me, from, to, id, shares, min)])?;
     r["request_id"] = json!(id);
     r["shares"] = json!(shares);
     r["preview_owed"] = json!(owed);
@@ -250,7 +233,10 @@ pub fn cancel_withdraw(
 ) -> Result<Value, ClientError> {
     let s = ctx.snapshot(vault)?;
     let q = request_of(ctx, &s, id)?;
-    let to = shares_account_of(ctx, &s, shares_account)?;
+    let to = match shares_account {
+        Some(a) => pubkey(a, "--shares-account")?,
+        None => ctx.own_accounts(&[(s.keys.share_mint, s.keys.share_token_program)])?[0],
+    };
     let mut r = ctx.submit(&[s.keys.cancel_withdraw(ctx.me, to, id)])?;
     r["request_id"] = json!(id);
     r["shares_in_escrow"] = json!(q.request.shares);

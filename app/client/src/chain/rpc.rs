@@ -26,6 +26,15 @@ impl RpcChain {
             rpc: RpcClient::new_with_commitment(url.to_string(), CommitmentConfig::confirmed()),
         }
     }
+
+    /// An error of this endpoint: a transaction's error as the program's, anything else (the
+    /// node unreachable, an HTTP status, a reply that is not JSON-RPC) naming the URL.
+    fn err(&self, e: RpcError) -> ClientError {
+        match chain_err(e) {
+            ClientError::Chain(m) => ClientError::Chain(format!("RPC {}: {m}", self.rpc.url())),
+            other => other,
+        }
+    }
 }
 
 fn chain_err(e: RpcError) -> ClientError {
@@ -40,22 +49,38 @@ fn chain_err(e: RpcError) -> ClientError {
     }
     match e.get_transaction_error() {
         Some(err) => transaction_error(err, vec![]),
-        None => ClientError::Chain(e.to_string()),
+        None => {
+            // The whole cause: "error sending request" alone does not say the node refused
+            // the connection, timed out or answered 429.
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                let c_text = c.to_string();
+                if !text.contains(&c_text) {
+                    text = format!("{text}: {c_text}");
+                }
+                cause = c.source();
+            }
+            ClientError::Chain(text)
+        }
     }
 }
 
 impl ChainClient for RpcChain {
     fn get_account(&self, key: &Pubkey) -> Result<Option<Account>, ClientError> {
-        self.rpc
-            .get_account_with_commitment(key, self.rpc.commitment())
-            .map(|r| r.value)
-            .map_err(chain_err)
+        // Not `get_account_with_commitment`: it reports every transport failure as
+        // `AccountNotFound`.
+        Ok(self.get_multiple_accounts(&[*key])?.pop().flatten())
     }
 
     fn get_multiple_accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, ClientError> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
-            out.extend(self.rpc.get_multiple_accounts(chunk).map_err(chain_err)?);
+            out.extend(
+                self.rpc
+                    .get_multiple_accounts(chunk)
+                    .map_err(|e| self.err(e))?,
+            );
         }
         Ok(out)
     }
@@ -66,7 +91,7 @@ impl ChainClient for RpcChain {
     }
 
     fn latest_blockhash(&self) -> Result<Hash, ClientError> {
-        self.rpc.get_latest_blockhash().map_err(chain_err)
+        self.rpc.get_latest_blockhash().map_err(|e| self.err(e))
     }
 
     fn simulate(&self, tx: &VersionedTransaction) -> Result<Simulation, ClientError> {
@@ -79,7 +104,7 @@ impl ChainClient for RpcChain {
         let r = self
             .rpc
             .simulate_transaction_with_config(tx, cfg)
-            .map_err(chain_err)?
+            .map_err(|e| self.err(e))?
             .value;
         let logs = r.logs.unwrap_or_default();
         Ok(Simulation {
@@ -90,14 +115,16 @@ impl ChainClient for RpcChain {
     }
 
     fn send_and_confirm(&self, tx: &VersionedTransaction) -> Result<Signature, ClientError> {
-        self.rpc.send_and_confirm_transaction(tx).map_err(chain_err)
+        self.rpc
+            .send_and_confirm_transaction(tx)
+            .map_err(|e| self.err(e))
     }
 
     fn recent_prioritization_fees(&self, accounts: &[Pubkey]) -> Result<Vec<u64>, ClientError> {
         Ok(self
             .rpc
             .get_recent_prioritization_fees(accounts)
-            .map_err(chain_err)?
+            .map_err(|e| self.err(e))?
             .into_iter()
             .map(|f| f.prioritization_fee)
             .collect())
@@ -106,7 +133,7 @@ impl ChainClient for RpcChain {
     fn minimum_balance_for_rent_exemption(&self, len: usize) -> Result<u64, ClientError> {
         self.rpc
             .get_minimum_balance_for_rent_exemption(len)
-            .map_err(chain_err)
+            .map_err(|e| self.err(e))
     }
 }
 
