@@ -12,6 +12,7 @@ pub mod market;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod stdout;
 pub mod world;
 
 /// Strategy codes as `--strategy` names them.

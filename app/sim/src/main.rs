@@ -19,36 +19,12 @@ use vault_sim::{accuracy, report};
 #[global_allocator]
 static ALLOC: cu_meter::CountingAlloc = cu_meter::CountingAlloc;
 
-/// The real standard output. Natively compiled programs print their logs (`msg!`) to the
-/// process's stdout; the simulator points fd 1 at /dev/null while the programs run and
-/// prints through this duplicate (`VAULT_SIM_PROGRAM_LOGS=1` keeps the program logs).
-static OUT: std::sync::OnceLock<std::sync::Mutex<std::fs::File>> = std::sync::OnceLock::new();
-
+/// Prints a line to the real stdout (`vault_sim::stdout`; `VAULT_SIM_PROGRAM_LOGS=1` keeps the
+/// programs' logs).
 macro_rules! say {
     ($($t:tt)*) => {{
-        use std::io::Write;
-        let mut f = OUT.get().expect("stdout taken").lock().unwrap();
-        let _ = writeln!(f, $($t)*);
+        vault_sim::stdout::line(&format!($($t)*));
     }};
-}
-
-fn take_stdout() {
-    use std::os::fd::FromRawFd;
-    // SAFETY: plain fd duplication; the duplicate is owned by the File from here on.
-    let real = unsafe { libc::dup(1) };
-    assert!(real >= 0, "dup(stdout)");
-    if std::env::var_os("VAULT_SIM_PROGRAM_LOGS").is_none() {
-        let null = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/null")
-            .expect("/dev/null");
-        use std::os::fd::AsRawFd;
-        // SAFETY: both descriptors are open; fd 1 now points at /dev/null.
-        unsafe { libc::dup2(null.as_raw_fd(), 1) };
-    }
-    let _ = OUT.set(std::sync::Mutex::new(unsafe {
-        std::fs::File::from_raw_fd(real)
-    }));
 }
 
 #[derive(Parser)]
@@ -195,7 +171,7 @@ fn compare(a: &StudyArgs) -> Result<bool, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(cli.cmd, Some(Cmd::Accuracy { .. })) {
-        take_stdout();
+        vault_sim::stdout::take("VAULT_SIM_PROGRAM_LOGS");
     }
     let res = match &cli.cmd {
         None => study(&cli.study),

@@ -68,6 +68,19 @@ pub struct BankChain {
     /// duplicate: the backend then moves to a new slot and asks for a fresh blockhash, as an
     /// expired one does on a cluster.
     sent: Mutex<std::collections::HashSet<Signature>>,
+    /// Every address a transaction named or `set_account` wrote: what a scan of program
+    /// accounts (the local RPC node's `getProgramAccounts`) reads, as the bank's client has no
+    /// scan of its own.
+    touched: Mutex<std::collections::BTreeSet<Pubkey>>,
+}
+
+/// A transaction as the bank ran it: its result, logs and compute units.
+#[derive(Clone, Debug)]
+pub struct Processed {
+    pub result: Result<(), solana_transaction_error::TransactionError>,
+    pub logs: Vec<String>,
+    pub units_consumed: u64,
+    pub slot: u64,
 }
 
 /// What [`BankChain::send_and_confirm`] answers for a transaction identical to one already
@@ -91,6 +104,7 @@ impl BankChain {
             ctx: Mutex::new(ctx),
             payer,
             sent: Default::default(),
+            touched: Default::default(),
         }
     }
 
@@ -101,6 +115,7 @@ impl BankChain {
 
     /// Writes an account directly (oracle updates, test set-up).
     pub fn set_account(&self, key: &Pubkey, account: Account) {
+        self.touched.lock().unwrap().insert(*key);
         self.ctx
             .lock()
             .unwrap()
@@ -131,6 +146,78 @@ impl BankChain {
         }
         self.sent.lock().unwrap().clear();
         self.set_unix_timestamp(now);
+    }
+
+    /// The current slot.
+    pub fn slot(&self) -> Result<u64, ClientError> {
+        let b = self.banks();
+        self.rt.block_on(b.get_root_slot()).map_err(banks_err)
+    }
+
+    /// Every address a transaction or `set_account` has touched, in order.
+    pub fn touched_accounts(&self) -> Vec<Pubkey> {
+        self.touched.lock().unwrap().iter().copied().collect()
+    }
+
+    /// Records the static accounts of `tx` and those it loads from lookup tables.
+    fn touch(&self, tx: &VersionedTransaction) {
+        let mut keys: Vec<Pubkey> = tx.message.static_account_keys().to_vec();
+        for lookup in tx.message.address_table_lookups().unwrap_or_default() {
+            let Ok(Some(acc)) = self.get_account(&lookup.account_key) else {
+                continue;
+            };
+            use solana_address_lookup_table_interface::state::AddressLookupTable;
+            if let Ok(table) = AddressLookupTable::deserialize(&acc.data) {
+                let indexes = lookup
+                    .writable_indexes
+                    .iter()
+                    .chain(&lookup.readonly_indexes);
+                keys.extend(indexes.filter_map(|&i| table.addresses.get(i as usize).copied()));
+            }
+        }
+        self.touched.lock().unwrap().extend(keys);
+    }
+
+    /// Runs `tx` and commits it whatever its result (as a cluster does once a transaction is
+    /// in a block), with its logs and compute units.
+    pub fn process(&self, tx: &VersionedTransaction) -> Result<Processed, ClientError> {
+        self.touch(tx);
+        let slot = self.slot()?;
+        let b = self.banks();
+        let r = self
+            .rt
+            .block_on(b.process_transaction_with_metadata(tx.clone()))
+            .map_err(banks_err)?;
+        let (logs, units_consumed) = r
+            .metadata
+            .map(|m| (m.log_messages, m.compute_units_consumed))
+            .unwrap_or_default();
+        Ok(Processed {
+            result: r.result,
+            logs,
+            units_consumed,
+            slot,
+        })
+    }
+
+    /// Simulates `tx` on the current bank, changing nothing.
+    pub fn simulate_processed(&self, tx: &VersionedTransaction) -> Result<Processed, ClientError> {
+        let slot = self.slot()?;
+        let b = self.banks();
+        let r = self
+            .rt
+            .block_on(b.simulate_transaction(tx.clone()))
+            .map_err(banks_err)?;
+        let (logs, units_consumed) = r
+            .simulation_details
+            .map(|d| (d.logs, d.units_consumed))
+            .unwrap_or_default();
+        Ok(Processed {
+            result: r.result.unwrap_or(Ok(())),
+            logs,
+            units_consumed,
+            slot,
+        })
     }
 
     fn banks(&self) -> solana_program_test::BanksClient {
@@ -194,17 +281,10 @@ impl ChainClient for BankChain {
             self.advance_slot();
             return Err(ClientError::Chain(BLOCKHASH_REUSED.into()));
         }
-        let b = self.banks();
-        let r = self
-            .rt
-            .block_on(b.process_transaction_with_metadata(tx.clone()))
-            .map_err(banks_err)?;
+        let r = self.process(tx)?;
         match r.result {
             Ok(()) => Ok(tx.signatures[0]),
-            Err(e) => Err(transaction_error(
-                e,
-                r.metadata.map(|m| m.log_messages).unwrap_or_default(),
-            )),
+            Err(e) => Err(transaction_error(e, r.logs)),
         }
     }
 

@@ -1,0 +1,321 @@
+//! The local node and the binaries as separate processes, talking over HTTP JSON-RPC the way
+//! users run them: `vault-localnet` started here and stopped by its process id, the solana
+//! RPC client's own calls against it, and the `vault` CLI and `vault-keeper` binaries from a
+//! fresh keypair with no token accounts.
+
+use anchor_lang::prelude::Pubkey;
+use serde_json::Value;
+use solana_keypair::Keypair;
+use solana_rpc_client::rpc_client::RpcClient;
+use solana_signer::Signer;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
+use vault_client::ix::token;
+use vault_client::{decode, pda};
+
+/// A running node, killed (by its process id) when dropped.
+struct Node {
+    child: Child,
+    url: String,
+    vault: Pubkey,
+    base_mint: Pubkey,
+    dir: PathBuf,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The folder of the workspace's binaries, with `vault` and `vault-keeper` built.
+fn bin_dir() -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--locked",
+            "-q",
+            "-p",
+            "vault-cli",
+            "-p",
+            "vault-keeper",
+            "--bins",
+        ])
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "building vault and vault-keeper");
+    Path::new(env!("CARGO_BIN_EXE_vault-localnet"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("vault-localnet-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Starts a node on a free port and reads where it is from its first lines.
+fn start(name: &str, assets: usize) -> Node {
+    let dir = temp_dir(name);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vault-localnet"))
+        .args([
+            "--port",
+            "0",
+            "--speed",
+            "60",
+            "--assets",
+            &assets.to_string(),
+        ])
+        .arg("--dir")
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("vault-localnet starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut field = |prefix: &str| loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("vault-localnet ended before printing {prefix}"))
+            .unwrap();
+        if let Some(v) = line.strip_prefix(prefix) {
+            return v.trim().to_string();
+        }
+    };
+    let url = field("rpc:");
+    let vault = Pubkey::from_str(&field("vault:")).unwrap();
+    let base_mint = Pubkey::from_str(&field("base mint:")).unwrap();
+    field("keeper config:");
+    std::thread::spawn(move || for _ in lines {});
+    Node {
+        child,
+        url,
+        vault,
+        base_mint,
+        dir,
+    }
+}
+
+fn admin(n: &Node) -> Keypair {
+    vault_client::keypair::read(&n.dir.join("admin.json")).unwrap()
+}
+
+/// Runs the `vault` CLI with `--output json`; its exit status and what it printed.
+fn vault_cli(n: &Node, home: &Path, keypair: Option<&Path>, args: &[&str]) -> (bool, Value) {
+    let mut c = Command::new(bin_dir().join("vault"));
+    c.env("HOME", home).args([
+        "--url",
+        &n.url,
+        "--vault",
+        &n.vault.to_string(),
+        "--output",
+        "json",
+    ]);
+    if let Some(k) = keypair {
+        c.arg("--keypair").arg(k);
+    }
+    let out = c.args(args).output().expect("vault runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("vault {args:?}: not JSON ({e}): {text}"));
+    (out.status.success(), v)
+}
+
+fn balance(rpc: &RpcClient, account: &Pubkey) -> u64 {
+    let acc = rpc
+        .get_multiple_accounts(&[*account])
+        .unwrap()
+        .pop()
+        .flatten();
+    acc.map_or(0, |a| decode::token_account(&a.data).unwrap().amount)
+}
+
+/// A fresh wallet: SOL from the node's airdrop, `base` whole base tokens from the admin (the
+/// base mint's authority, as a faucet); nothing else.
+fn fresh_wallet(n: &Node, rpc: &RpcClient, home: &Path, base: u64) -> (Keypair, PathBuf) {
+    let kp = Keypair::new();
+    let path = home.join("wallet.json");
+    vault_client::keypair::write(&path, &kp).unwrap();
+    let sig = rpc.request_airdrop(&kp.pubkey(), 1_000_000_000).unwrap();
+    assert!(rpc.confirm_transaction(&sig).unwrap());
+    let admin = admin(n);
+    let spl = anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+    let ata = pda::associated_token(&kp.pubkey(), &n.base_mint, &spl);
+    let ixs = [
+        token::create_associated_idempotent(admin.pubkey(), kp.pubkey(), n.base_mint, spl),
+        token::mint_to(n.base_mint, ata, admin.pubkey(), base * 1_000_000),
+    ];
+    let bh = rpc.get_latest_blockhash().unwrap();
+    let tx = vault_client::build_transaction(&admin.pubkey(), &ixs, &[&admin], bh, &[]).unwrap();
+    rpc.send_and_confirm_transaction(&tx).unwrap();
+    (kp, path)
+}
+
+#[test]
+fn localnet_rpc_methods_ok() {
+    let n = start("rpc", 2);
+    let rpc = RpcClient::new(n.url.clone());
+    assert_eq!(rpc.get_health().ok(), Some(()));
+    assert_eq!(rpc.get_version().unwrap().solana_core, "3.1.12");
+    let slot = rpc.get_slot().unwrap();
+    assert!(rpc.get_block_height().unwrap() >= slot);
+    assert!(rpc.get_minimum_balance_for_rent_exemption(165).unwrap() > 0);
+    let vault = rpc.get_account(&n.vault).unwrap();
+    assert_eq!(vault.owner, vault_client::portfolio_vault::ID);
+    // Every sim-amm pool of the two assets and the base: three pairs.
+    let pools = rpc.get_program_accounts(&sim_amm::ID).unwrap();
+    let pool_size = pools.iter().map(|(_, a)| a.data.len()).max().unwrap();
+    use solana_rpc_client_api::config::RpcProgramAccountsConfig;
+    use solana_rpc_client_api::filter::RpcFilterType;
+    let cfg = RpcProgramAccountsConfig {
+        filters: Some(vec![RpcFilterType::DataSize(pool_size as u64)]),
+        ..Default::default()
+    };
+    let filtered = rpc
+        .get_program_ui_accounts_with_config(&sim_amm::ID, cfg)
+        .unwrap();
+    assert_eq!(filtered.len(), 3, "{} sim-amm accounts", pools.len());
+
+    // A transfer: fee, statuses, the transaction with its logs, the prioritization fee.
+    let admin = admin(&n);
+    let to = Keypair::new().pubkey();
+    let ixs = [
+        solana_compute_budget_interface_ix(),
+        anchor_lang::solana_program::system_instruction::transfer(&admin.pubkey(), &to, 5_000_000),
+    ];
+    let bh = rpc.get_latest_blockhash().unwrap();
+    assert!(rpc.is_blockhash_valid(&bh, rpc.commitment()).unwrap());
+    let tx = vault_client::build_transaction(&admin.pubkey(), &ixs, &[&admin], bh, &[]).unwrap();
+    let solana_message::VersionedMessage::Legacy(message) = &tx.message else {
+        panic!("a legacy transaction")
+    };
+    let fee = rpc.get_fee_for_message(message).unwrap();
+    assert_eq!(fee, 5_000 + 1_000 * 200_000 / 1_000_000);
+    let sim = rpc.simulate_transaction(&tx).unwrap().value;
+    assert_eq!(sim.err, None);
+    let sig = rpc.send_and_confirm_transaction(&tx).unwrap();
+    assert_eq!(rpc.get_balance(&to).unwrap(), 5_000_000);
+    let status = rpc.get_signature_statuses(&[sig]).unwrap().value;
+    assert_eq!(status[0].as_ref().map(|s| s.err.clone()), Some(None));
+    let fees = rpc
+        .get_recent_prioritization_fees(&[admin.pubkey()])
+        .unwrap();
+    assert!(
+        fees.iter().any(|f| f.prioritization_fee == 1_000),
+        "{fees:?}"
+    );
+    use solana_transaction_status_client_types::UiTransactionEncoding;
+    let got = rpc
+        .get_transaction(&sig, UiTransactionEncoding::Base64)
+        .unwrap();
+    let logs: Option<Vec<String>> = got.transaction.meta.unwrap().log_messages.into();
+    assert!(
+        logs.unwrap()
+            .iter()
+            .any(|l| l.contains("11111111111111111111111111111111 success")),
+        "the system program's log"
+    );
+
+    // A transaction the program refuses: preflight names the error, nothing lands.
+    let stranger = Keypair::new();
+    let ix = anchor_lang::solana_program::system_instruction::transfer(&stranger.pubkey(), &to, 1);
+    let bh = rpc.get_latest_blockhash().unwrap();
+    let tx =
+        vault_client::build_transaction(&stranger.pubkey(), &[ix], &[&stranger], bh, &[]).unwrap();
+    let e = rpc.send_transaction(&tx).unwrap_err();
+    assert!(e.to_string().contains("simulation failed"), "{e}");
+    assert_eq!(rpc.get_balance(&to).unwrap(), 5_000_000);
+}
+
+fn solana_compute_budget_interface_ix() -> solana_instruction::Instruction {
+    solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_price(1_000)
+}
+
+#[test]
+fn localnet_fresh_wallet_cli_and_keeper_ok() {
+    let n = start("cli", 3);
+    let rpc = RpcClient::new(n.url.clone());
+    let home = temp_dir("cli-home");
+    // A read-only command needs no keypair (there is none in this HOME).
+    let (ok, show) = vault_cli(&n, &home, None, &["show"]);
+    assert!(ok, "{show}");
+    assert_eq!(show["vault"], n.vault.to_string());
+    let (kp, wallet) = fresh_wallet(&n, &rpc, &home, 5_000);
+    let shares = pda::associated_token(
+        &kp.pubkey(),
+        &pda::share_mint(&n.vault),
+        &anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"),
+    );
+    assert!(rpc.get_multiple_accounts(&[shares]).unwrap()[0].is_none());
+
+    // A deposit creates the share account it needs.
+    let (ok, r) = vault_cli(&n, &home, Some(&wallet), &["deposit", "1000"]);
+    assert!(ok, "deposit: {r}");
+    let held = balance(&rpc, &shares);
+    assert_eq!(held, r["preview_shares"].as_u64().unwrap());
+    let (ok, p) = vault_cli(&n, &home, Some(&wallet), &["position"]);
+    assert!(ok, "{p}");
+    assert_eq!(p["shares"].as_u64(), Some(held));
+    let half = (held / 2).to_string();
+    let (ok, r) = vault_cli(&n, &home, Some(&wallet), &["withdraw", &half]);
+    assert!(ok, "withdraw: {r}");
+    // The exit in kind creates every asset account.
+    let (ok, r) = vault_cli(&n, &home, Some(&wallet), &["redeem-in-kind", "all"]);
+    assert!(ok, "redeem-in-kind: {r}");
+    assert_eq!(balance(&rpc, &shares), 0);
+
+    // Bad input: a clear error, a non-zero exit, nothing sent.
+    let (ok, r) = vault_cli(&n, &home, Some(&wallet), &["deposit", "abc"]);
+    assert!(
+        !ok && r["error"].as_str().unwrap().contains("amount abc"),
+        "{r}"
+    );
+    // No keypair given and none in the solana CLI's place: the error names that place.
+    let (ok, r) = vault_cli(&n, &home, None, &["deposit", "1"]);
+    assert!(
+        !ok && r["error"]
+            .as_str()
+            .unwrap()
+            .contains(".config/solana/id.json"),
+        "{r}"
+    );
+
+    // A keeper from its generated config: it creates its bounty account and rebalances.
+    let out = Command::new(bin_dir().join("vault-keeper"))
+        .arg("--config")
+        .arg(n.dir.join("keeper.toml"))
+        .arg("--once")
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("vault-keeper runs");
+    let logs =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{logs}");
+    assert!(logs.contains("sent"), "{logs}");
+
+    // The node unreachable: the CLI names the URL and the cause.
+    let mut c = Command::new(bin_dir().join("vault"));
+    let out = c
+        .env("HOME", &home)
+        .args([
+            "--url",
+            "http://127.0.0.1:1",
+            "--vault",
+            &n.vault.to_string(),
+            "show",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("http://127.0.0.1:1") && err.contains("Connection refused"),
+        "{err}"
+    );
+}
