@@ -222,6 +222,13 @@ fn cli_request_withdraw_claim_cancel_and_position_ok() {
     assert_eq!(p["shares"].as_u64(), Some(held - held / 2));
     assert_eq!(p["requests"][0]["id"].as_u64(), Some(0));
     assert_eq!(p["requests"][0]["owed_at_most"].as_u64(), Some(owed));
+    let f = |k: &str| p[k].as_f64().unwrap_or_else(|| panic!("{k}: {p}"));
+    assert!(f("value_mid") >= f("value") && f("value") >= f("value_after_levy"));
+    assert!(f("share_of_nav") > 0.0 && f("share_of_nav") < 1.0);
+    assert!(
+        f("withdraw_pays_now") > 0.0,
+        "the idle base pays the rest: {p}"
+    );
     // The idle base covers it: `claim` fills the head and pays it out in one transaction.
     let base = associated_token_account(&u.pubkey(), &w.base_mint, &SPL_TOKEN);
     let balance = || {

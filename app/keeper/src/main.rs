@@ -96,8 +96,32 @@ fn run() -> Result<(), String> {
             Pubkey::from_str(account).map_err(|e| format!("oracle {account}: {e}"))?,
         );
     }
-    let state = decode::vault(&chain.account(&vault).map_err(|e| e.to_string())?.data)
-        .map_err(|e| e.to_string())?;
+    let interval = cfg.interval_s.max(1);
+    // Metrics first: `/health` answers (stale) while the node cannot be reached yet.
+    let served = std::sync::Arc::new(vault_keeper::Metrics::default());
+    if cfg.metrics_port != 0 {
+        metrics::serve(served.clone(), cfg.metrics_port, 3 * interval as i64 + 30)
+            .map_err(|e| format!("metrics port {}: {e}", cfg.metrics_port))?;
+        tracing::info!(port = cfg.metrics_port, "serving /metrics and /health");
+    }
+    // The vault, retried with capped, jittered backoff while the node is unreachable or
+    // failing; an address that is not a vault is final.
+    use backon::{BlockingRetryable, ExponentialBuilder};
+    let backoff = ExponentialBuilder::default()
+        .with_min_delay(std::time::Duration::from_millis(500))
+        .with_max_delay(std::time::Duration::from_secs(30))
+        .with_jitter()
+        .without_max_times();
+    let read = || {
+        let acc = chain.account(&vault)?;
+        decode::vault(&acc.data)
+    };
+    let state = read
+        .retry(backoff)
+        .when(|e| matches!(e, vault_client::ClientError::Chain(_)))
+        .notify(|e, wait| tracing::warn!(error = %e, ?wait, "could not read the vault; retrying"))
+        .call()
+        .map_err(|e| format!("vault {vault}: {e}"))?;
     use solana_signer::Signer;
     let bounty = match &cfg.bounty_account {
         Some(a) => Pubkey::from_str(a).map_err(|e| format!("bounty_account: {e}"))?,
@@ -107,17 +131,8 @@ fn run() -> Result<(), String> {
             &state.base_token_program,
         ),
     };
-    let interval = cfg.interval_s.max(1);
-    let keeper = Keeper::new(&chain, signer, vault, bounty, oracles, cfg.clone());
-    if cfg.metrics_port != 0 {
-        metrics::serve(
-            keeper.metrics.clone(),
-            cfg.metrics_port,
-            3 * interval as i64 + 30,
-        )
-        .map_err(|e| format!("metrics port {}: {e}", cfg.metrics_port))?;
-        tracing::info!(port = cfg.metrics_port, "serving /metrics and /health");
-    }
+    let mut keeper = Keeper::new(&chain, signer, vault, bounty, oracles, cfg.clone());
+    keeper.metrics = served;
     tracing::info!(%vault, dry_run = cfg.dry_run, interval, "keeper started");
     if !cfg.dry_run {
         match keeper.ensure_bounty_account() {

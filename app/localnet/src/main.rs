@@ -74,7 +74,8 @@ fn fund_user(w: &World) -> Result<solana_keypair::Keypair, String> {
         ),
         vault_client::ix::token::create_associated_idempotent(payer, kp.pubkey(), mint, program),
     ];
-    w.send(&ixs, &[]).map_err(|e| format!("funding the user wallet: {e}"))?;
+    w.send(&ixs, &[])
+        .map_err(|e| format!("funding the user wallet: {e}"))?;
     let ata = vault_client::pda::associated_token(&kp.pubkey(), &mint, &program);
     let decimals = vault_sim::world::BASE_DECIMALS as u32;
     w.mint_to(&mint, &ata, USER_BASE * 10u64.pow(decimals));

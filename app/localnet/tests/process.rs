@@ -319,3 +319,68 @@ fn localnet_fresh_wallet_cli_and_keeper_ok() {
         "{err}"
     );
 }
+
+/// `GET path` on localhost:`port`: the status code and body.
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let code = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some((
+        code,
+        text.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    ))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A keeper started while its node is unreachable keeps retrying with backoff and serves
+/// `/metrics`, and `/health` says it is stale (it used to exit on the first error).
+#[test]
+fn keeper_start_ok_while_the_node_is_unreachable() {
+    let home = temp_dir("keeper-home");
+    let kp = home.join("keeper.json");
+    vault_client::keypair::write(&kp, &Keypair::new()).unwrap();
+    let port = free_port();
+    let mut keeper = Command::new(bin_dir().join("vault-keeper"))
+        .args(["--rpc-url", &format!("http://127.0.0.1:{}", free_port())])
+        .arg("--keypair")
+        .arg(&kp)
+        .args(["--vault", &Pubkey::new_unique().to_string()])
+        .args(["--metrics-port", &port.to_string()])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut metrics = None;
+    for _ in 0..100 {
+        metrics = http_get(port, "/metrics");
+        if metrics.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let health = http_get(port, "/health");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let alive = keeper.try_wait().unwrap().is_none();
+    let _ = keeper.kill();
+    let out = keeper.wait_with_output().unwrap();
+    let logs =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(metrics.map(|m| m.0), Some(200), "{logs}");
+    assert_eq!(health.map(|h| h.0), Some(503));
+    assert!(alive, "still retrying: {logs}");
+    assert!(
+        logs.contains("retrying") && logs.contains("Connection refused"),
+        "{logs}"
+    );
+}

@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
+use vault_client::portfolio_vault::math::nav::PriceSide;
 use vault_client::queue::{self, Queued};
 use vault_client::{decode, pda, ClientError, VaultSnapshot};
 
@@ -276,12 +277,25 @@ pub fn position(ctx: &Ctx, vault: Pubkey, owner: Pubkey) -> Result<Value, Client
             })
         })
         .collect();
+    let supply = s.pricing_supply().ok();
+    let mid = match (s.nav(PriceSide::Mid), supply) {
+        (Ok(nav), Some(supply)) if supply > 0 => Some(shares as f64 * nav as f64 / supply as f64),
+        _ => None,
+    };
+    let withdraw_now = (shares > 0).then(|| s.preview_withdraw(shares));
     Ok(json!({
         "owner": owner.to_string(),
         "shares": shares,
+        "share_of_nav": supply.filter(|&n| n > 0).map(|n| shares as f64 / n as f64),
+        "value_mid": mid.map(|v| v / scale),
+        // Low side, as every exit is priced.
         "value": exit.as_ref().and_then(|e| e.as_ref().ok()).map(|e| e.gross as f64 / scale),
         "value_after_levy": exit.as_ref().and_then(|e| e.as_ref().ok()).map(|e| e.net() as f64 / scale),
         "value_error": exit.and_then(|e| e.err()).map(|e| e.to_string()),
+        // What `withdraw` of every share pays now, or why it would be refused (then
+        // `request-withdraw` queues them).
+        "withdraw_pays_now": withdraw_now.as_ref().and_then(|w| w.as_ref().ok()).map(|&v| v as f64 / scale),
+        "withdraw_refused": withdraw_now.and_then(|w| w.err()).map(|e| e.to_string()),
         "free_idle": s.vault.free_idle() as f64 / scale,
         "queue": { "head": s.vault.queue_head, "next": s.vault.queue_next, "owed": s.vault.queue_owed },
         "requests": requests,
