@@ -751,6 +751,37 @@ fn builder_keys() -> vault_client::VaultKeys {
     }
 }
 
+/// A vault's keys as the TypeScript `VaultKeys` holds them.
+fn keys_json(k: &vault_client::VaultKeys) -> Value {
+    json!({
+        "vault": k.vault.to_string(),
+        "authority": k.authority.to_string(),
+        "base_mint": k.base_mint.to_string(),
+        "share_mint": k.share_mint.to_string(),
+        "base_vault": k.base_vault.to_string(),
+        "base_token_program": k.base_token_program.to_string(),
+        "share_token_program": k.share_token_program.to_string(),
+        "oracles": k.assets.iter().map(|a| a.oracle.to_string()).collect::<Vec<_>>(),
+        "hedge": k.hedge.as_ref().map(|h| json!({
+            "exchange": h.exchange.to_string(),
+            "margin_account": h.margin_account.to_string(),
+        })),
+    })
+}
+
+/// The keys `VaultKeys::from_state` derives from the Vault account of the vectors (at
+/// `key(59)`): the TypeScript client must derive the same from the same bytes.
+fn keys_from_vault_account(vault_account: &Value) -> Value {
+    let text = vault_account["data"].as_str().unwrap();
+    let bytes: Vec<u8> = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect();
+    let v: Vault = bytemuck::pod_read_unaligned(&bytes[8..8 + std::mem::size_of::<Vault>()]);
+    let k = vault_client::VaultKeys::from_state(key(59), &v, &Default::default());
+    json!({ "vault": key(59).to_string(), "keys": keys_json(&k) })
+}
+
 /// What the TypeScript builders must produce from the same keys: the accounts (order, signer
 /// and writable flags, remaining accounts) and the data of each queue instruction.
 fn builders() -> Value {
@@ -770,18 +801,15 @@ fn builders() -> Value {
         })
     };
     json!({
-        "keys": {
-            "vault": k.vault.to_string(),
-            "authority": k.authority.to_string(),
-            "base_mint": k.base_mint.to_string(),
-            "share_mint": k.share_mint.to_string(),
-            "base_vault": k.base_vault.to_string(),
-            "base_token_program": k.base_token_program.to_string(),
-            "share_token_program": k.share_token_program.to_string(),
-            "oracles": k.assets.iter().map(|a| a.oracle.to_string()).collect::<Vec<_>>(),
-            "hedge": { "exchange": key(80).to_string(), "margin_account": key(81).to_string() },
-        },
+        "keys": keys_json(&k),
         "cases": [
+            case(
+                "deposit",
+                json!({ "user": owner.to_string(), "user_base": receiver.to_string(),
+                        "receiver_shares": shares_acc.to_string(),
+                        "amount": "2500000", "min_shares_out": "2400000" }),
+                k.deposit(owner, receiver, shares_acc, 2_500_000, 2_400_000),
+            ),
             case(
                 "request_withdraw",
                 json!({ "owner": owner.to_string(), "owner_shares": shares_acc.to_string(),
@@ -851,6 +879,7 @@ fn vectors_match_the_committed_file() {
             );
         }
     }
+    let accounts = accounts(&vault_idl, &amm_idl, &perp_idl);
     let vectors = json!({
         "programs": {
             "portfolio_vault": portfolio_vault::ID.to_string(),
@@ -861,7 +890,8 @@ fn vectors_match_the_committed_file() {
         "shares": shares(),
         "builders": builders(),
         "instructions": instructions,
-        "accounts": accounts(&vault_idl, &amm_idl, &perp_idl),
+        "keys_from_vault_account": keys_from_vault_account(&accounts[0]),
+        "accounts": accounts,
     });
     let text = serde_json::to_string_pretty(&vectors).unwrap() + "\n";
     let path = root().join("app/ts/test/vectors.json");

@@ -7,4 +7,5 @@
 
 pub mod market;
 pub mod node;
+pub mod pubsub;
 pub mod server;

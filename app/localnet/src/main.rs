@@ -82,15 +82,35 @@ fn fund_user(w: &World) -> Result<solana_keypair::Keypair, String> {
     Ok(kp)
 }
 
+/// The JSON-RPC listener on `port` and the WebSocket listener on the next port (where
+/// `@solana/web3.js` looks for it); with port 0, a free pair.
+async fn listen(
+    bind: &str,
+    port: u16,
+) -> Result<(tokio::net::TcpListener, tokio::net::TcpListener), String> {
+    use tokio::net::TcpListener;
+    let at = |p: u16| format!("--bind {bind} --port {p}");
+    for _ in 0..32 {
+        let http = TcpListener::bind((bind, port))
+            .await
+            .map_err(|e| format!("{}: {e}", at(port)))?;
+        let p = http.local_addr().map_err(|e| e.to_string())?.port();
+        match TcpListener::bind((bind, p.wrapping_add(1))).await {
+            Ok(ws) => return Ok((http, ws)),
+            Err(e) if port != 0 => return Err(format!("websocket port {}: {e}", p + 1)),
+            Err(_) => continue,
+        }
+    }
+    Err(format!("{}: no free pair of ports", at(port)))
+}
+
 fn run(a: Args) -> Result<(), String> {
     check(&a)?;
     std::fs::create_dir_all(&a.dir).map_err(|e| format!("--dir {}: {e}", a.dir.display()))?;
     let dir =
         std::fs::canonicalize(&a.dir).map_err(|e| format!("--dir {}: {e}", a.dir.display()))?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| format!("tokio: {e}"))?;
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind((a.bind.as_str(), a.port)))
-        .map_err(|e| format!("--bind {} --port {}: {e}", a.bind, a.port))?;
+    let (listener, ws_listener) = rt.block_on(listen(&a.bind, a.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
 
     let mut params = MarketParams::new(a.assets, 24 * 365, a.seed);
@@ -98,6 +118,7 @@ fn run(a: Args) -> Result<(), String> {
     let path = generate(&params);
     let world = World::build(Setup::default(), &path.prices[0]);
     let url = format!("http://{addr}");
+    let ws_addr = ws_listener.local_addr().map_err(|e| e.to_string())?;
     let (keeper_kp, admin_kp) = (dir.join("keeper.json"), dir.join("admin.json"));
     vault_client::keypair::write(&keeper_kp, &world.keeper.kp)?;
     vault_client::keypair::write(&admin_kp, world.chain.payer())?;
@@ -113,6 +134,7 @@ fn run(a: Args) -> Result<(), String> {
     std::fs::write(&config, toml).map_err(|e| format!("writing {}: {e}", config.display()))?;
     let say = vault_sim::stdout::line;
     say(&format!("rpc: {url}"));
+    say(&format!("websocket: ws://{ws_addr}"));
     say(&format!("vault: {}", world.vault));
     say(&format!("base mint: {}", world.base_mint));
     say(&format!(
@@ -127,16 +149,34 @@ fn run(a: Args) -> Result<(), String> {
 
     let market = Market::new(path, a.speed, world.now());
     let node = Node::new(world, market);
+    let registry = node.pubsub.clone();
     let (calls, rx) = std::sync::mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     let node_stop = stop.clone();
     let node_thread = std::thread::spawn(move || server::run_node(node, rx, node_stop));
+    let ws = server::ws_router(calls.clone(), registry);
     let served = rt.block_on(async move {
-        axum::serve(listener, server::router(calls))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let mut rx2 = rx.clone();
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = tx.send(true);
+        });
+        let ws = tokio::spawn(async move {
+            axum::serve(ws_listener, ws)
+                .with_graceful_shutdown(async move {
+                    let _ = rx2.changed().await;
+                })
+                .await
+        });
+        let mut rx = rx;
+        let http = axum::serve(listener, server::router(calls))
+            .with_graceful_shutdown(async move {
+                let _ = rx.changed().await;
             })
-            .await
+            .await;
+        ws.abort();
+        http
     });
     stop.store(true, Ordering::Relaxed);
     let _ = node_thread.join();

@@ -102,6 +102,8 @@ pub struct Node {
     blockhashes: HashMap<Hash, u64>,
     /// `(slot, compute-unit price, writable accounts)` of recent transactions.
     fees: VecDeque<(u64, u64, Vec<Pubkey>)>,
+    /// The WebSocket subscriptions it notifies.
+    pub pubsub: crate::pubsub::Registry,
 }
 
 type Result<T> = std::result::Result<T, RpcError>;
@@ -206,6 +208,7 @@ impl Node {
             txs: HashMap::new(),
             blockhashes: HashMap::new(),
             fees: VecDeque::new(),
+            pubsub: Default::default(),
         }
     }
 
@@ -248,7 +251,21 @@ impl Node {
             while self.fees.front().is_some_and(|f| f.0 < oldest) {
                 self.fees.pop_front();
             }
+            self.publish_accounts();
         }
+    }
+
+    /// Notifies the account subscriptions of what changed.
+    fn publish_accounts(&self) {
+        let keys = self.pubsub.account_keys();
+        if keys.is_empty() {
+            return;
+        }
+        let (Ok(accounts), Ok(slot)) = (self.accounts(&keys), self.slot()) else {
+            return;
+        };
+        self.pubsub
+            .accounts(&keys.into_iter().zip(accounts).collect(), slot);
     }
 
     /// Answers one call.
@@ -545,6 +562,9 @@ impl Node {
         self.fees.push_back((run.slot, price, writable));
         let block_time = self.world.now();
         let fee = fee_for(&tx.message);
+        self.pubsub
+            .signature_processed(&sig, run.slot, &run.result.clone().err());
+        self.publish_accounts();
         self.txs.insert(
             sig,
             TxRecord {

@@ -7,7 +7,16 @@ import { AccountMeta, PublicKey, TransactionInstruction } from "@solana/web3.js"
 import BN from "bn.js";
 import { vaultCoder } from "./coder";
 import { IDL } from "./idl/portfolio_vault";
-import { PORTFOLIO_VAULT_PROGRAM_ID, shareEscrowAddress, withdrawRequestAddress } from "./pda";
+import {
+  ASSOCIATED_TOKEN_PROGRAM_ID,
+  associatedTokenAddress,
+  PORTFOLIO_VAULT_PROGRAM_ID,
+  pythPushFeedAddress,
+  shareEscrowAddress,
+  TOKEN_PROGRAM_ID,
+  withdrawRequestAddress,
+} from "./pda";
+import { SystemProgram } from "@solana/web3.js";
 
 /** The addresses of a vault its instructions take. `oracles` are the assets' price accounts
  * in asset order; `hedge` is the perp venue's exchange and the vault's margin account, when
@@ -22,6 +31,54 @@ export interface VaultKeys {
   shareTokenProgram: PublicKey;
   oracles: PublicKey[];
   hedge?: { exchange: PublicKey; marginAccount: PublicKey };
+}
+
+/** Oracle kinds of `state::OracleKind`. */
+const ORACLE_PULL_V2 = 0;
+const ORACLE_LEGACY = 1;
+
+/** The keys of the vault at `vault` from its account data, as `VaultKeys::from_state` (Rust)
+ * derives them: a pull feed's price account is Pyth's push-feed address unless `pullFeeds`
+ * (feed id in hex -> account) names another; a legacy feed's id is its account. */
+export function vaultKeysFromAccount(vault: PublicKey, data: Buffer, pullFeeds: Map<string, PublicKey> = new Map()): VaultKeys {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const v = vaultCoder.accounts.decode("Vault", data) as any;
+  const n = Number(v.num_assets);
+  const oracles = (v.assets as { oracle: { kind: number; oracle_id: number[] } }[]).slice(0, n).map((a) => {
+    const id = Buffer.from(a.oracle.oracle_id);
+    if (a.oracle.kind === ORACLE_LEGACY) return new PublicKey(id);
+    if (a.oracle.kind !== ORACLE_PULL_V2) throw new Error(`unknown oracle kind ${a.oracle.kind}`);
+    return pullFeeds.get(id.toString("hex")) ?? pythPushFeedAddress(id);
+  });
+  const h = v.hedge as { program_id: PublicKey; exchange: PublicKey; margin_account: PublicKey };
+  return {
+    vault,
+    authority: PublicKey.findProgramAddressSync([Buffer.from("authority"), vault.toBuffer()], PORTFOLIO_VAULT_PROGRAM_ID)[0],
+    baseMint: v.base_mint,
+    shareMint: v.share_mint,
+    baseVault: v.base_vault,
+    baseTokenProgram: v.base_token_program,
+    shareTokenProgram: TOKEN_PROGRAM_ID,
+    oracles,
+    hedge: h.program_id.equals(PublicKey.default) ? undefined : { exchange: h.exchange, marginAccount: h.margin_account },
+  };
+}
+
+/** Creates `owner`'s associated token account for `mint` unless it exists (the
+ * associated-token program's `CreateIdempotent`), paid by `payer`. */
+export function createAssociatedIdempotentIx(
+  payer: PublicKey,
+  owner: PublicKey,
+  mint: PublicKey,
+  tokenProgram = TOKEN_PROGRAM_ID,
+): TransactionInstruction {
+  const w = (pubkey: PublicKey, isSigner = false) => ({ pubkey, isSigner, isWritable: true });
+  const r = (pubkey: PublicKey) => ({ pubkey, isSigner: false, isWritable: false });
+  return new TransactionInstruction({
+    programId: ASSOCIATED_TOKEN_PROGRAM_ID,
+    keys: [w(payer, true), w(associatedTokenAddress(owner, mint, tokenProgram)), r(owner), r(mint), r(SystemProgram.programId), r(tokenProgram)],
+    data: Buffer.from([1]),
+  });
 }
 
 type IdlAccount = { name: string; writable?: boolean; signer?: boolean; address?: string; accounts?: unknown };
@@ -59,6 +116,30 @@ export function pricedAccounts(k: VaultKeys): AccountMeta[] {
   const metas = k.oracles.map(ro);
   if (k.hedge) metas.push(ro(k.hedge.exchange), ro(k.hedge.marginAccount));
   return metas;
+}
+
+/** `deposit(amount, min_shares_out)`: base from `userBase`, shares to `receiverShares`. */
+export function depositIx(
+  k: VaultKeys,
+  a: { user: PublicKey; userBase: PublicKey; receiverShares: PublicKey; amount: Int; minSharesOut: Int },
+): TransactionInstruction {
+  return vaultInstruction(
+    "deposit",
+    { amount: bn(a.amount), min_shares_out: bn(a.minSharesOut) },
+    {
+      user: a.user,
+      vault: k.vault,
+      vault_authority: k.authority,
+      base_mint: k.baseMint,
+      base_vault: k.baseVault,
+      user_base: a.userBase,
+      share_mint: k.shareMint,
+      receiver_shares: a.receiverShares,
+      token_program: k.shareTokenProgram,
+      base_token_program: k.baseTokenProgram,
+    },
+    pricedAccounts(k),
+  );
 }
 
 /** `request_withdraw(shares, min_owed)` as request `id` (the vault's `queue_next`): the shares

@@ -85,3 +85,20 @@ export function proposalAddress(
 ): PublicKey {
   return pda([seed("proposal"), vault.toBuffer(), u64le(id)], programId);
 }
+
+/** SPL Token, the associated-token program and Pyth's push oracle. */
+export const TOKEN_PROGRAM_ID = new PublicKey("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+export const ASSOCIATED_TOKEN_PROGRAM_ID = new PublicKey("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+export const PYTH_PUSH_ORACLE_ID = new PublicKey("pythWSnswVUd12oZpeFP8e9CVaEqJg25g1Vtc2biRsT");
+
+/** `owner`'s associated token account for `mint`. */
+export function associatedTokenAddress(owner: PublicKey, mint: PublicKey, tokenProgram = TOKEN_PROGRAM_ID): PublicKey {
+  return pda([owner.toBuffer(), tokenProgram.toBuffer(), mint.toBuffer()], ASSOCIATED_TOKEN_PROGRAM_ID);
+}
+
+/** Where Pyth's push oracle keeps the price feed `feedId` (shard 0 by default). */
+export function pythPushFeedAddress(feedId: Uint8Array, shard = 0): PublicKey {
+  const s = Buffer.alloc(2);
+  s.writeUInt16LE(shard);
+  return pda([s, Buffer.from(feedId)], PYTH_PUSH_ORACLE_ID);
+}

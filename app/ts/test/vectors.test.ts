@@ -8,6 +8,8 @@ import { PublicKey } from "@solana/web3.js";
 import {
   cancelWithdrawIx,
   claimWithdrawIx,
+  depositIx,
+  vaultKeysFromAccount,
   fillWithdrawIx,
   requestWithdrawIx,
   vaultInstruction,
@@ -108,7 +110,25 @@ test("share math matches the program's", () => {
   }
 });
 
-test("the queue builders make the Rust client's instructions", () => {
+test("vault keys from the account bytes match the Rust client's", () => {
+  const v = vectors.keys_from_vault_account;
+  const account = vectors.accounts.find((a: { name: string }) => a.name === "Vault");
+  const k = vaultKeysFromAccount(new PublicKey(v.vault), Buffer.from(account.data, "hex"));
+  const json = {
+    vault: k.vault.toBase58(),
+    authority: k.authority.toBase58(),
+    base_mint: k.baseMint.toBase58(),
+    share_mint: k.shareMint.toBase58(),
+    base_vault: k.baseVault.toBase58(),
+    base_token_program: k.baseTokenProgram.toBase58(),
+    share_token_program: k.shareTokenProgram.toBase58(),
+    oracles: k.oracles.map((o) => o.toBase58()),
+    hedge: k.hedge ? { exchange: k.hedge.exchange.toBase58(), margin_account: k.hedge.marginAccount.toBase58() } : null,
+  };
+  assert.deepEqual(json, v.keys);
+});
+
+test("the builders make the Rust client's instructions", () => {
   const k = vectors.builders.keys;
   const pk = (s: string) => new PublicKey(s);
   const keys: VaultKeys = {
@@ -123,6 +143,14 @@ test("the queue builders make the Rust client's instructions", () => {
     hedge: { exchange: pk(k.hedge.exchange), marginAccount: pk(k.hedge.margin_account) },
   };
   const build: Record<string, (i: Record<string, string>) => ReturnType<typeof fillWithdrawIx>> = {
+    deposit: (i) =>
+      depositIx(keys, {
+        user: pk(i.user),
+        userBase: pk(i.user_base),
+        receiverShares: pk(i.receiver_shares),
+        amount: i.amount,
+        minSharesOut: i.min_shares_out,
+      }),
     request_withdraw: (i) =>
       requestWithdrawIx(keys, {
         owner: pk(i.owner),
@@ -136,7 +164,7 @@ test("the queue builders make the Rust client's instructions", () => {
     claim_withdraw: (i) => claimWithdrawIx(keys, { id: i.id, owner: pk(i.owner), receiverBase: pk(i.receiver_base) }),
     cancel_withdraw: (i) => cancelWithdrawIx(keys, { owner: pk(i.owner), receiverShares: pk(i.receiver_shares), id: i.id }),
   };
-  assert.equal(vectors.builders.cases.length, 4);
+  assert.equal(vectors.builders.cases.length, 5);
   for (const c of vectors.builders.cases) {
     const ix = build[c.name](c.input);
     assert.equal(ix.programId.toBase58(), c.program, c.name);
