@@ -21,6 +21,7 @@ fn ctx<'a>(w: &'a World, kp: &Keypair) -> Ctx<'a> {
         me: kp.pubkey(),
         sign_only: false,
         oracles: OracleAddresses::default(),
+        tables: vec![],
     }
 }
 
@@ -532,6 +533,7 @@ fn cli_sign_only_prints_an_unsigned_transaction_and_sends_nothing() {
         me: multisig,
         sign_only: true,
         oracles: OracleAddresses::default(),
+        tables: vec![],
     };
     let before = w.chain.get_account(&w.vault).unwrap();
     let r = execute(
@@ -767,4 +769,61 @@ fixed_weights_bps = [5000, 5000]
     .unwrap_err();
     assert!(e.to_string().contains(&path.display().to_string()), "{e}");
     let _ = std::fs::remove_file(&path);
+}
+
+/// A fresh wallet (SOL and base tokens only) exits in kind from 16 assets: the CLI creates
+/// the 17 accounts it pays into, and the exit fits one transaction only through the vault's
+/// lookup table.
+#[test]
+fn cli_redeem_in_kind_ok_at_16_assets_through_the_lookup_table() {
+    let prices: Vec<f64> = (0..16).map(vault_sim::market::start_price).collect();
+    let w = World::build(Setup::default(), &prices);
+    let kp = Keypair::new();
+    let payer = w.chain.payer().pubkey();
+    let base = associated_token_account(&kp.pubkey(), &w.base_mint, &SPL_TOKEN);
+    w.send(
+        &[
+            anchor_lang::solana_program::system_instruction::transfer(
+                &payer,
+                &kp.pubkey(),
+                1_000_000_000,
+            ),
+            vault_client::ix::token::create_associated_idempotent(
+                payer,
+                kp.pubkey(),
+                w.base_mint,
+                SPL_TOKEN,
+            ),
+        ],
+        &[],
+    )
+    .unwrap();
+    w.mint_to(&w.base_mint.clone(), &base, 10_000 * 1_000_000);
+    let deposit = Cmd::Deposit {
+        amount: "1000".into(),
+        min_shares: None,
+        from: None,
+        shares_account: None,
+    };
+    execute(&deposit, &ctx(&w, &kp), Some(w.vault)).unwrap();
+    let held = shares_of(&w, &kp);
+    let redeem = Cmd::RedeemInKind {
+        shares: "all".into(),
+        shares_account: None,
+    };
+    // Without the table the exit names more accounts than a legacy transaction holds.
+    let e = execute(&redeem, &ctx(&w, &kp), Some(w.vault)).unwrap_err();
+    assert!(e.to_string().contains("--lookup-table"), "{e}");
+    assert_eq!(shares_of(&w, &kp), held, "nothing redeemed");
+    let mut c = ctx(&w, &kp);
+    c.tables = w.tables.clone();
+    execute(&redeem, &c, Some(w.vault)).unwrap();
+    assert_eq!(shares_of(&w, &kp), 0);
+    for a in &w.assets {
+        let ata = associated_token_account(&kp.pubkey(), &a.mint, &SPL_TOKEN);
+        assert!(
+            w.chain.get_account(&ata).unwrap().is_some(),
+            "asset account created"
+        );
+    }
 }

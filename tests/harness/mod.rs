@@ -186,7 +186,7 @@ pub struct Harness {
 
 /// Static accounts a legacy transaction may carry in this runtime (what fits one packet);
 /// above it the harness sends a v0 transaction with the vault's lookup table.
-pub const MAX_LEGACY_STATIC_ACCOUNTS: usize = 38;
+pub use vault_client::chain::MAX_LEGACY_ACCOUNTS as MAX_LEGACY_STATIC_ACCOUNTS;
 
 /// PDAs of a vault: `(vault, authority, share mint, base account, dead owner, dead shares)`.
 pub fn vault_pdas(

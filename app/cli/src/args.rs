@@ -36,6 +36,15 @@ pub struct Cli {
     /// Price account of a pull-oracle feed that is not Pyth's default push feed: FEED_HEX=ADDRESS.
     #[arg(long = "oracle", global = true)]
     pub oracles: Vec<String>,
+    /// Address lookup table(s) for the transactions (comma-separated or repeated), e.g. the
+    /// one `lookup-table` creates: exits in kind from many assets need one.
+    #[arg(
+        long = "lookup-table",
+        global = true,
+        env = "VAULT_LOOKUP_TABLE",
+        value_delimiter = ','
+    )]
+    pub lookup_tables: Vec<String>,
     #[command(subcommand)]
     pub cmd: Cmd,
 }
@@ -132,6 +141,9 @@ pub enum Cmd {
     },
     /// NAV, share price, per-asset price, weight, target and delta; risk; hedge; governance.
     Show,
+    /// Creates an address lookup table of the vault's accounts (anyone; prints its address,
+    /// for `--lookup-table`). Usable from the next slot.
+    LookupTable,
     /// Proposes a timelocked change (admin): the program's `ParamChange` by its kebab-case
     /// name and its fields as `key=value` (a lone value for `guardian`, `fee-recipient`,
     /// `timelock`; a TOML file for the rest of a patch), e.g. `propose fees

@@ -13,6 +13,7 @@ use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
+use solana_message::AddressLookupTableAccount;
 use solana_signer::Signer;
 use vault_client::chain::{build_transaction, unsigned_message};
 use vault_client::portfolio_vault::state::{AddAssetArgs, ParamChange};
@@ -33,14 +34,29 @@ pub struct Ctx<'c> {
     pub me: Pubkey,
     pub sign_only: bool,
     pub oracles: OracleAddresses,
+    /// Address lookup tables every transaction goes through (v0 when any): an exit in kind
+    /// from more than about 8 assets names more accounts than a legacy transaction holds.
+    pub tables: Vec<AddressLookupTableAccount>,
 }
 
 impl Ctx<'_> {
-    /// Sends `ixs` (or, with `--sign-only`, returns them unsigned as base64).
+    /// Sends `ixs` with a compute-unit limit from the measured budget
+    /// (`vault_client::compute::with_limit`) through the lookup tables (or, with
+    /// `--sign-only`, returns them unsigned as base64).
     pub fn submit(&self, ixs: &[Instruction]) -> Result<Value, ClientError> {
+        let ixs = &vault_client::compute::with_limit(ixs)[..];
+        let accounts = solana_message::Message::new(ixs, Some(&self.me))
+            .account_keys
+            .len();
+        if self.tables.is_empty() && accounts >= vault_client::chain::MAX_LEGACY_ACCOUNTS {
+            return Err(other(format!(
+                "the transaction names {accounts} accounts; a legacy transaction holds fewer than {}: pass --lookup-table (`vault lookup-table` creates one for the vault)",
+                vault_client::chain::MAX_LEGACY_ACCOUNTS
+            )));
+        }
         let bh = self.chain.latest_blockhash()?;
         if self.sign_only {
-            let msg = unsigned_message(&self.me, ixs, bh, &[])?;
+            let msg = unsigned_message(&self.me, ixs, bh, &self.tables)?;
             let tx = vault_client::chain::VersionedTransaction {
                 signatures: vec![Default::default(); msg.header().num_required_signatures as usize],
                 message: msg,
@@ -57,7 +73,7 @@ impl Ctx<'_> {
             .signer
             .as_ref()
             .ok_or_else(|| other("no keypair: pass --keypair (or --sign-only)"))?;
-        let tx = build_transaction(&kp.pubkey(), ixs, &[kp], bh, &[])?;
+        let tx = build_transaction(&kp.pubkey(), ixs, &[kp], bh, &self.tables)?;
         let sig = self.chain.send_and_confirm(&tx)?;
         Ok(json!({ "signature": sig.to_string() }))
     }
@@ -163,6 +179,7 @@ pub fn execute(cmd: &Cmd, ctx: &Ctx, vault: Option<Pubkey>) -> Result<Value, Cli
             user::position(ctx, need_vault()?, owner)
         }
         Cmd::Show => show(ctx, need_vault()?),
+        Cmd::LookupTable => governance::lookup_table(ctx, need_vault()?),
         Cmd::Propose { change, fields } => {
             let vault = need_vault()?;
             governance::propose(ctx, vault, param_change(change, fields, &vault)?)

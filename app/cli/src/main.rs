@@ -36,12 +36,26 @@ fn run(cli: &Cli) -> Result<serde_json::Value, String> {
         .map(|v| pubkey(v, "--vault"))
         .transpose()
         .map_err(|e| e.to_string())?;
+    let table_keys = cli
+        .lookup_tables
+        .iter()
+        .map(|t| pubkey(t, "--lookup-table"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let mut tables = vec![];
+    for key in &table_keys {
+        tables.push(
+            vault_client::chain::fetch_lookup_table(&chain, key)
+                .map_err(|e| format!("--lookup-table {key}: {}", error_message(&e)))?,
+        );
+    }
     let ctx = Ctx {
         chain: &chain,
         signer,
         me,
         sign_only: cli.sign_only,
         oracles,
+        tables,
     };
     execute(&cli.cmd, &ctx, vault).map_err(|e| error_message(&e))
 }

@@ -145,6 +145,9 @@ fn run(a: Args) -> Result<(), String> {
         "user keypair ({USER_SOL} SOL, {USER_BASE} base tokens, no other account): {}",
         user_kp.display()
     ));
+    if let Some(t) = world.tables.first() {
+        say(&format!("lookup table: {}", t.key));
+    }
     say(&format!("keeper config: {}", config.display()));
 
     let market = Market::new(path, a.speed, world.now());

@@ -22,6 +22,8 @@ struct Node {
     vault: Pubkey,
     base_mint: Pubkey,
     dir: PathBuf,
+    /// Everything it printed at start-up, by name (`lookup table`, `user keypair`, ...).
+    fields: std::collections::HashMap<String, String>,
 }
 
 impl Drop for Node {
@@ -79,19 +81,30 @@ fn start(name: &str, assets: usize) -> Node {
         .spawn()
         .expect("vault-localnet starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut field = |prefix: &str| loop {
+    // `name (what it holds): value` lines until the last, `keeper config:`.
+    let mut fields = std::collections::HashMap::new();
+    loop {
         let line = lines
             .next()
-            .unwrap_or_else(|| panic!("vault-localnet ended before printing {prefix}"))
+            .expect("vault-localnet ended before printing its keeper config")
             .unwrap();
-        if let Some(v) = line.strip_prefix(prefix) {
-            return v.trim().to_string();
+        if let Some((name, value)) = line.split_once(": ") {
+            let name = name.split(" (").next().unwrap_or(name);
+            fields.insert(name.to_string(), value.trim().to_string());
         }
+        if line.starts_with("keeper config:") {
+            break;
+        }
+    }
+    let field = |k: &str| {
+        fields
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {k}: {fields:?}"))
     };
-    let url = field("rpc:");
-    let vault = Pubkey::from_str(&field("vault:")).unwrap();
-    let base_mint = Pubkey::from_str(&field("base mint:")).unwrap();
-    field("keeper config:");
+    let url = field("rpc");
+    let vault = Pubkey::from_str(&field("vault")).unwrap();
+    let base_mint = Pubkey::from_str(&field("base mint")).unwrap();
     std::thread::spawn(move || for _ in lines {});
     Node {
         child,
@@ -99,6 +112,7 @@ fn start(name: &str, assets: usize) -> Node {
         vault,
         base_mint,
         dir,
+        fields,
     }
 }
 
@@ -383,4 +397,37 @@ fn keeper_start_ok_while_the_node_is_unreachable() {
         logs.contains("retrying") && logs.contains("Connection refused"),
         "{logs}"
     );
+}
+
+/// The `vault` binary at 16 assets: the node's ready-made user (SOL and base tokens only)
+/// deposits and exits in kind through the node's lookup table; without it the exit is refused
+/// with advice, before anything is sent.
+#[test]
+fn localnet_redeem_in_kind_ok_at_16_assets_through_the_lookup_table() {
+    let n = start("sixteen", 16);
+    let rpc = RpcClient::new(n.url.clone());
+    let home = temp_dir("sixteen-home");
+    let user = PathBuf::from(&n.fields["user keypair"]);
+    let table = n.fields["lookup table"].clone();
+    let (ok, r) = vault_cli(&n, &home, Some(&user), &["deposit", "1000"]);
+    assert!(ok, "deposit: {r}");
+    let kp = vault_client::keypair::read(&user).unwrap();
+    let spl = anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+    let shares = pda::associated_token(&kp.pubkey(), &pda::share_mint(&n.vault), &spl);
+    let held = balance(&rpc, &shares);
+    assert!(held > 0);
+    let (ok, r) = vault_cli(&n, &home, Some(&user), &["redeem-in-kind", "all"]);
+    assert!(
+        !ok && r["error"].as_str().unwrap().contains("--lookup-table"),
+        "{r}"
+    );
+    assert_eq!(balance(&rpc, &shares), held, "nothing redeemed");
+    let (ok, r) = vault_cli(
+        &n,
+        &home,
+        Some(&user),
+        &["--lookup-table", &table, "redeem-in-kind", "all"],
+    );
+    assert!(ok, "redeem-in-kind: {r}");
+    assert_eq!(balance(&rpc, &shares), 0);
 }

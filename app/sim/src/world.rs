@@ -81,9 +81,8 @@ impl Default for Setup {
     }
 }
 
-/// Static accounts a legacy transaction may carry in this runtime (the packet limit); above
-/// it the world sends v0 through its lookup table.
-pub const MAX_LEGACY_ACCOUNTS: usize = 38;
+/// Above it the world sends v0 through its lookup table.
+pub use vault_client::chain::MAX_LEGACY_ACCOUNTS;
 
 /// Every asset's weight cap in the simulated vault.
 pub const MAX_WEIGHT_BPS: u16 = 4_000;

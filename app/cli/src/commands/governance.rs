@@ -119,3 +119,32 @@ pub fn accept_admin(ctx: &Ctx, vault: Pubkey) -> Result<Value, ClientError> {
     let s = ctx.snapshot(vault)?;
     ctx.submit(&[s.keys.accept_admin(ctx.me)])
 }
+
+/// `lookup-table`: a lookup table of the vault's static accounts, created and filled by the
+/// signer (its authority), 20 addresses a transaction.
+pub fn lookup_table(ctx: &Ctx, vault: Pubkey) -> Result<Value, ClientError> {
+    use solana_address_lookup_table_interface::instruction::{
+        create_lookup_table, extend_lookup_table,
+    };
+    if ctx.sign_only {
+        return Err(other(
+            "lookup-table sends several transactions: run it with --keypair, not --sign-only",
+        ));
+    }
+    let s = ctx.snapshot(vault)?;
+    let addresses = s.keys.static_accounts();
+    let slot = ctx.chain.clock()?.slot;
+    let (create, table) = create_lookup_table(ctx.me, ctx.me, slot);
+    let mut r = ctx.submit(&[create])?;
+    for chunk in addresses.chunks(20) {
+        ctx.submit(&[extend_lookup_table(
+            table,
+            ctx.me,
+            Some(ctx.me),
+            chunk.to_vec(),
+        )])?;
+    }
+    r["lookup_table"] = json!(table.to_string());
+    r["addresses"] = json!(addresses.len());
+    Ok(r)
+}

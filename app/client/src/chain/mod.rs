@@ -63,6 +63,10 @@ pub trait ChainClient {
     }
 }
 
+/// Static accounts a legacy transaction may carry in this runtime (the packet limit): above
+/// it a transaction must go as v0 through a lookup table.
+pub const MAX_LEGACY_ACCOUNTS: usize = 38;
+
 /// A signed transaction: legacy when `lookup_tables` is empty, otherwise v0 through them.
 pub fn build_transaction(
     payer: &Pubkey,
