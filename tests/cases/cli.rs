@@ -667,6 +667,38 @@ fn errors_are_named_after_the_innermost_failing_program() {
     );
 }
 
+/// A deposit of more than the wallet holds fails in SPL Token: the CLI names the token
+/// program's error, not an unknown code, and nothing changes.
+#[test]
+fn cli_deposit_fails_naming_the_token_program_error() {
+    let (w, u) = setup();
+    let before = w.chain.get_account(&w.vault).unwrap();
+    let e = execute(
+        &Cmd::Deposit {
+            amount: "100001".into(),
+            min_shares: Some(0),
+            from: None,
+            shares_account: None,
+        },
+        &ctx(&w, &u),
+        Some(w.vault),
+    )
+    .unwrap_err();
+    let msg = error_message(&e);
+    assert_eq!(e.name(), Some("InsufficientFunds"), "{msg}");
+    assert!(msg.contains("token program refused"), "{msg}");
+    assert_eq!(w.chain.get_account(&w.vault).unwrap(), before);
+    let system = anchor_lang::system_program::ID.to_string();
+    let logs = vec![format!(
+        "Program {system} failed: custom program error: 0x1"
+    )];
+    let e = vault_client::error::describe(1, &logs);
+    assert_eq!(
+        (e.program, e.name.as_str()),
+        ("system", "ResultWithNegativeLamports")
+    );
+}
+
 #[test]
 fn cli_init_creates_a_vault_with_assets_and_risk_from_toml() {
     let (w, u) = setup();
@@ -825,5 +857,61 @@ fn cli_redeem_in_kind_ok_at_16_assets_through_the_lookup_table() {
             w.chain.get_account(&ata).unwrap().is_some(),
             "asset account created"
         );
+    }
+}
+
+/// Bad input is refused before any RPC call: against an unreachable node the error is about
+/// the input, not the node.
+#[test]
+fn cli_bad_input_is_refused_before_any_rpc_call() {
+    let chain = vault_client::chain::rpc::RpcChain::new("http://127.0.0.1:1");
+    let kp = Keypair::new();
+    let c = Ctx {
+        chain: &chain,
+        signer: Some(kp.insecure_clone()),
+        me: kp.pubkey(),
+        sign_only: false,
+        oracles: OracleAddresses::default(),
+        tables: vec![],
+    };
+    let vault = Some(Pubkey::new_unique());
+    let cases: Vec<(Cmd, &str)> = vec![
+        (
+            Cmd::Deposit {
+                amount: "abc".into(),
+                min_shares: None,
+                from: None,
+                shares_account: None,
+            },
+            "amount abc",
+        ),
+        (
+            Cmd::Withdraw {
+                shares: "ten".into(),
+                min_out: None,
+                to: None,
+                shares_account: None,
+            },
+            "shares ten",
+        ),
+        (
+            Cmd::RedeemInKind {
+                shares: "-1".into(),
+                shares_account: None,
+            },
+            "shares -1",
+        ),
+        (request_withdraw("1.5"), "shares 1.5"),
+        (Cmd::SetPause { gates: vec![] }, "no gates"),
+        (
+            Cmd::Pause {
+                gates: vec!["bogus".into()],
+            },
+            "unknown gate bogus",
+        ),
+    ];
+    for (cmd, want) in cases {
+        let e = execute(&cmd, &c, vault).unwrap_err().to_string();
+        assert!(e.contains(want) && !e.contains("127.0.0.1"), "{cmd:?}: {e}");
     }
 }

@@ -17,6 +17,19 @@ pub fn other(msg: impl Into<String>) -> ClientError {
     ClientError::Other(msg.into())
 }
 
+/// Checks `s` reads as a decimal amount of tokens (`100`, `0.5`), before the token's decimals
+/// are known.
+pub fn check_amount(s: &str) -> Result<(), ClientError> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+        return Err(other(format!(
+            "amount {s}: a decimal number of tokens, e.g. 100 or 0.5"
+        )));
+    }
+    Ok(())
+}
+
 /// Parses a decimal amount of whole tokens into base units (`1.5` at 6 decimals = 1500000).
 pub fn parse_amount(s: &str, decimals: u8) -> Result<u64, ClientError> {
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));

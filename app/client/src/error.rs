@@ -181,6 +181,12 @@ pub fn describe(code: u32, logs: &[String]) -> ProgramError {
                 .and_then(|r| r.split_once(" failed"))
         })
         .map(|(id, _)| id.to_string());
+    if let Some(e) = failing
+        .as_deref()
+        .and_then(|id| native_program_error(id, code, logs))
+    {
+        return e;
+    }
     let all = tables();
     let ordered: Vec<&(&str, anchor_lang::prelude::Pubkey, Table)> = match &failing {
         Some(id) => {
@@ -210,6 +216,31 @@ pub fn describe(code: u32, logs: &[String]) -> ProgramError {
         msg: msg.into(),
         logs: logs.to_vec(),
     }
+}
+
+/// The error `code` of SPL Token, Token-2022 or the system program when `program_id` is one
+/// of them: their errors by name, not "Unknown" from this workspace's tables.
+fn native_program_error(program_id: &str, code: u32, logs: &[String]) -> Option<ProgramError> {
+    use anchor_spl::token_2022::spl_token_2022::error::TokenError;
+    use num_traits::FromPrimitive;
+    let (program, name, msg) = if program_id == anchor_spl::token::ID.to_string()
+        || program_id == anchor_spl::token_2022::ID.to_string()
+    {
+        let e = TokenError::from_u32(code)?;
+        ("token", format!("{e:?}"), e.to_string())
+    } else if program_id == anchor_lang::system_program::ID.to_string() {
+        let e = solana_system_interface::error::SystemError::from_u32(code)?;
+        ("system", format!("{e:?}"), e.to_string())
+    } else {
+        return None;
+    };
+    Some(ProgramError {
+        code,
+        program,
+        name,
+        msg,
+        logs: logs.to_vec(),
+    })
 }
 
 /// An error of the program's own code run off-chain (previews, oracle checks).

@@ -7,7 +7,7 @@ use vault_client::portfolio_vault::math::nav::PriceSide;
 use vault_client::queue::{self, Queued};
 use vault_client::{decode, pda, ClientError, VaultSnapshot};
 
-use crate::parse::{other, parse_amount, pubkey};
+use crate::parse::{check_amount, other, parse_amount, pubkey};
 use crate::Ctx;
 
 pub(crate) fn token_account_of(
@@ -27,15 +27,24 @@ fn amount_of(ctx: &Ctx, account: &Pubkey) -> Result<u64, ClientError> {
     Ok(decode::token_account(&ctx.chain.account(account)?.data)?.amount)
 }
 
-fn shares_arg(ctx: &Ctx, s: &str, account: &Pubkey) -> Result<u64, ClientError> {
+/// A SHARES argument: a whole number of share units, or `all` (`None`), checked before any
+/// RPC call.
+fn shares_input(s: &str) -> Result<Option<u64>, ClientError> {
     if s == "all" {
-        amount_of(ctx, account)
-    } else {
-        s.parse().map_err(|_| {
-            other(format!(
-                "shares {s}: a whole number of share units, or `all`"
-            ))
-        })
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|_| {
+        other(format!(
+            "shares {s}: a whole number of share units, or `all`"
+        ))
+    })
+}
+
+/// The shares `input` names: all of `account`'s for `None`.
+fn shares_of(ctx: &Ctx, input: Option<u64>, account: &Pubkey) -> Result<u64, ClientError> {
+    match input {
+        Some(n) => Ok(n),
+        None => amount_of(ctx, account),
     }
 }
 
@@ -49,6 +58,7 @@ pub fn deposit(
     from: &Option<String>,
     shares_account: &Option<String>,
 ) -> Result<Value, ClientError> {
+    check_amount(amount)?;
     let s = ctx.snapshot(vault)?;
     let amount = parse_amount(amount, s.vault.base_decimals)?;
     let preview = s.preview_deposit(amount)?;
@@ -80,6 +90,7 @@ pub fn withdraw(
     to: &Option<String>,
     shares_account: &Option<String>,
 ) -> Result<Value, ClientError> {
+    let input = shares_input(shares)?;
     let s = ctx.snapshot(vault)?;
     let from = token_account_of(
         ctx,
@@ -88,7 +99,7 @@ pub fn withdraw(
         &s.keys.share_token_program,
         "--shares-account",
     )?;
-    let shares = shares_arg(ctx, shares, &from)?;
+    let shares = shares_of(ctx, input, &from)?;
     let preview = s.preview_withdraw(shares)?;
     let min = min_out.unwrap_or(preview - preview / 200);
     let to = match to {
@@ -109,6 +120,7 @@ pub fn redeem_in_kind(
     shares: &str,
     shares_account: &Option<String>,
 ) -> Result<Value, ClientError> {
+    let input = shares_input(shares)?;
     let s = ctx.snapshot(vault)?;
     let from = token_account_of(
         ctx,
@@ -117,7 +129,7 @@ pub fn redeem_in_kind(
         &s.keys.share_token_program,
         "--shares-account",
     )?;
-    let shares = shares_arg(ctx, shares, &from)?;
+    let shares = shares_of(ctx, input, &from)?;
     let mut mints = vec![(s.keys.base_mint, s.keys.base_token_program)];
     mints.extend(s.keys.assets.iter().map(|a| (a.mint, a.token_program)));
     let accounts = ctx.own_accounts(&mints)?;
@@ -176,9 +188,10 @@ pub fn request_withdraw(
     to: &Option<String>,
     shares_account: &Option<String>,
 ) -> Result<Value, ClientError> {
+    let input = shares_input(shares)?;
     let s = ctx.snapshot(vault)?;
     let from = shares_account_of(ctx, &s, shares_account)?;
-    let shares = shares_arg(ctx, shares, &from)?;
+    let shares = shares_of(ctx, input, &from)?;
     let owed = s.preview_request(shares)?.owed;
     let min = min_owed.unwrap_or(owed - owed / 200);
     let to = match to {
