@@ -431,3 +431,122 @@ fn localnet_redeem_in_kind_ok_at_16_assets_through_the_lookup_table() {
     assert!(ok, "redeem-in-kind: {r}");
     assert_eq!(balance(&rpc, &shares), 0);
 }
+
+/// Runs `vault-keeper --once` with the node's keeper config and `extra` arguments; its exit
+/// status and logs.
+fn keeper_once(n: &Node, extra: &[&str]) -> std::process::Child {
+    Command::new(bin_dir().join("vault-keeper"))
+        .arg("--config")
+        .arg(n.dir.join("keeper.toml"))
+        .arg("--once")
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("vault-keeper runs")
+}
+
+fn logs_of(child: std::process::Child) -> (bool, String) {
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// Two keepers with one key race on the same vault: both end cleanly, the work is done once
+/// (every transaction the loser sends is refused by the program or lands harmlessly), and
+/// the vault's invariants hold.
+#[test]
+fn keeper_race_ok_two_processes() {
+    let n = start("race", 3);
+    let (a, b) = (keeper_once(&n, &[]), keeper_once(&n, &[]));
+    let ((ok_a, logs_a), (ok_b, logs_b)) = (logs_of(a), logs_of(b));
+    assert!(ok_a && ok_b, "{logs_a}\n{logs_b}");
+    let all = format!("{logs_a}\n{logs_b}");
+    assert!(all.contains("sent"), "{all}");
+    assert!(!all.contains("gave up after retries"), "{all}");
+    let rpc = RpcClient::new(n.url.clone());
+    let v = decode::vault(&rpc.get_account(&n.vault).unwrap().data).unwrap();
+    v.invariant().unwrap();
+    // The risk model's minimum interval lets one sample through, whoever won.
+    assert_eq!(all.matches("sent kind=UpdateRisk").count(), 1, "{all}");
+}
+
+/// An HTTP proxy in front of `upstream` that answers the first `failures` requests with the
+/// statuses of `codes` in turn (429, 503, ...) and forwards the rest; returns its port.
+fn flaky_proxy(upstream: &str, failures: usize, codes: &'static [u16]) -> u16 {
+    use std::io::{Read, Write};
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (k, conn) in listener.incoming().enumerate() {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = vec![];
+            let mut chunk = [0u8; 8192];
+            let (head_end, len) = loop {
+                let Ok(r) = conn.read(&mut chunk) else {
+                    break (0, 0);
+                };
+                if r == 0 {
+                    break (0, 0);
+                }
+                buf.extend_from_slice(&chunk[..r]);
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..i]).to_lowercase();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    break (i + 4, len);
+                }
+            };
+            if head_end == 0 {
+                continue;
+            }
+            while buf.len() < head_end + len {
+                match conn.read(&mut chunk) {
+                    Ok(r) if r > 0 => buf.extend_from_slice(&chunk[..r]),
+                    _ => break,
+                }
+            }
+            if k < failures {
+                let code = codes[k % codes.len()];
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {code} Flaky\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                continue;
+            }
+            let body = &buf[head_end..head_end + len];
+            let Ok(mut up) = std::net::TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let _ = write!(
+                up,
+                "POST / HTTP/1.1\r\nHost: {upstream}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = up.write_all(body);
+            let mut reply = vec![];
+            let _ = up.read_to_end(&mut reply);
+            let _ = conn.write_all(&reply);
+        }
+    });
+    port
+}
+
+/// A keeper behind an RPC that answers 429 and 503 at first keeps going and then rebalances:
+/// the solana RPC client retries a 429 itself; a 503 reaches the keeper, which backs off.
+#[test]
+fn keeper_start_ok_through_429_and_503() {
+    let n = start("flaky", 3);
+    let port = flaky_proxy(&n.url, 6, &[429, 503]);
+    let url = format!("http://127.0.0.1:{port}");
+    let (ok, logs) = logs_of(keeper_once(&n, &["--rpc-url", &url]));
+    assert!(ok, "{logs}");
+    assert!(logs.contains("503") && logs.contains("retrying"), "{logs}");
+    assert!(logs.contains("sent kind=Swap"), "{logs}");
+}
