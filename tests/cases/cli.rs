@@ -915,3 +915,20 @@ fn cli_bad_input_is_refused_before_any_rpc_call() {
         assert!(e.contains(want) && !e.contains("127.0.0.1"), "{cmd:?}: {e}");
     }
 }
+
+/// Every argument and option of every command says what it is in `--help`.
+#[test]
+fn cli_help_documents_every_argument() {
+    use clap::CommandFactory;
+    let cli = vault_cli::Cli::command();
+    let mut bare = vec![];
+    for cmd in std::iter::once(&cli).chain(cli.get_subcommands()) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id != "help" && id != "version" && arg.get_help().is_none() {
+                bare.push(format!("{} {id}", cmd.get_name()));
+            }
+        }
+    }
+    assert!(bare.is_empty(), "arguments without help: {bare:?}");
+}

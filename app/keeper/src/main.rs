@@ -24,16 +24,23 @@ struct Args {
     /// TOML configuration file.
     #[arg(long, env = "KEEPER_CONFIG")]
     config: Option<String>,
+    /// JSON RPC endpoint (overrides `rpc_url`).
     #[arg(long, env = "KEEPER_RPC_URL")]
     rpc_url: Option<String>,
+    /// Keypair file (overrides `keypair_path`; `~` is the home folder).
     #[arg(long, env = "KEEPER_KEYPAIR")]
     keypair: Option<String>,
+    /// The vault to keep (overrides `vault`).
     #[arg(long, env = "KEEPER_VAULT")]
     vault: Option<String>,
+    /// Seconds between ticks (overrides `interval_s`).
     #[arg(long, env = "KEEPER_INTERVAL_S")]
     interval_s: Option<u64>,
+    /// Cap on the priority fee, micro-lamports per compute unit (overrides
+    /// `max_priority_fee_micro_lamports`).
     #[arg(long, env = "KEEPER_MAX_PRIORITY_FEE")]
     max_priority_fee: Option<u64>,
+    /// Port of `/metrics` and `/health`, 0 for none (overrides `metrics_port`).
     #[arg(long, env = "KEEPER_METRICS_PORT")]
     metrics_port: Option<u16>,
     /// Plan and simulate, never send.
