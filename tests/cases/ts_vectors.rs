@@ -762,6 +762,11 @@ fn keys_json(k: &vault_client::VaultKeys) -> Value {
         "base_token_program": k.base_token_program.to_string(),
         "share_token_program": k.share_token_program.to_string(),
         "oracles": k.assets.iter().map(|a| a.oracle.to_string()).collect::<Vec<_>>(),
+        "assets": k.assets.iter().map(|a| json!({
+            "mint": a.mint.to_string(),
+            "token_account": a.token_account.to_string(),
+            "token_program": a.token_program.to_string(),
+        })).collect::<Vec<_>>(),
         "hedge": k.hedge.as_ref().map(|h| json!({
             "exchange": h.exchange.to_string(),
             "margin_account": h.margin_account.to_string(),
@@ -816,6 +821,21 @@ fn builders() -> Value {
                         "receiver_base": receiver.to_string(), "id": "5",
                         "shares": "1000000", "min_owed": "990000" }),
                 k.request_withdraw(owner, shares_acc, receiver, 5, 1_000_000, 990_000),
+            ),
+            case(
+                "withdraw",
+                json!({ "user": owner.to_string(), "user_shares": shares_acc.to_string(),
+                        "receiver_base": receiver.to_string(),
+                        "shares": "1000000", "min_assets_out": "990000" }),
+                k.withdraw(owner, shares_acc, receiver, 1_000_000, 990_000),
+            ),
+            case(
+                "redeem_in_kind",
+                json!({ "user": owner.to_string(), "user_base": receiver.to_string(),
+                        "user_shares": shares_acc.to_string(),
+                        "user_assets": [key(93).to_string(), key(94).to_string()],
+                        "shares": "1000000" }),
+                k.redeem_in_kind(owner, receiver, shares_acc, &[key(93), key(94)], 1_000_000),
             ),
             case("fill_withdraw", json!({ "id": "5" }), k.fill_withdraw(5)),
             case(

@@ -30,6 +30,8 @@ export interface VaultKeys {
   baseTokenProgram: PublicKey;
   shareTokenProgram: PublicKey;
   oracles: PublicKey[];
+  /** The assets in order: mint, the vault's token account, token program. */
+  assets: { mint: PublicKey; tokenAccount: PublicKey; tokenProgram: PublicKey }[];
   hedge?: { exchange: PublicKey; marginAccount: PublicKey };
 }
 
@@ -44,7 +46,9 @@ export function vaultKeysFromAccount(vault: PublicKey, data: Buffer, pullFeeds: 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const v = vaultCoder.accounts.decode("Vault", data) as any;
   const n = Number(v.num_assets);
-  const oracles = (v.assets as { oracle: { kind: number; oracle_id: number[] } }[]).slice(0, n).map((a) => {
+  type Asset = { mint: PublicKey; token_account: PublicKey; token_program: PublicKey; oracle: { kind: number; oracle_id: number[] } };
+  const active = (v.assets as Asset[]).slice(0, n);
+  const oracles = active.map((a) => {
     const id = Buffer.from(a.oracle.oracle_id);
     if (a.oracle.kind === ORACLE_LEGACY) return new PublicKey(id);
     if (a.oracle.kind !== ORACLE_PULL_V2) throw new Error(`unknown oracle kind ${a.oracle.kind}`);
@@ -60,6 +64,7 @@ export function vaultKeysFromAccount(vault: PublicKey, data: Buffer, pullFeeds: 
     baseTokenProgram: v.base_token_program,
     shareTokenProgram: TOKEN_PROGRAM_ID,
     oracles,
+    assets: active.map((a) => ({ mint: a.mint, tokenAccount: a.token_account, tokenProgram: a.token_program })),
     hedge: h.program_id.equals(PublicKey.default) ? undefined : { exchange: h.exchange, marginAccount: h.margin_account },
   };
 }
@@ -139,6 +144,64 @@ export function depositIx(
       base_token_program: k.baseTokenProgram,
     },
     pricedAccounts(k),
+  );
+}
+
+/** `withdraw(shares, min_assets_out)`: base from the idle buffer to `receiverBase`. */
+export function withdrawIx(
+  k: VaultKeys,
+  a: { user: PublicKey; userShares: PublicKey; receiverBase: PublicKey; shares: Int; minAssetsOut: Int },
+): TransactionInstruction {
+  return vaultInstruction(
+    "withdraw",
+    { shares: bn(a.shares), min_assets_out: bn(a.minAssetsOut) },
+    {
+      user: a.user,
+      vault: k.vault,
+      vault_authority: k.authority,
+      base_mint: k.baseMint,
+      base_vault: k.baseVault,
+      receiver_base: a.receiverBase,
+      share_mint: k.shareMint,
+      user_shares: a.userShares,
+      token_program: k.shareTokenProgram,
+      base_token_program: k.baseTokenProgram,
+    },
+    pricedAccounts(k),
+  );
+}
+
+/** `redeem_in_kind(shares)`: a slice of every holding; `userAssets[i]` receives asset `i`.
+ * With a hedge venue, the user's claim account (see `open_hedge_claim`) records their part of
+ * it. Needs no oracle. */
+export function redeemInKindIx(
+  k: VaultKeys,
+  a: { user: PublicKey; userBase: PublicKey; userShares: PublicKey; userAssets: PublicKey[]; shares: Int },
+): TransactionInstruction {
+  if (a.userAssets.length !== k.assets.length) {
+    throw new Error(`redeem_in_kind: ${a.userAssets.length} asset accounts for ${k.assets.length} assets`);
+  }
+  const w = (pubkey: PublicKey) => ({ pubkey, isSigner: false, isWritable: true });
+  const r = (pubkey: PublicKey) => ({ pubkey, isSigner: false, isWritable: false });
+  const perAsset = k.assets.flatMap((asset, i) => [w(asset.tokenAccount), w(a.userAssets[i]), r(asset.mint)]);
+  const claim = k.hedge
+    ? [w(PublicKey.findProgramAddressSync([Buffer.from("hedge_claim"), k.vault.toBuffer(), a.user.toBuffer()], PORTFOLIO_VAULT_PROGRAM_ID)[0])]
+    : [];
+  return vaultInstruction(
+    "redeem_in_kind",
+    { shares: bn(a.shares) },
+    {
+      user: a.user,
+      vault: k.vault,
+      vault_authority: k.authority,
+      base_mint: k.baseMint,
+      base_vault: k.baseVault,
+      user_base: a.userBase,
+      share_mint: k.shareMint,
+      user_shares: a.userShares,
+      base_token_program: k.baseTokenProgram,
+    },
+    [...perAsset, ...claim],
   );
 }
 

@@ -9,7 +9,9 @@ import {
   cancelWithdrawIx,
   claimWithdrawIx,
   depositIx,
+  redeemInKindIx,
   vaultKeysFromAccount,
+  withdrawIx,
   fillWithdrawIx,
   requestWithdrawIx,
   vaultInstruction,
@@ -123,6 +125,7 @@ test("vault keys from the account bytes match the Rust client's", () => {
     base_token_program: k.baseTokenProgram.toBase58(),
     share_token_program: k.shareTokenProgram.toBase58(),
     oracles: k.oracles.map((o) => o.toBase58()),
+    assets: k.assets.map((a) => ({ mint: a.mint.toBase58(), token_account: a.tokenAccount.toBase58(), token_program: a.tokenProgram.toBase58() })),
     hedge: k.hedge ? { exchange: k.hedge.exchange.toBase58(), margin_account: k.hedge.marginAccount.toBase58() } : null,
   };
   assert.deepEqual(json, v.keys);
@@ -140,9 +143,27 @@ test("the builders make the Rust client's instructions", () => {
     baseTokenProgram: pk(k.base_token_program),
     shareTokenProgram: pk(k.share_token_program),
     oracles: k.oracles.map(pk),
+    assets: k.assets.map((a: Record<string, string>) => ({ mint: pk(a.mint), tokenAccount: pk(a.token_account), tokenProgram: pk(a.token_program) })),
     hedge: { exchange: pk(k.hedge.exchange), marginAccount: pk(k.hedge.margin_account) },
   };
-  const build: Record<string, (i: Record<string, string>) => ReturnType<typeof fillWithdrawIx>> = {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const build: Record<string, (i: any) => ReturnType<typeof fillWithdrawIx>> = {
+    withdraw: (i) =>
+      withdrawIx(keys, {
+        user: pk(i.user),
+        userShares: pk(i.user_shares),
+        receiverBase: pk(i.receiver_base),
+        shares: i.shares,
+        minAssetsOut: i.min_assets_out,
+      }),
+    redeem_in_kind: (i) =>
+      redeemInKindIx(keys, {
+        user: pk(i.user),
+        userBase: pk(i.user_base),
+        userShares: pk(i.user_shares),
+        userAssets: i.user_assets.map(pk),
+        shares: i.shares,
+      }),
     deposit: (i) =>
       depositIx(keys, {
         user: pk(i.user),
@@ -164,7 +185,7 @@ test("the builders make the Rust client's instructions", () => {
     claim_withdraw: (i) => claimWithdrawIx(keys, { id: i.id, owner: pk(i.owner), receiverBase: pk(i.receiver_base) }),
     cancel_withdraw: (i) => cancelWithdrawIx(keys, { owner: pk(i.owner), receiverShares: pk(i.receiver_shares), id: i.id }),
   };
-  assert.equal(vectors.builders.cases.length, 5);
+  assert.equal(vectors.builders.cases.length, 7);
   for (const c of vectors.builders.cases) {
     const ix = build[c.name](c.input);
     assert.equal(ix.programId.toBase58(), c.program, c.name);
