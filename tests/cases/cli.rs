@@ -15,8 +15,13 @@ const SPL_TOKEN: Pubkey = anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf
 const ATA_PROGRAM: Pubkey = anchor_lang::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
 
 fn ctx<'a>(w: &'a World, kp: &Keypair) -> Ctx<'a> {
+    ctx_on(&w.chain, kp)
+}
+
+/// The signer `kp` against `chain`.
+fn ctx_on<'a>(chain: &'a dyn ChainClient, kp: &Keypair) -> Ctx<'a> {
     Ctx {
-        chain: &w.chain as &dyn ChainClient,
+        chain,
         signer: Some(kp.insecure_clone()),
         me: kp.pubkey(),
         sign_only: false,
@@ -865,15 +870,7 @@ fn cli_redeem_in_kind_ok_at_16_assets_through_the_lookup_table() {
 #[test]
 fn cli_bad_input_is_refused_before_any_rpc_call() {
     let chain = vault_client::chain::rpc::RpcChain::new("http://127.0.0.1:1");
-    let kp = Keypair::new();
-    let c = Ctx {
-        chain: &chain,
-        signer: Some(kp.insecure_clone()),
-        me: kp.pubkey(),
-        sign_only: false,
-        oracles: OracleAddresses::default(),
-        tables: vec![],
-    };
+    let c = ctx_on(&chain, &Keypair::new());
     let vault = Some(Pubkey::new_unique());
     let cases: Vec<(Cmd, &str)> = vec![
         (

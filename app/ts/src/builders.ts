@@ -103,7 +103,8 @@ export function vaultInstruction(
   if (!ix) throw new Error(`instruction ${name} is not in the vault's IDL`);
   const keys = (ix.accounts as unknown as IdlAccount[]).map((a) => {
     if (a.accounts) throw new Error(`${name}: account group ${a.name} is not supported`);
-    const pubkey = accounts[a.name] ?? (a.address ? new PublicKey(a.address) : undefined);
+    // An address the IDL fixes (a program) wins over one given under the same name.
+    const pubkey = a.address ? new PublicKey(a.address) : accounts[a.name];
     if (!pubkey) throw new Error(`${name}: account ${a.name} is missing`);
     return { pubkey, isSigner: !!a.signer, isWritable: !!a.writable };
   });
@@ -112,6 +113,21 @@ export function vaultInstruction(
     keys: [...keys, ...remaining],
     data: vaultCoder.instruction.encode(name, args),
   });
+}
+
+/** The vault's own accounts by their IDL names: each builder passes them all and
+ * `vaultInstruction` takes those its instruction lists. */
+function vaultAccounts(k: VaultKeys): Record<string, PublicKey> {
+  return {
+    vault: k.vault,
+    vault_authority: k.authority,
+    base_mint: k.baseMint,
+    base_vault: k.baseVault,
+    share_mint: k.shareMint,
+    share_escrow: shareEscrowAddress(k.vault),
+    token_program: k.shareTokenProgram,
+    base_token_program: k.baseTokenProgram,
+  };
 }
 
 /** The remaining accounts of every instruction that prices the vault: the oracles, then the
@@ -132,16 +148,10 @@ export function depositIx(
     "deposit",
     { amount: bn(a.amount), min_shares_out: bn(a.minSharesOut) },
     {
+      ...vaultAccounts(k),
       user: a.user,
-      vault: k.vault,
-      vault_authority: k.authority,
-      base_mint: k.baseMint,
-      base_vault: k.baseVault,
       user_base: a.userBase,
-      share_mint: k.shareMint,
       receiver_shares: a.receiverShares,
-      token_program: k.shareTokenProgram,
-      base_token_program: k.baseTokenProgram,
     },
     pricedAccounts(k),
   );
@@ -156,16 +166,10 @@ export function withdrawIx(
     "withdraw",
     { shares: bn(a.shares), min_assets_out: bn(a.minAssetsOut) },
     {
+      ...vaultAccounts(k),
       user: a.user,
-      vault: k.vault,
-      vault_authority: k.authority,
-      base_mint: k.baseMint,
-      base_vault: k.baseVault,
       receiver_base: a.receiverBase,
-      share_mint: k.shareMint,
       user_shares: a.userShares,
-      token_program: k.shareTokenProgram,
-      base_token_program: k.baseTokenProgram,
     },
     pricedAccounts(k),
   );
@@ -191,15 +195,10 @@ export function redeemInKindIx(
     "redeem_in_kind",
     { shares: bn(a.shares) },
     {
+      ...vaultAccounts(k),
       user: a.user,
-      vault: k.vault,
-      vault_authority: k.authority,
-      base_mint: k.baseMint,
-      base_vault: k.baseVault,
       user_base: a.userBase,
-      share_mint: k.shareMint,
       user_shares: a.userShares,
-      base_token_program: k.baseTokenProgram,
     },
     [...perAsset, ...claim],
   );
@@ -215,16 +214,11 @@ export function requestWithdrawIx(
     "request_withdraw",
     { shares: bn(a.shares), min_owed: bn(a.minOwed) },
     {
+      ...vaultAccounts(k),
       owner: a.owner,
-      vault: k.vault,
-      vault_authority: k.authority,
-      base_mint: k.baseMint,
       receiver_base: a.receiverBase,
-      share_mint: k.shareMint,
       owner_shares: a.ownerShares,
-      share_escrow: shareEscrowAddress(k.vault),
       request: withdrawRequestAddress(k.vault, bn(a.id)),
-      token_program: k.shareTokenProgram,
     },
     pricedAccounts(k),
   );
@@ -236,13 +230,8 @@ export function fillWithdrawIx(k: VaultKeys, id: Int): TransactionInstruction {
     "fill_withdraw",
     {},
     {
-      vault: k.vault,
-      vault_authority: k.authority,
-      base_vault: k.baseVault,
-      share_mint: k.shareMint,
-      share_escrow: shareEscrowAddress(k.vault),
+      ...vaultAccounts(k),
       request: withdrawRequestAddress(k.vault, bn(id)),
-      token_program: k.shareTokenProgram,
     },
     pricedAccounts(k),
   );
@@ -255,14 +244,10 @@ export function claimWithdrawIx(k: VaultKeys, a: { id: Int; owner: PublicKey; re
     "claim_withdraw",
     {},
     {
-      vault: k.vault,
-      vault_authority: k.authority,
-      base_mint: k.baseMint,
-      base_vault: k.baseVault,
+      ...vaultAccounts(k),
       receiver_base: a.receiverBase,
       owner: a.owner,
       request: withdrawRequestAddress(k.vault, bn(a.id)),
-      base_token_program: k.baseTokenProgram,
     },
   );
 }
@@ -273,14 +258,10 @@ export function cancelWithdrawIx(k: VaultKeys, a: { owner: PublicKey; receiverSh
     "cancel_withdraw",
     {},
     {
+      ...vaultAccounts(k),
       owner: a.owner,
-      vault: k.vault,
-      vault_authority: k.authority,
-      share_mint: k.shareMint,
-      share_escrow: shareEscrowAddress(k.vault),
       receiver_shares: a.receiverShares,
       request: withdrawRequestAddress(k.vault, bn(a.id)),
-      token_program: k.shareTokenProgram,
     },
   );
 }
