@@ -929,3 +929,66 @@ fn cli_help_documents_every_argument() {
     }
     assert!(bare.is_empty(), "arguments without help: {bare:?}");
 }
+
+/// A refused withdrawal creates nothing: the base account it would have paid into is made in
+/// the same transaction, so it is rolled back with it.
+#[test]
+fn cli_withdraw_fails_leaving_no_account_behind() {
+    let (w, u) = setup();
+    let c = ctx(&w, &u);
+    let deposit = Cmd::Deposit {
+        amount: "1000".into(),
+        min_shares: None,
+        from: None,
+        shares_account: None,
+    };
+    execute(&deposit, &c, Some(w.vault)).unwrap();
+    // Empty the wallet's base account into the keeper's and close it.
+    let base = associated_token_account(&u.pubkey(), &w.base_mint, &SPL_TOKEN);
+    let left = vault_client::decode::token_account(&w.chain.account(&base).unwrap().data)
+        .unwrap()
+        .amount;
+    let close = anchor_spl::token_2022::spl_token_2022::instruction::close_account(
+        &SPL_TOKEN,
+        &base,
+        &u.pubkey(),
+        &u.pubkey(),
+        &[],
+    )
+    .unwrap();
+    w.send(
+        &[
+            vault_client::ix::token::transfer(base, w.keeper.base, u.pubkey(), left),
+            close,
+        ],
+        &[&u],
+    )
+    .unwrap();
+    assert!(w.chain.get_account(&base).unwrap().is_none());
+    let e = execute(
+        &Cmd::Withdraw {
+            shares: (shares_of(&w, &u) / 2).to_string(),
+            min_out: Some(u64::MAX),
+            to: None,
+            shares_account: None,
+        },
+        &c,
+        Some(w.vault),
+    )
+    .unwrap_err();
+    assert_eq!(e.name(), Some("WithdrawSlippageExceeded"), "{e}");
+    assert!(
+        w.chain.get_account(&base).unwrap().is_none(),
+        "no account left behind"
+    );
+    // Accepted, it creates the account and pays into it.
+    let half = (shares_of(&w, &u) / 2).to_string();
+    let withdraw = Cmd::Withdraw {
+        shares: half,
+        min_out: None,
+        to: None,
+        shares_account: None,
+    };
+    execute(&withdraw, &c, Some(w.vault)).unwrap();
+    assert!(w.chain.get_account(&base).unwrap().is_some());
+}

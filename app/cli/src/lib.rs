@@ -78,22 +78,36 @@ impl Ctx<'_> {
         Ok(json!({ "signature": sig.to_string() }))
     }
 
-    /// The signer's associated token accounts of `mints` (each with its token program), the
-    /// missing ones created first, eight to a transaction, so a fresh wallet needs nothing
-    /// made by hand. With `--sign-only` nothing is sent: a missing account is an error.
-    pub fn own_accounts(&self, mints: &[(Pubkey, Pubkey)]) -> Result<Vec<Pubkey>, ClientError> {
+    /// The signer's associated token account of `mint` (with its token program), and the
+    /// instruction creating it when it is missing: it goes in the command's own transaction,
+    /// so a refused command leaves no account behind.
+    pub fn own_account(
+        &self,
+        mint: Pubkey,
+        program: Pubkey,
+    ) -> Result<(Pubkey, Option<Instruction>), ClientError> {
         use vault_client::{ix::token::create_associated_idempotent, pda::associated_token};
-        let keys: Vec<Pubkey> = mints
-            .iter()
-            .map(|(m, p)| associated_token(&self.me, m, p))
-            .collect();
-        let have = self.chain.get_multiple_accounts(&keys)?;
-        let missing: Vec<Instruction> = mints
-            .iter()
-            .zip(&have)
-            .filter(|(_, a)| a.is_none())
-            .map(|((m, p), _)| create_associated_idempotent(self.me, self.me, *m, *p))
-            .collect();
+        let key = associated_token(&self.me, &mint, &program);
+        let create = match self.chain.get_account(&key)? {
+            Some(_) => None,
+            None => Some(create_associated_idempotent(
+                self.me, self.me, mint, program,
+            )),
+        };
+        Ok((key, create))
+    }
+
+    /// The signer's associated token accounts of `mints`, the missing ones created first in
+    /// transactions of their own, eight to one (an exit in kind from many assets has no room
+    /// for them). With `--sign-only` nothing is sent: a missing account is an error.
+    pub fn own_accounts(&self, mints: &[(Pubkey, Pubkey)]) -> Result<Vec<Pubkey>, ClientError> {
+        let mut keys = vec![];
+        let mut missing = vec![];
+        for (m, p) in mints {
+            let (key, create) = self.own_account(*m, *p)?;
+            keys.push(key);
+            missing.extend(create);
+        }
         if self.sign_only && !missing.is_empty() {
             return Err(other(format!(
                 "the signer {} has no token account for mint {}: create its associated accounts first",

@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
+use solana_instruction::Instruction;
 use vault_client::portfolio_vault::math::nav::PriceSide;
 use vault_client::queue::{self, Queued};
 use vault_client::{decode, pda, ClientError, VaultSnapshot};
@@ -25,6 +26,26 @@ pub(crate) fn token_account_of(
 
 fn amount_of(ctx: &Ctx, account: &Pubkey) -> Result<u64, ClientError> {
     Ok(decode::token_account(&ctx.chain.account(account)?.data)?.amount)
+}
+
+/// The account a command pays into: `given`, or the signer's associated one with the
+/// instruction creating it when missing.
+fn receiving(
+    ctx: &Ctx,
+    given: &Option<String>,
+    what: &str,
+    mint: Pubkey,
+    program: Pubkey,
+) -> Result<(Pubkey, Option<Instruction>), ClientError> {
+    match given {
+        Some(a) => Ok((pubkey(a, what)?, None)),
+        None => ctx.own_account(mint, program),
+    }
+}
+
+/// `ix`, after the creation of the account it pays into when there is one.
+fn with_created(create: Option<Instruction>, ix: Instruction) -> Vec<Instruction> {
+    create.into_iter().chain(std::iter::once(ix)).collect()
 }
 
 /// A SHARES argument: a whole number of share units, or `all` (`None`), checked before any
@@ -70,11 +91,17 @@ pub fn deposit(
         &s.keys.base_token_program,
         "--from",
     )?;
-    let to = match shares_account {
-        Some(a) => pubkey(a, "--shares-account")?,
-        None => ctx.own_accounts(&[(s.keys.share_mint, s.keys.share_token_program)])?[0],
-    };
-    let mut r = ctx.submit(&[s.keys.deposit(ctx.me, from, to, amount, min)])?;
+    let (to, create) = receiving(
+        ctx,
+        shares_account,
+        "--shares-account",
+        s.keys.share_mint,
+        s.keys.share_token_program,
+    )?;
+    let mut r = ctx.submit(&with_created(
+        create,
+        s.keys.deposit(ctx.me, from, to, amount, min),
+    ))?;
     r["amount"] = json!(amount);
     r["preview_shares"] = json!(preview);
     r["min_shares_out"] = json!(min);
@@ -102,11 +129,11 @@ pub fn withdraw(
     let shares = shares_of(ctx, input, &from)?;
     let preview = s.preview_withdraw(shares)?;
     let min = min_out.unwrap_or(preview - preview / 200);
-    let to = match to {
-        Some(a) => pubkey(a, "--to")?,
-        None => ctx.own_accounts(&[(s.keys.base_mint, s.keys.base_token_program)])?[0],
-    };
-    let mut r = ctx.submit(&[s.keys.withdraw(ctx.me, from, to, shares, min)])?;
+    let (to, create) = receiving(ctx, to, "--to", s.keys.base_mint, s.keys.base_token_program)?;
+    let mut r = ctx.submit(&with_created(
+        create,
+        s.keys.withdraw(ctx.me, from, to, shares, min),
+    ))?;
     r["shares"] = json!(shares);
     r["preview_base_units"] = json!(preview);
     r["min_assets_out"] = json!(min);
@@ -194,12 +221,10 @@ pub fn request_withdraw(
     let shares = shares_of(ctx, input, &from)?;
     let owed = s.preview_request(shares)?.owed;
     let min = min_owed.unwrap_or(owed - owed / 200);
-    let to = match to {
-        Some(t) => pubkey(t, "--to")?,
-        None => ctx.own_accounts(&[(s.keys.base_mint, s.keys.base_token_program)])?[0],
-    };
+    let (to, create) = receiving(ctx, to, "--to", s.keys.base_mint, s.keys.base_token_program)?;
     let id = s.vault.queue_next;
-    let mut r = ctx.submit(&[s.keys.request_withdraw(ctx.me, from, to, id, shares, min)])?;
+    let request = s.keys.request_withdraw(ctx.me, from, to, id, shares, min);
+    let mut r = ctx.submit(&with_created(create, request))?;
     r["request_id"] = json!(id);
     r["shares"] = json!(shares);
     r["preview_owed"] = json!(owed);
@@ -247,11 +272,17 @@ pub fn cancel_withdraw(
 ) -> Result<Value, ClientError> {
     let s = ctx.snapshot(vault)?;
     let q = request_of(ctx, &s, id)?;
-    let to = match shares_account {
-        Some(a) => pubkey(a, "--shares-account")?,
-        None => ctx.own_accounts(&[(s.keys.share_mint, s.keys.share_token_program)])?[0],
-    };
-    let mut r = ctx.submit(&[s.keys.cancel_withdraw(ctx.me, to, id)])?;
+    let (to, create) = receiving(
+        ctx,
+        shares_account,
+        "--shares-account",
+        s.keys.share_mint,
+        s.keys.share_token_program,
+    )?;
+    let mut r = ctx.submit(&with_created(
+        create,
+        s.keys.cancel_withdraw(ctx.me, to, id),
+    ))?;
     r["request_id"] = json!(id);
     r["shares_in_escrow"] = json!(q.request.shares);
     r["levy_free_after_ts"] = json!(q
