@@ -158,10 +158,43 @@ fn cli_withdraw_and_redeem_in_kind_ok() {
         Some(w.vault),
     )
     .unwrap();
+    // By amount: the fewest shares paying 250 base tokens.
+    let base = associated_token_account(&u.pubkey(), &w.base_mint, &SPL_TOKEN);
+    let balance = || {
+        vault_client::decode::token_account(&w.chain.account(&base).unwrap().data)
+            .unwrap()
+            .amount
+    };
+    let (before, held, snap) = (balance(), shares_of(&w, &u), w.snapshot().unwrap());
+    let r = execute(
+        &Cmd::Withdraw {
+            shares: false,
+            amount: "250".into(),
+            min_out: None,
+            to: None,
+            shares_account: None,
+        },
+        &c,
+        Some(w.vault),
+    )
+    .unwrap();
+    let burned = held - shares_of(&w, &u);
+    assert_eq!(r["shares"].as_u64(), Some(burned));
+    assert!(
+        balance() - before >= 250_000_000,
+        "paid {}",
+        balance() - before
+    );
+    assert_eq!(snap.shares_for_exit(250_000_000).unwrap(), burned);
+    assert!(
+        snap.preview_exit(burned - 1).unwrap().net() < 250_000_000,
+        "one share fewer would not pay it"
+    );
     let s = shares_of(&w, &u);
     let r = execute(
         &Cmd::Withdraw {
-            shares: (s / 2).to_string(),
+            shares: true,
+            amount: (s / 2).to_string(),
             min_out: None,
             to: None,
             shares_account: None,
@@ -183,7 +216,8 @@ fn cli_withdraw_and_redeem_in_kind_ok() {
     assert_eq!(shares_of(&w, &u), 0);
     let e = execute(
         &Cmd::Withdraw {
-            shares: "ten".into(),
+            shares: true,
+            amount: "ten".into(),
             min_out: None,
             to: None,
             shares_account: None,
@@ -195,10 +229,11 @@ fn cli_withdraw_and_redeem_in_kind_ok() {
     assert!(e.to_string().contains("whole number"), "{e}");
 }
 
-/// `request-withdraw SHARES` with the defaults.
+/// `request-withdraw --shares SHARES` with the defaults.
 fn request_withdraw(shares: &str) -> Cmd {
     Cmd::RequestWithdraw {
-        shares: shares.into(),
+        amount: shares.into(),
+        shares: true,
         min_owed: None,
         to: None,
         shares_account: None,
@@ -884,7 +919,8 @@ fn cli_bad_input_is_refused_before_any_rpc_call() {
         ),
         (
             Cmd::Withdraw {
-                shares: "ten".into(),
+                shares: true,
+                amount: "ten".into(),
                 min_out: None,
                 to: None,
                 shares_account: None,
@@ -899,6 +935,16 @@ fn cli_bad_input_is_refused_before_any_rpc_call() {
             "shares -1",
         ),
         (request_withdraw("1.5"), "shares 1.5"),
+        (
+            Cmd::Withdraw {
+                shares: false,
+                amount: "1,5".into(),
+                min_out: None,
+                to: None,
+                shares_account: None,
+            },
+            "amount 1,5",
+        ),
         (Cmd::SetPause { gates: vec![] }, "no gates"),
         (
             Cmd::Pause {
@@ -967,7 +1013,8 @@ fn cli_withdraw_fails_leaving_no_account_behind() {
     assert!(w.chain.get_account(&base).unwrap().is_none());
     let e = execute(
         &Cmd::Withdraw {
-            shares: (shares_of(&w, &u) / 2).to_string(),
+            shares: true,
+            amount: (shares_of(&w, &u) / 2).to_string(),
             min_out: Some(u64::MAX),
             to: None,
             shares_account: None,
@@ -984,7 +1031,8 @@ fn cli_withdraw_fails_leaving_no_account_behind() {
     // Accepted, it creates the account and pays into it.
     let half = (shares_of(&w, &u) / 2).to_string();
     let withdraw = Cmd::Withdraw {
-        shares: half,
+        shares: true,
+        amount: half,
         min_out: None,
         to: None,
         shares_account: None,

@@ -106,10 +106,13 @@ pub enum Cmd {
         #[arg(long)]
         shares_account: Option<String>,
     },
-    /// Burns shares for base tokens from the idle buffer.
+    /// Base tokens from the idle buffer for the shares they are worth now (the levy included).
     Withdraw {
-        /// Shares (base units of the share mint) or `all`.
-        shares: String,
+        /// Base tokens to receive (e.g. 250.5), or `all`; with `--shares`, share units.
+        amount: String,
+        /// AMOUNT is raw share units (base units of the share mint), not base tokens.
+        #[arg(long)]
+        shares: bool,
         /// Refuse if fewer base units would be paid (default: the preview less 0.5 %).
         #[arg(long)]
         min_out: Option<u64>,
@@ -124,8 +127,11 @@ pub enum Cmd {
     /// escrow and are paid first in, first out, at the lower of their value now and their
     /// value when paid (prints the request id).
     RequestWithdraw {
-        /// Shares (base units of the share mint) or `all`.
-        shares: String,
+        /// Base tokens to receive (e.g. 250.5), or `all`; with `--shares`, share units.
+        amount: String,
+        /// AMOUNT is raw share units (base units of the share mint), not base tokens.
+        #[arg(long)]
+        shares: bool,
         /// Refuse if the request would be owed fewer base units (default: the preview less
         /// 0.5 %).
         #[arg(long)]

@@ -165,21 +165,29 @@ pub fn execute(cmd: &Cmd, ctx: &Ctx, vault: Option<Pubkey>) -> Result<Value, Cli
             shares_account,
         ),
         Cmd::Withdraw {
+            amount,
             shares,
             min_out,
             to,
             shares_account,
-        } => user::withdraw(ctx, need_vault()?, shares, *min_out, to, shares_account),
+        } => {
+            let input = user::exit_input(amount, *shares)?;
+            user::withdraw(ctx, need_vault()?, input, *min_out, to, shares_account)
+        }
         Cmd::RedeemInKind {
             shares,
             shares_account,
         } => user::redeem_in_kind(ctx, need_vault()?, shares, shares_account),
         Cmd::RequestWithdraw {
+            amount,
             shares,
             min_owed,
             to,
             shares_account,
-        } => user::request_withdraw(ctx, need_vault()?, shares, *min_owed, to, shares_account),
+        } => {
+            let input = user::exit_input(amount, *shares)?;
+            user::request_withdraw(ctx, need_vault()?, input, *min_owed, to, shares_account)
+        }
         Cmd::Claim { id } => user::claim(ctx, need_vault()?, *id),
         Cmd::CancelWithdraw { id, shares_account } => {
             user::cancel_withdraw(ctx, need_vault()?, *id, shares_account)

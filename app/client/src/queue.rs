@@ -7,6 +7,7 @@
 //! ids behind the head as well ([`CLAIM_LOOKBACK`]). `claim` and `cancel-withdraw` take any id.
 
 use anchor_lang::prelude::Pubkey;
+use portfolio_vault::math::nav::PriceSide;
 use portfolio_vault::operations::queue::{self, FillEffects, RequestEffects};
 use portfolio_vault::operations::withdraw::{exit_value, ExitValue};
 use portfolio_vault::state::{Vault, WithdrawRequest};
@@ -81,6 +82,26 @@ impl VaultSnapshot {
     pub fn preview_exit(&self, shares: u64) -> Result<ExitValue, ClientError> {
         let priced = self.priced_or_err()?;
         exit_value(&self.vault, &priced, self.share_supply, shares, self.now).map_err(anchor_error)
+    }
+
+    /// The fewest shares whose exit pays at least `amount` base units after the levy
+    /// ([`VaultSnapshot::preview_exit`]): what an exit "by amount" burns.
+    pub fn shares_for_exit(&self, amount: u64) -> Result<u64, ClientError> {
+        let supply = self.pricing_supply()?.max(1) as u128;
+        let nav = self.nav(PriceSide::Low)?.max(1) as u128;
+        let more = |short: u64| ((short as u128 * supply).div_ceil(nav) as u64).max(1);
+        let mut shares = more(amount);
+        // The levy and the rounding take a little: add what is still short, a few times.
+        for _ in 0..8 {
+            let net = self.preview_exit(shares)?.net();
+            if net >= amount {
+                return Ok(shares);
+            }
+            shares = shares.saturating_add(more(amount - net));
+        }
+        Err(ClientError::Other(format!(
+            "no number of shares pays {amount} base units at the exit price now"
+        )))
     }
 
     /// What `request_withdraw(shares)` would record now (its owed value is the floor to ask

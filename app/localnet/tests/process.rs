@@ -277,8 +277,19 @@ fn localnet_fresh_wallet_cli_and_keeper_ok() {
     assert!(ok, "{p}");
     assert_eq!(p["shares"].as_u64(), Some(held));
     let half = (held / 2).to_string();
-    let (ok, r) = vault_cli(&n, &home, Some(&wallet), &["withdraw", &half]);
+    let (ok, r) = vault_cli(&n, &home, Some(&wallet), &["withdraw", "--shares", &half]);
     assert!(ok, "withdraw: {r}");
+    // By amount: 100 base tokens, at least.
+    let base = pda::associated_token(
+        &kp.pubkey(),
+        &n.base_mint,
+        &anchor_lang::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"),
+    );
+    let before = balance(&rpc, &base);
+    let (ok, r) = vault_cli(&n, &home, Some(&wallet), &["withdraw", "100"]);
+    assert!(ok, "withdraw 100: {r}");
+    let paid = balance(&rpc, &base) - before;
+    assert!((100_000_000..100_000_010).contains(&paid), "paid {paid}");
     // The exit in kind creates every asset account.
     let (ok, r) = vault_cli(&n, &home, Some(&wallet), &["redeem-in-kind", "all"]);
     assert!(ok, "redeem-in-kind: {r}");

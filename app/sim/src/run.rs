@@ -480,11 +480,12 @@ fn depositor_step(w: &World, d: &mut Depositor, rng: &mut impl Rng, stats: &mut 
     let Ok(position) = s.preview_exit(held.max(1)) else {
         return;
     };
-    // The shares worth `wanted` at the exit price, rounded up; all of them when that is most.
+    // The fewest shares paying `wanted` at the exit price (as the CLI's `withdraw AMOUNT`);
+    // all of them when that is most.
     let shares = if wanted >= position.net() {
         held
     } else {
-        ((held as u128 * wanted as u128).div_ceil(position.net().max(1) as u128) as u64).max(1)
+        s.shares_for_exit(wanted).unwrap_or(held).min(held)
     };
     let Ok(exit) = s.preview_exit(shares) else {
         return;

@@ -61,6 +61,39 @@ fn shares_input(s: &str) -> Result<Option<u64>, ClientError> {
     })
 }
 
+/// What an exit names: every share, raw share units, or base tokens to receive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExitInput {
+    All,
+    Shares(u64),
+    Base(String),
+}
+
+/// AMOUNT of an exit, checked before any RPC call: `all`, share units (`--shares`) or base
+/// tokens.
+pub fn exit_input(amount: &str, raw_shares: bool) -> Result<ExitInput, ClientError> {
+    match (amount, raw_shares) {
+        ("all", _) => Ok(ExitInput::All),
+        (_, true) => Ok(ExitInput::Shares(shares_input(amount)?.unwrap_or(0))),
+        _ => check_amount(amount).map(|()| ExitInput::Base(amount.to_string())),
+    }
+}
+
+/// The shares `input` burns: all of `account`'s, the units given, or the fewest worth the
+/// base tokens given at the exit price now (`VaultSnapshot::shares_for_exit`).
+fn exit_shares(
+    ctx: &Ctx,
+    s: &VaultSnapshot,
+    input: &ExitInput,
+    account: &Pubkey,
+) -> Result<u64, ClientError> {
+    match input {
+        ExitInput::All => amount_of(ctx, account),
+        ExitInput::Shares(n) => Ok(*n),
+        ExitInput::Base(a) => s.shares_for_exit(parse_amount(a, s.vault.base_decimals)?),
+    }
+}
+
 /// The shares `input` names: all of `account`'s for `None`.
 fn shares_of(ctx: &Ctx, input: Option<u64>, account: &Pubkey) -> Result<u64, ClientError> {
     match input {
@@ -112,12 +145,11 @@ pub fn deposit(
 pub fn withdraw(
     ctx: &Ctx,
     vault: Pubkey,
-    shares: &str,
+    input: ExitInput,
     min_out: Option<u64>,
     to: &Option<String>,
     shares_account: &Option<String>,
 ) -> Result<Value, ClientError> {
-    let input = shares_input(shares)?;
     let s = ctx.snapshot(vault)?;
     let from = token_account_of(
         ctx,
@@ -126,7 +158,7 @@ pub fn withdraw(
         &s.keys.share_token_program,
         "--shares-account",
     )?;
-    let shares = shares_of(ctx, input, &from)?;
+    let shares = exit_shares(ctx, &s, &input, &from)?;
     let preview = s.preview_withdraw(shares)?;
     let min = min_out.unwrap_or(preview - preview / 200);
     let (to, create) = receiving(ctx, to, "--to", s.keys.base_mint, s.keys.base_token_program)?;
@@ -210,15 +242,14 @@ fn request_of(ctx: &Ctx, s: &VaultSnapshot, id: u64) -> Result<Queued, ClientErr
 pub fn request_withdraw(
     ctx: &Ctx,
     vault: Pubkey,
-    shares: &str,
+    input: ExitInput,
     min_owed: Option<u64>,
     to: &Option<String>,
     shares_account: &Option<String>,
 ) -> Result<Value, ClientError> {
-    let input = shares_input(shares)?;
     let s = ctx.snapshot(vault)?;
     let from = shares_account_of(ctx, &s, shares_account)?;
-    let shares = shares_of(ctx, input, &from)?;
+    let shares = exit_shares(ctx, &s, &input, &from)?;
     let owed = s.preview_request(shares)?.owed;
     let min = min_owed.unwrap_or(owed - owed / 200);
     let (to, create) = receiving(ctx, to, "--to", s.keys.base_mint, s.keys.base_token_program)?;
