@@ -97,7 +97,9 @@ async fn listen(
         let p = http.local_addr().map_err(|e| e.to_string())?.port();
         match TcpListener::bind((bind, p.wrapping_add(1))).await {
             Ok(ws) => return Ok((http, ws)),
-            Err(e) if port != 0 => return Err(format!("websocket port {}: {e}", p + 1)),
+            Err(e) if port != 0 => {
+                return Err(format!("websocket port {}: {e}", p.wrapping_add(1)))
+            }
             Err(_) => continue,
         }
     }
