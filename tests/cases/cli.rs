@@ -659,6 +659,13 @@ fn cli_keypair_paths_follow_the_solana_cli() {
     let path = home.join("kp.json");
     write(&path, &kp).unwrap();
     assert_eq!(read(&path).unwrap().pubkey(), kp.pubkey());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "a secret key readable by its owner only"
+    );
     std::fs::write(&path, "not json").unwrap();
     let e = read(&path).unwrap_err();
     assert!(

@@ -44,8 +44,19 @@ pub fn read(path: &std::path::Path) -> Result<Keypair, String> {
     Keypair::try_from(bytes.as_slice()).map_err(|e| format!("keypair {shown}: {e}"))
 }
 
-/// Writes `kp` to `path` in the same format.
+/// Writes `kp` to `path` in the same format, readable by its owner only (as `solana-keygen`
+/// leaves it).
 pub fn write(path: &std::path::Path, kp: &Keypair) -> Result<(), String> {
+    use std::io::Write;
     let text = serde_json::to_string(&kp.to_bytes().to_vec()).expect("bytes serialize");
-    std::fs::write(path, text).map_err(|e| format!("writing keypair {}: {e}", path.display()))
+    let err = |e: std::io::Error| format!("writing keypair {}: {e}", path.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map_err(err)?
+        .write_all(text.as_bytes())
+        .map_err(err)
 }
