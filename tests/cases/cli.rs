@@ -85,17 +85,7 @@ fn shares_of(w: &World, kp: &Keypair) -> u64 {
 #[test]
 fn cli_deposit_ok_mints_the_previewed_shares() {
     let (w, u) = setup();
-    let r = execute(
-        &Cmd::Deposit {
-            amount: "2500.5".into(),
-            min_shares: None,
-            from: None,
-            shares_account: None,
-        },
-        &ctx(&w, &u),
-        Some(w.vault),
-    )
-    .unwrap();
+    let r = execute(&deposit_cmd("2500.5"), &ctx(&w, &u), Some(w.vault)).unwrap();
     assert_eq!(r["amount"], 2_500_500_000u64);
     assert!(r["signature"].is_string());
     assert_eq!(
@@ -109,17 +99,7 @@ fn cli_deposit_ok_mints_the_previewed_shares() {
 fn cli_deposit_fails_below_minimum_with_a_clear_error() {
     let (w, u) = setup();
     let before = w.chain.get_account(&w.vault).unwrap();
-    let e = execute(
-        &Cmd::Deposit {
-            amount: "1".into(),
-            min_shares: None,
-            from: None,
-            shares_account: None,
-        },
-        &ctx(&w, &u),
-        Some(w.vault),
-    )
-    .unwrap_err();
+    let e = execute(&deposit_cmd("1"), &ctx(&w, &u), Some(w.vault)).unwrap_err();
     assert_eq!(e.name(), Some("DepositBelowMinimum"));
     let msg = error_message(&e);
     assert!(
@@ -147,17 +127,7 @@ fn cli_deposit_fails_below_minimum_with_a_clear_error() {
 fn cli_withdraw_and_redeem_in_kind_ok() {
     let (w, u) = setup();
     let c = ctx(&w, &u);
-    execute(
-        &Cmd::Deposit {
-            amount: "1000".into(),
-            min_shares: None,
-            from: None,
-            shares_account: None,
-        },
-        &c,
-        Some(w.vault),
-    )
-    .unwrap();
+    execute(&deposit_cmd("1000"), &c, Some(w.vault)).unwrap();
     // By amount: the fewest shares paying 250 base tokens.
     let base = associated_token_account(&u.pubkey(), &w.base_mint, &SPL_TOKEN);
     let balance = || {
@@ -229,6 +199,16 @@ fn cli_withdraw_and_redeem_in_kind_ok() {
     assert!(e.to_string().contains("whole number"), "{e}");
 }
 
+/// `deposit AMOUNT` with the defaults.
+fn deposit_cmd(amount: &str) -> Cmd {
+    Cmd::Deposit {
+        amount: amount.into(),
+        min_shares: None,
+        from: None,
+        shares_account: None,
+    }
+}
+
 /// `request-withdraw --shares SHARES` with the defaults.
 fn request_withdraw(shares: &str) -> Cmd {
     Cmd::RequestWithdraw {
@@ -244,12 +224,7 @@ fn request_withdraw(shares: &str) -> Cmd {
 fn cli_request_withdraw_claim_cancel_and_position_ok() {
     let (w, u) = setup();
     let c = ctx(&w, &u);
-    let deposit = Cmd::Deposit {
-        amount: "1000".into(),
-        min_shares: None,
-        from: None,
-        shares_account: None,
-    };
+    let deposit = deposit_cmd("1000");
     execute(&deposit, &c, Some(w.vault)).unwrap();
     let held = shares_of(&w, &u);
     let request = |shares: u64| request_withdraw(&shares.to_string());
@@ -323,17 +298,7 @@ fn cli_claim_fails_naming_the_request_and_changes_nothing() {
 fn cli_show_reports_nav_assets_and_pending_proposals() {
     let (w, u) = setup();
     let admin = w.chain.payer().insecure_clone();
-    execute(
-        &Cmd::Deposit {
-            amount: "1000".into(),
-            min_shares: None,
-            from: None,
-            shares_account: None,
-        },
-        &ctx(&w, &u),
-        Some(w.vault),
-    )
-    .unwrap();
+    execute(&deposit_cmd("1000"), &ctx(&w, &u), Some(w.vault)).unwrap();
     let p = execute(
         &propose(
             "fees",
@@ -878,12 +843,7 @@ fn cli_redeem_in_kind_ok_at_16_assets_through_the_lookup_table() {
     )
     .unwrap();
     w.mint_to(&w.base_mint.clone(), &base, 10_000 * 1_000_000);
-    let deposit = Cmd::Deposit {
-        amount: "1000".into(),
-        min_shares: None,
-        from: None,
-        shares_account: None,
-    };
+    let deposit = deposit_cmd("1000");
     execute(&deposit, &ctx(&w, &kp), Some(w.vault)).unwrap();
     let held = shares_of(&w, &kp);
     let redeem = Cmd::RedeemInKind {
@@ -894,8 +854,17 @@ fn cli_redeem_in_kind_ok_at_16_assets_through_the_lookup_table() {
     let e = execute(&redeem, &ctx(&w, &kp), Some(w.vault)).unwrap_err();
     assert!(e.to_string().contains("--lookup-table"), "{e}");
     assert_eq!(shares_of(&w, &kp), held, "nothing redeemed");
+    // The wallet makes the vault's table with `lookup-table`; it is usable a slot later.
+    let r = execute(&Cmd::LookupTable, &ctx(&w, &kp), Some(w.vault)).unwrap();
+    let table: Pubkey = r["lookup_table"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        r["addresses"].as_u64(),
+        Some(w.keys.static_accounts().len() as u64)
+    );
+    w.chain.advance_slot();
     let mut c = ctx(&w, &kp);
-    c.tables = w.tables.clone();
+    c.tables = vec![vault_client::chain::fetch_lookup_table(&w.chain, &table).unwrap()];
+    assert_eq!(c.tables[0].addresses, w.keys.static_accounts());
     execute(&redeem, &c, Some(w.vault)).unwrap();
     assert_eq!(shares_of(&w, &kp), 0);
     for a in &w.assets {
@@ -989,12 +958,7 @@ fn cli_help_documents_every_argument() {
 fn cli_withdraw_fails_leaving_no_account_behind() {
     let (w, u) = setup();
     let c = ctx(&w, &u);
-    let deposit = Cmd::Deposit {
-        amount: "1000".into(),
-        min_shares: None,
-        from: None,
-        shares_account: None,
-    };
+    let deposit = deposit_cmd("1000");
     execute(&deposit, &c, Some(w.vault)).unwrap();
     // Empty the wallet's base account into the keeper's and close it.
     let base = associated_token_account(&u.pubkey(), &w.base_mint, &SPL_TOKEN);

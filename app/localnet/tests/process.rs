@@ -441,6 +441,19 @@ fn localnet_redeem_in_kind_ok_at_16_assets_through_the_lookup_table() {
     );
     assert!(ok, "redeem-in-kind: {r}");
     assert_eq!(balance(&rpc, &shares), 0);
+    // `lookup-table` over RPC makes the same table.
+    let (ok, r) = vault_cli(&n, &home, Some(&user), &["lookup-table"]);
+    assert!(ok, "lookup-table: {r}");
+    let made = Pubkey::from_str(r["lookup_table"].as_str().unwrap()).unwrap();
+    let node_table = Pubkey::from_str(&table).unwrap();
+    let addresses = |key: &Pubkey| {
+        use vault_client::chain::rpc::RpcChain;
+        let chain = RpcChain::new(&n.url);
+        vault_client::chain::fetch_lookup_table(&chain, key)
+            .unwrap()
+            .addresses
+    };
+    assert_eq!(addresses(&made), addresses(&node_table));
 }
 
 /// Runs `vault-keeper --once` with the node's keeper config and `extra` arguments; its exit

@@ -133,7 +133,9 @@ pub fn lookup_table(ctx: &Ctx, vault: Pubkey) -> Result<Value, ClientError> {
     }
     let s = ctx.snapshot(vault)?;
     let addresses = s.keys.static_accounts();
-    let slot = ctx.chain.clock()?.slot;
+    // The table's address derives from a recent slot the runtime can find in SlotHashes: the
+    // current one is not there yet, its parent is.
+    let slot = ctx.chain.clock()?.slot.saturating_sub(1);
     let (create, table) = create_lookup_table(ctx.me, ctx.me, slot);
     let mut r = ctx.submit(&[create])?;
     for chunk in addresses.chunks(20) {

@@ -5,6 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
 use solana_instruction::Instruction;
 use vault_client::portfolio_vault::math::nav::PriceSide;
+use vault_client::portfolio_vault::math::shares::value_for_shares_floor;
 use vault_client::queue::{self, Queued};
 use vault_client::{decode, pda, ClientError, VaultSnapshot};
 
@@ -41,6 +42,31 @@ fn receiving(
         Some(a) => Ok((pubkey(a, what)?, None)),
         None => ctx.own_account(mint, program),
     }
+}
+
+/// The share account a command pays into (`--shares-account`, else the signer's).
+fn receiving_shares(
+    ctx: &Ctx,
+    s: &VaultSnapshot,
+    given: &Option<String>,
+) -> Result<(Pubkey, Option<Instruction>), ClientError> {
+    let (mint, program) = (s.keys.share_mint, s.keys.share_token_program);
+    receiving(ctx, given, "--shares-account", mint, program)
+}
+
+/// The base account a command pays into (`--to`, else the signer's).
+fn receiving_base(
+    ctx: &Ctx,
+    s: &VaultSnapshot,
+    given: &Option<String>,
+) -> Result<(Pubkey, Option<Instruction>), ClientError> {
+    receiving(
+        ctx,
+        given,
+        "--to",
+        s.keys.base_mint,
+        s.keys.base_token_program,
+    )
 }
 
 /// `ix`, after the creation of the account it pays into when there is one.
@@ -124,13 +150,7 @@ pub fn deposit(
         &s.keys.base_token_program,
         "--from",
     )?;
-    let (to, create) = receiving(
-        ctx,
-        shares_account,
-        "--shares-account",
-        s.keys.share_mint,
-        s.keys.share_token_program,
-    )?;
+    let (to, create) = receiving_shares(ctx, &s, shares_account)?;
     let mut r = ctx.submit(&with_created(
         create,
         s.keys.deposit(ctx.me, from, to, amount, min),
@@ -161,7 +181,7 @@ pub fn withdraw(
     let shares = exit_shares(ctx, &s, &input, &from)?;
     let preview = s.preview_withdraw(shares)?;
     let min = min_out.unwrap_or(preview - preview / 200);
-    let (to, create) = receiving(ctx, to, "--to", s.keys.base_mint, s.keys.base_token_program)?;
+    let (to, create) = receiving_base(ctx, &s, to)?;
     let mut r = ctx.submit(&with_created(
         create,
         s.keys.withdraw(ctx.me, from, to, shares, min),
@@ -252,7 +272,7 @@ pub fn request_withdraw(
     let shares = exit_shares(ctx, &s, &input, &from)?;
     let owed = s.preview_request(shares)?.owed;
     let min = min_owed.unwrap_or(owed - owed / 200);
-    let (to, create) = receiving(ctx, to, "--to", s.keys.base_mint, s.keys.base_token_program)?;
+    let (to, create) = receiving_base(ctx, &s, to)?;
     let id = s.vault.queue_next;
     let request = s.keys.request_withdraw(ctx.me, from, to, id, shares, min);
     let mut r = ctx.submit(&with_created(create, request))?;
@@ -303,13 +323,7 @@ pub fn cancel_withdraw(
 ) -> Result<Value, ClientError> {
     let s = ctx.snapshot(vault)?;
     let q = request_of(ctx, &s, id)?;
-    let (to, create) = receiving(
-        ctx,
-        shares_account,
-        "--shares-account",
-        s.keys.share_mint,
-        s.keys.share_token_program,
-    )?;
+    let (to, create) = receiving_shares(ctx, &s, shares_account)?;
     let mut r = ctx.submit(&with_created(
         create,
         s.keys.cancel_withdraw(ctx.me, to, id),
@@ -353,8 +367,11 @@ pub fn position(ctx: &Ctx, vault: Pubkey, owner: Pubkey) -> Result<Value, Client
         })
         .collect();
     let supply = s.pricing_supply().ok();
+    // The program's own share math, rounded down as an exit would be.
     let mid = match (s.nav(PriceSide::Mid), supply) {
-        (Ok(nav), Some(supply)) if supply > 0 => Some(shares as f64 * nav as f64 / supply as f64),
+        (Ok(nav), Some(supply)) if supply > 0 => value_for_shares_floor(shares, nav, supply)
+            .ok()
+            .map(|v| v as f64),
         _ => None,
     };
     let withdraw_now = (shares > 0).then(|| s.preview_withdraw(shares));
